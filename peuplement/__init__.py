@@ -1,0 +1,52 @@
+"""peuplement: territorial balance of social housing in France.
+
+Load communes, QPV, RPLS stock and SNE demand and attributions; compute concentration,
+mixité and attribution-balance indicators per commune, landlord, QPV and EPCI; show
+them in maps, charts and reports.
+"""
+
+from peuplement._config import DEFAULT_EPCI, data_dir
+from peuplement._errors import CRSError, DataNotFoundError, PeuplementError, SchemaError
+from peuplement.geo import assign_points, qpv_communes
+from peuplement.io import (
+    LoadReport,
+    load_attributions,
+    load_communes,
+    load_communes_france,
+    load_demandes,
+    load_epci_list,
+    load_filosofi,
+    load_parc_bailleurs,
+    load_parc_communes,
+    load_qpv,
+    load_rpls,
+    load_seuils_quartiles,
+)
+from peuplement.territory import Perimeter, Territory
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_EPCI",
+    "CRSError",
+    "DataNotFoundError",
+    "LoadReport",
+    "Perimeter",
+    "PeuplementError",
+    "SchemaError",
+    "Territory",
+    "assign_points",
+    "data_dir",
+    "load_attributions",
+    "load_communes",
+    "load_communes_france",
+    "load_demandes",
+    "load_epci_list",
+    "load_filosofi",
+    "load_parc_bailleurs",
+    "load_parc_communes",
+    "load_qpv",
+    "load_rpls",
+    "load_seuils_quartiles",
+    "qpv_communes",
+]

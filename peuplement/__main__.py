@@ -1,0 +1,5 @@
+"""Run the ``peuplement`` command with ``python -m peuplement``."""
+
+from peuplement.cli import app
+
+app()

@@ -1,0 +1,28 @@
+"""Small datasets shipped with peuplement (``data/raw``), found by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from peuplement._config import raw_dir
+from peuplement._errors import DataNotFoundError
+
+__all__ = ["available", "get_path"]
+
+
+def available() -> list[str]:
+    """Names of the shipped datasets, as ``territory/file`` without extension."""
+    base = raw_dir()
+    return sorted(str(p.relative_to(base).with_suffix("")) for p in base.glob("*/*.csv"))
+
+
+def get_path(name: str) -> Path:
+    """Return the path of a shipped dataset.
+
+    >>> get_path("coeur_ostrevent/parc_communes_2014").name
+    'parc_communes_2014.csv'
+    """
+    path = raw_dir() / f"{name}.csv"
+    if not path.exists():
+        raise DataNotFoundError(f"no shipped dataset {name!r}; available: {', '.join(available())}")
+    return path

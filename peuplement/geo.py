@@ -1,0 +1,195 @@
+"""Spatial operations: QPV to communes, points to QPV and communes.
+
+Every function works in a projected CRS (Lambert-93 in metropolitan France) and refuses
+geographic or mismatched inputs with :class:`~peuplement.CRSError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from peuplement._errors import CRSError
+from peuplement.schema import place_key
+
+__all__ = ["assign_points", "check_projected", "qpv_communes"]
+
+logger = logging.getLogger(__name__)
+
+
+def check_projected(
+    *frames: gpd.GeoDataFrame | gpd.GeoSeries, what: str = "this operation"
+) -> None:
+    """Raise :class:`CRSError` unless every frame has the same projected CRS."""
+    crs = [f.crs for f in frames]
+    if any(c is None for c in crs):
+        raise CRSError(f"{what} needs a projected CRS; a layer has none (set it with set_crs)")
+    if any(c.is_geographic for c in crs):
+        raise CRSError(
+            f"{what} measures areas or distances and needs a projected CRS; got "
+            f"{[c.to_string() for c in crs]}. Reproject with to_crs('EPSG:2154')."
+        )
+    if any(c != crs[0] for c in crs[1:]):
+        raise CRSError(
+            f"{what}: layers have different CRS {[c.to_string() for c in crs]}; reproject one "
+            "with to_crs() first"
+        )
+
+
+_SPLIT = re.compile(r"\s*[,;/]\s*")
+
+
+def qpv_communes(
+    qpv: gpd.GeoDataFrame,
+    communes: gpd.GeoDataFrame,
+    *,
+    min_share: float = 0.01,
+) -> pd.DataFrame:
+    """Attribute each QPV to its communes.
+
+    The official list of the QPV file is authoritative (``COMMUNE_QP`` names in 2015,
+    ``insee_com`` codes in 2024): a listed name is matched, accent- and case-
+    insensitively, among the communes the QPV intersects, which settles homonyms. The
+    overlay is the check: generalised commune outlines make a QPV spill a few metres
+    into its neighbours, so an intersection below ``min_share`` of the QPV area is a
+    sliver, reported and not retained. A commune that the QPV covers above
+    ``min_share`` but that is not listed is retained only when a listed name could not
+    be matched (a commune merged since, renamed), or when the file has no list.
+
+    Parameters
+    ----------
+    qpv
+        Canonical QPV layer (:func:`peuplement.load_qpv`).
+    communes
+        Canonical commune layer, same projected CRS.
+    min_share
+        Share of the QPV area below which an intersection is a sliver (default 1 %).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per QPV × commune pair found by the list or the overlay: ``code_qpv``,
+        ``code_insee``, ``nom``, ``surface_m2`` (area of the intersection),
+        ``part_surface_qpv`` (share of the QPV area, in [0, 1]), ``liste_officielle``
+        (listed by the official file), ``retenue`` (attribution kept) and ``controle``
+        (``ok``, ``liseré ignoré``, ``hors liste retenue``, ``hors liste``,
+        ``listée sans intersection``).
+    """
+    check_projected(qpv, communes, what="qpv_communes")
+    q_idx, c_idx = communes.sindex.query(qpv.geometry.values, predicate="intersects")
+    qgeom = qpv.geometry.values[q_idx]
+    cgeom = communes.geometry.values[c_idx]
+    inter = shapely.area(shapely.intersection(qgeom, cgeom))
+    qarea = shapely.area(qgeom)
+    pairs = pd.DataFrame(
+        {
+            "code_qpv": qpv["code_qpv"].to_numpy()[q_idx],
+            "code_insee": communes["code_insee"].to_numpy()[c_idx],
+            "nom": communes["nom"].to_numpy()[c_idx],
+            "surface_m2": inter,
+            "part_surface_qpv": np.where(qarea > 0, inter / np.where(qarea > 0, qarea, 1), 0.0),
+        }
+    )
+    pairs = pairs[pairs["surface_m2"] > 0]
+    # Official list, one row per listed commune.
+    listed_rows = []
+    for code, names, codes in zip(
+        qpv["code_qpv"], qpv["communes_qpv"].fillna(""), qpv["insee_qpv"].fillna(""), strict=True
+    ):
+        for c in _SPLIT.split(str(codes)):
+            if c:
+                listed_rows.append((code, "code", c.zfill(5)))
+        if not codes:
+            for n in _SPLIT.split(str(names)):
+                if n.strip():
+                    listed_rows.append((code, "nom", place_key(n)))
+    listed = pd.DataFrame(listed_rows, columns=["code_qpv", "kind", "key"])
+    pairs["key_nom"] = pairs["nom"].map(lambda s: place_key(str(s)))
+    by_code = listed[listed["kind"] == "code"]
+    by_name = listed[listed["kind"] == "nom"]
+    pair_codes = pd.MultiIndex.from_arrays([pairs["code_qpv"], pairs["code_insee"]])
+    pair_names = pd.MultiIndex.from_arrays([pairs["code_qpv"], pairs["key_nom"]])
+    in_list = pair_codes.isin(list(zip(by_code["code_qpv"], by_code["key"], strict=True))) | (
+        pair_names.isin(list(zip(by_name["code_qpv"], by_name["key"], strict=True)))
+    )
+    pairs["liste_officielle"] = in_list
+    # Listed entries that match no intersecting commune.
+    matched_names = set(
+        zip(pairs.loc[in_list, "code_qpv"], pairs.loc[in_list, "key_nom"], strict=True)
+    )
+    matched_codes = set(
+        zip(pairs.loc[in_list, "code_qpv"], pairs.loc[in_list, "code_insee"], strict=True)
+    )
+    unmatched = [
+        (q, k)
+        for q, kind, k in listed.itertuples(index=False)
+        if (q, k) not in (matched_codes if kind == "code" else matched_names)
+    ]
+    has_unmatched = {q for q, _ in unmatched}
+    has_list = set(listed["code_qpv"])
+    big = pairs["part_surface_qpv"] >= min_share
+    fallback = (
+        ~pairs["liste_officielle"]
+        & big
+        & (pairs["code_qpv"].isin(has_unmatched) | ~pairs["code_qpv"].isin(has_list))
+    )
+    pairs["retenue"] = pairs["liste_officielle"] | fallback
+    pairs["controle"] = np.select(
+        [
+            pairs["liste_officielle"],
+            fallback,
+            big,
+        ],
+        ["ok", "hors liste retenue", "hors liste"],
+        default="liseré ignoré",
+    )
+    missing = pd.DataFrame(
+        {
+            "code_qpv": [q for q, _ in unmatched],
+            "code_insee": pd.NA,
+            "nom": [k for _, k in unmatched],
+            "surface_m2": 0.0,
+            "part_surface_qpv": 0.0,
+            "liste_officielle": True,
+            "retenue": False,
+            "controle": "listée sans intersection",
+        }
+    )
+    if unmatched:
+        logger.info(
+            "%d listed commune(s) of QPV match no intersecting commune: %s",
+            len(unmatched),
+            unmatched[:5],
+        )
+    out = (
+        pd.concat([pairs.drop(columns="key_nom"), missing], ignore_index=True)
+        if unmatched
+        else pairs.drop(columns="key_nom")
+    )
+    out = out.astype({"code_qpv": "string", "code_insee": "string", "nom": "string"})
+    return out.sort_values(["code_qpv", "code_insee"], ignore_index=True)
+
+
+def assign_points(
+    points: gpd.GeoSeries | gpd.GeoDataFrame,
+    polygons: gpd.GeoDataFrame,
+    *,
+    key: str,
+) -> pd.Series:
+    """Return, for each point, the ``key`` of the polygon containing it (``<NA>`` outside all).
+
+    Vectorised with the STRtree of shapely 2; a point on a shared boundary goes to the
+    polygon of lowest row position, so every point gets at most one key.
+    """
+    geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
+    check_projected(geoms, polygons, what="assign_points")
+    p_idx, g_idx = polygons.sindex.query(geoms.values, predicate="within")
+    first = pd.Series(g_idx).groupby(p_idx).min()
+    out = pd.Series(pd.NA, index=geoms.index, dtype="string")
+    out.iloc[first.index.to_numpy()] = polygons[key].to_numpy()[first.to_numpy()]
+    return out

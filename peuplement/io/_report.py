@@ -1,0 +1,131 @@
+"""The report every loader returns beside its data: what was rejected or repaired, and why."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Generic, NamedTuple, TypeVar
+
+import pandas as pd
+
+from peuplement._errors import PeuplementError
+
+__all__ = ["REJECTION_COLUMNS", "LoadReport", "Loaded"]
+
+logger = logging.getLogger(__name__)
+
+#: Columns of a rejection table: file, 1-based row (file line for text files, feature
+#: number for geographic files), column at fault, value found, reason.
+REJECTION_COLUMNS = ["fichier", "ligne", "colonne", "valeur", "motif"]
+
+T = TypeVar("T")
+
+
+@dataclass
+class LoadReport:
+    """What a loader read, kept, rejected and repaired.
+
+    The accounting identity ``n_read == n_kept + n_rejected`` holds for every report;
+    :meth:`close` checks it.
+    """
+
+    source: str
+    n_read: int = 0
+    n_kept: int = 0
+    rejections: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=REJECTION_COLUMNS)
+    )
+    repairs: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_rejected(self) -> int:
+        """Number of input rows rejected (each counted once, whatever its number of faults)."""
+        return int(self.rejections["ligne"].nunique()) if len(self.rejections) else 0
+
+    def reject(
+        self, rows: pd.Series, *, column: str, values: pd.Series | None, reason: str
+    ) -> None:
+        """Record rejected rows: ``rows`` are their 1-based row numbers."""
+        if len(rows) == 0:
+            return
+        vals = values.astype("string").to_numpy() if values is not None else None
+        frame = pd.DataFrame(
+            {
+                "fichier": self.source,
+                "ligne": rows.to_numpy(),
+                "colonne": column,
+                "valeur": vals if vals is not None else pd.NA,
+                "motif": reason,
+            }
+        )
+        self.rejections = (
+            frame
+            if self.rejections.empty
+            else pd.concat([self.rejections, frame], ignore_index=True)
+        )
+        logger.info(
+            "%s: %d row(s) rejected: %s (column %s)", self.source, len(rows), reason, column
+        )
+
+    def drop(
+        self,
+        data: pd.DataFrame,
+        mask: pd.Series,
+        *,
+        column: str,
+        reason: str,
+        values: pd.Series | None = None,
+    ) -> pd.DataFrame:
+        """Reject the kept rows of ``data`` selected by ``mask`` (after a cross-row check) and return the others.
+
+        ``data`` must carry the ``ligne`` column of :func:`load_tabular`.
+        """
+        mask = mask.fillna(False).astype(bool)
+        if not mask.any():
+            return data
+        self.reject(
+            data.loc[mask, "ligne"],
+            column=column,
+            values=values[mask] if values is not None else None,
+            reason=reason,
+        )
+        kept = data[~mask].reset_index(drop=True)
+        self.close(len(kept))
+        return kept
+
+    def repair(self, message: str, count: int) -> None:
+        """Record an unambiguous repair applied to ``count`` values."""
+        if count:
+            text = f"{message} ({count})"
+            self.repairs.append(text)
+            logger.info("%s: repaired %s", self.source, text)
+
+    def note(self, message: str) -> None:
+        """Record a remark on the input that changed no value (ignored columns, assumptions)."""
+        self.notes.append(message)
+        logger.info("%s: %s", self.source, message)
+
+    def close(self, n_kept: int) -> LoadReport:
+        """Set the kept count and check the accounting identity."""
+        self.n_kept = int(n_kept)
+        if self.n_read != self.n_kept + self.n_rejected:
+            raise PeuplementError(
+                f"{self.source}: row accounting broken: read {self.n_read}, kept {self.n_kept}, "
+                f"rejected {self.n_rejected}. This is a bug in peuplement; please report it."
+            )
+        return self
+
+    def summary(self) -> str:
+        """One line in French for the command line."""
+        text = f"{self.source} : {self.n_read} lignes lues, {self.n_kept} retenues, {self.n_rejected} rejetées"
+        if self.repairs:
+            text += f" ; réparations : {'; '.join(self.repairs)}"
+        return text
+
+
+class Loaded(NamedTuple, Generic[T]):
+    """A loader's result: the normalised data and its :class:`LoadReport`."""
+
+    data: T
+    report: LoadReport

