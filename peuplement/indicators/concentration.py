@@ -82,9 +82,9 @@ def count_dwellings(
 
 
 def top_share(data: pd.DataFrame, count: str, n: int, *, by: str | None = None) -> pd.Series:
-    """Share of the territory's total held by its ``n`` largest units.
+    r"""Share of the territory's total held by its ``n`` largest units.
 
-    .. math:: \\frac{\\sum_{k \\le n} c_{(k)}}{\\sum_k c_k}
+    .. math:: \frac{\sum_{k \le n} c_{(k)}}{\sum_k c_k}
 
     with :math:`c_{(k)}` the counts in decreasing order. In [0, 1]; ``NaN`` for a
     territory with a zero total. "68 % of the stock in 5 communes" is
@@ -103,9 +103,9 @@ def top_share(data: pd.DataFrame, count: str, n: int, *, by: str | None = None) 
 
 
 def herfindahl(data: pd.DataFrame, count: str, *, by: str | None = None) -> pd.Series:
-    """Herfindahl–Hirschman index of the units' shares in each territory.
+    r"""Herfindahl–Hirschman index of the units' shares in each territory.
 
-    .. math:: HHI = \\sum_k s_k^2, \\quad s_k = c_k / \\sum_j c_j
+    .. math:: HHI = \sum_k s_k^2, \quad s_k = c_k / \sum_j c_j
 
     In [1/n, 1] for n units with stock: 1 when one landlord holds everything, 1/n when
     n landlords hold equal shares (its inverse is the "equivalent number" of landlords).
@@ -153,12 +153,12 @@ def lorenz(
 def gini(
     data: pd.DataFrame, count: str, *, weight: str | None = None, by: str | None = None
 ) -> pd.Series:
-    """Gini coefficient of ``count`` across units: one minus twice the area under the Lorenz curve.
+    r"""Gini coefficient of ``count`` across units: one minus twice the area under the Lorenz curve.
 
-    .. math:: G = 1 - \\sum_k (X_k - X_{k-1})(Y_k + Y_{k-1})
+    .. math:: G = 1 - \sum_k (X_k - X_{k-1})(Y_k + Y_{k-1})
 
     with :math:`X_k`, :math:`Y_k` the cumulative shares of weight and count. With equal
-    weights it equals :math:`\\sum_i\\sum_j |c_i - c_j| / (2 n^2 \\bar c)`. In [0, 1):
+    weights it equals :math:`\sum_i\sum_j |c_i - c_j| / (2 n^2 \bar c)`. In [0, 1):
     0 when every unit has the same ``count / weight``.
     """
     points = lorenz(data, count, weight=weight, by=by)

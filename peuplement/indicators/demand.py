@@ -17,9 +17,9 @@ def demand_pressure(
     by: str = "code_insee",
     wait: str | None = None,
 ) -> pd.DataFrame:
-    """Pressure on the stock per unit: pending requests per attribution of the year.
+    r"""Pressure on the stock per unit: pending requests per attribution of the year.
 
-    .. math:: pression = \\frac{demandes\\ en\\ attente\\ au\\ 31/12}{attributions\\ de\\ l'année}
+    .. math:: pression = \frac{demandes\ en\ attente\ au\ 31/12}{attributions\ de\ l'année}
 
     The CIL of Cœur d'Ostrevent reports 1,725 requests for 715 attributions: 2.41.
 

@@ -1,4 +1,4 @@
-"""Segregation (mixité) indices of a group across the units of many territories at once.
+r"""Segregation (mixité) indices of a group across the units of many territories at once.
 
 Every function takes a tidy table with one row per unit (commune, IRIS, residence…),
 a group count column and a total count column, and a ``by`` column naming the
@@ -8,7 +8,7 @@ over territories. Units with a zero total carry no weight. A territory where the
 is absent or makes up everyone has undefined indices: ``NaN``, never ``inf``.
 
 Notation, for one territory: unit :math:`i`, group count :math:`x_i`, total
-:math:`t_i`, :math:`X = \\sum x_i`, :math:`T = \\sum t_i`, :math:`P = X/T`,
+:math:`t_i`, :math:`X = \sum x_i`, :math:`T = \sum t_i`, :math:`P = X/T`,
 :math:`p_i = x_i/t_i`.
 
 References
@@ -82,7 +82,7 @@ def segregation(
     *,
     by: str | None = None,
 ) -> pd.DataFrame:
-    """Single-group segregation indices for every territory in one pass.
+    r"""Single-group segregation indices for every territory in one pass.
 
     Parameters
     ----------
@@ -102,15 +102,15 @@ def segregation(
 
         - ``nb_unites``: units with a non-zero total; ``nb_groupe`` :math:`X`;
           ``nb_total`` :math:`T`; ``part_groupe`` :math:`P`;
-        - ``dissimilarite`` :math:`D = \\tfrac12 \\sum_i |x_i/X - (t_i-x_i)/(T-X)|`, in
+        - ``dissimilarite`` :math:`D = \tfrac12 \sum_i |x_i/X - (t_i-x_i)/(T-X)|`, in
           [0, 1]: the share of the group that would have to move for every unit to
           have the territory's composition;
-        - ``isolement`` :math:`{}_xP_x = \\sum_i (x_i/X)(x_i/t_i)`, in [P, 1];
-        - ``exposition`` :math:`{}_xP_y = \\sum_i (x_i/X)((t_i-x_i)/t_i) = 1 - {}_xP_x`;
+        - ``isolement`` :math:`{}_xP_x = \sum_i (x_i/X)(x_i/t_i)`, in [P, 1];
+        - ``exposition`` :math:`{}_xP_y = \sum_i (x_i/X)((t_i-x_i)/t_i) = 1 - {}_xP_x`;
         - ``ratio_correlation`` :math:`V = ({}_xP_x - P)/(1 - P)`, in [0, 1] (eta²);
-        - ``entropie_h`` Theil's :math:`H = \\sum_i t_i (E - E_i)/(T E)` with
-          :math:`E = -[P\\ln P + (1-P)\\ln(1-P)]`, in [0, 1];
-        - ``gini`` :math:`G = \\sum_i\\sum_j t_i t_j |p_i - p_j| / (2T^2P(1-P))`, in [0, 1].
+        - ``entropie_h`` Theil's :math:`H = \sum_i t_i (E - E_i)/(T E)` with
+          :math:`E = -[P\ln P + (1-P)\ln(1-P)]`, in [0, 1];
+        - ``gini`` :math:`G = \sum_i\sum_j t_i t_j |p_i - p_j| / (2T^2P(1-P))`, in [0, 1].
 
     Examples
     --------
@@ -177,11 +177,11 @@ def segregation(
 
 
 def _gini(frame: pd.DataFrame, key: str, p: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """:math:`\\sum_i\\sum_j t_i t_j |p_i - p_j|` per territory, in O(n log n).
+    r""":math:`\sum_i\sum_j t_i t_j |p_i - p_j|` per territory, in O(n log n).
 
     Sorting the units of each territory by :math:`p`, the double sum is
-    :math:`2\\sum_i t_i (p_i W_i - S_i)` with :math:`W_i = \\sum_{j<i} t_j` and
-    :math:`S_i = \\sum_{j<i} t_j p_j`: one sort and two grouped cumulative sums
+    :math:`2\sum_i t_i (p_i W_i - S_i)` with :math:`W_i = \sum_{j<i} t_j` and
+    :math:`S_i = \sum_{j<i} t_j p_j`: one sort and two grouped cumulative sums
     instead of a pairwise matrix per territory.
     """
     work = pd.DataFrame({"k": frame[key].to_numpy(), "p": p, "t": t, "tp": t * p})
@@ -201,12 +201,12 @@ def entropy_decomposition(
     level: str,
     by: str | None = None,
 ) -> pd.DataFrame:
-    """Split Theil's H into segregation between and within the units of a higher level.
+    r"""Split Theil's H into segregation between and within the units of a higher level.
 
     With units :math:`i` nested in parts :math:`g` (IRIS within communes, communes
     within "QPV / hors QPV"…), :math:`H = H_{entre} + H_{intra}` where
     :math:`H_{entre}` is H computed on the parts and
-    :math:`H_{intra} = \\sum_g \\frac{T_g E_g}{T E} H_g`.
+    :math:`H_{intra} = \sum_g \frac{T_g E_g}{T E} H_g`.
 
     Parameters
     ----------
@@ -273,14 +273,14 @@ def multigroup_segregation(
     *,
     by: str | None = None,
 ) -> pd.DataFrame:
-    """Multigroup dissimilarity and information theory index (e.g. the four income quartiles).
+    r"""Multigroup dissimilarity and information theory index (e.g. the four income quartiles).
 
-    With groups :math:`m`, unit shares :math:`\\pi_{im}`, territory shares :math:`\\pi_m`:
+    With groups :math:`m`, unit shares :math:`\pi_{im}`, territory shares :math:`\pi_m`:
 
-    - ``dissimilarite_multi`` :math:`D = \\sum_i\\sum_m \\frac{t_i|\\pi_{im} - \\pi_m|}{2TI}`,
-      :math:`I = \\sum_m \\pi_m(1-\\pi_m)` (Reardon & Firebaugh 2002);
-    - ``entropie_h_multi`` :math:`H = \\sum_i \\frac{t_i (E - E_i)}{T E}`,
-      :math:`E = -\\sum_m \\pi_m \\ln \\pi_m`.
+    - ``dissimilarite_multi`` :math:`D = \sum_i\sum_m \frac{t_i|\pi_{im} - \pi_m|}{2TI}`,
+      :math:`I = \sum_m \pi_m(1-\pi_m)` (Reardon & Firebaugh 2002);
+    - ``entropie_h_multi`` :math:`H = \sum_i \frac{t_i (E - E_i)}{T E}`,
+      :math:`E = -\sum_m \pi_m \ln \pi_m`.
 
     The total of a unit is the sum of its groups.
     """
