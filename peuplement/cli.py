@@ -15,7 +15,13 @@ from rich.table import Table as RichTable
 from peuplement._config import DEFAULT_EPCI
 from peuplement._errors import DataNotFoundError, PeuplementError
 from peuplement.datasets import get_path
-from peuplement.io import REJECTION_COLUMNS, load_parc_communes
+from peuplement.indicators import (
+    DICTIONARY,
+    commune_concentration,
+    landlord_concentration,
+    territory_concentration,
+)
+from peuplement.io import REJECTION_COLUMNS, load_parc_bailleurs, load_parc_communes
 from peuplement.io.qpv import QPV_COLUMNS
 from peuplement.schema import CRS_LAMBERT93
 from peuplement.territory import Territory
@@ -140,6 +146,103 @@ def territory(
         for note in terr.notes:
             summary.add_row("Note", note)
         console.print(summary)
+        console.print(f"Écrit dans {folder}/")
+    except PeuplementError as exc:
+        _fail(exc)
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    # Fixed float format and sorted rows: the same inputs give byte-identical files.
+    frame.to_csv(path, sep=";", index=False, float_format="%.6f", encoding="utf-8")
+
+
+@app.command()
+def indicators(
+    epci: Epci = DEFAULT_EPCI,
+    data_dir: DataDir = None,
+    out: Out = Path("data/processed"),
+    parc: Annotated[
+        Path | None,
+        typer.Option(
+            help="Parc social par commune (défaut : chiffres 2014 du territoire par défaut)."
+        ),
+    ] = None,
+    bailleurs: Annotated[
+        Path | None, typer.Option(help="Parc social par bailleur, éventuellement par commune.")
+    ] = None,
+    millesime: Annotated[int | None, typer.Option(help="Millésime des fichiers de parc.")] = None,
+    sru: Annotated[float, typer.Option(help="Taux SRU légal (0,20 ou 0,25).")] = 0.20,
+) -> None:
+    """Calcule les indicateurs de concentration du parc social par commune, bailleur et EPCI.
+
+    Les chiffres sont analysés sur le périmètre des données (pour le territoire par défaut :
+    les 21 communes de 2014) ; les communes sorties depuis de l'EPCI sont signalées.
+    Écrit indicators_commune.csv, indicators_bailleur.csv, indicators_epci.csv et
+    dictionnaire.csv dans <out>/<siren>/.
+    """
+    try:
+        stock_path = parc or _default_stock(epci)
+        landlord_path = bailleurs or (
+            get_path("coeur_ostrevent/parc_bailleurs_2014") if epci == DEFAULT_EPCI else None
+        )
+        if stock_path is None:
+            _fail(
+                PeuplementError(
+                    f"no stock file for EPCI {epci}: pass --parc FILE (commune-level RPLS counts)"
+                )
+            )
+            return
+        terr = _territory(epci, data_dir)
+        stock, report = load_parc_communes(stock_path, millesime=millesime)
+        split = terr.align(stock, value="nb_lls")
+        pop = terr.communes[["code_insee", "population"]]
+        stock = (
+            stock.drop(columns="ligne")
+            .merge(pop, on="code_insee", how="left")
+            .assign(siren_epci=epci)
+        )
+        stock["dans_perimetre_actuel"] = stock["code_insee"].isin(terr.communes["code_insee"])
+        folder = out / terr.slug
+        folder.mkdir(parents=True, exist_ok=True)
+        communes = commune_concentration(stock, by="siren_epci", sru_target=sru)
+        _write_csv(communes, folder / "indicators_commune.csv")
+        landlords = None
+        if landlord_path is not None:
+            landlords, lreport = load_parc_bailleurs(landlord_path, millesime=millesime)
+            landlords = landlords.drop(columns="ligne").assign(siren_epci=epci)
+            _write_csv(
+                landlord_concentration(landlords, by="siren_epci"),
+                folder / "indicators_bailleur.csv",
+            )
+        epci_table = territory_concentration(
+            stock, landlords=landlords, by="siren_epci"
+        ).reset_index()
+        _write_csv(epci_table, folder / "indicators_epci.csv")
+        _write_csv(DICTIONARY, folder / "dictionnaire.csv")
+        row = epci_table.iloc[0]
+        table = RichTable(title=f"{terr.name} : concentration du parc social", show_header=False)
+        pct = lambda v: f"{100 * v:.1f} %".replace(".", ",")  # noqa: E731
+        table.add_row(
+            "Logements sociaux (périmètre des données)", f"{int(row['nb_lls']):,}".replace(",", " ")
+        )
+        table.add_row("Hors périmètre actuel", split.summary())
+        table.add_row("Part des 5 premières communes", pct(row["part_top5_communes"]))
+        table.add_row(
+            "Gini du parc entre communes", f"{row['gini_communes']:.3f}".replace(".", ",")
+        )
+        if landlords is not None:
+            table.add_row("Bailleurs présents", f"{int(row['nb_bailleurs'])}")
+            table.add_row("Part du premier bailleur", pct(row["part_premier_bailleur"]))
+            table.add_row("Part des 3 premiers bailleurs", pct(row["part_3_premiers_bailleurs"]))
+            table.add_row(
+                "Herfindahl-Hirschman (bailleurs)", f"{row['hhi_bailleurs']:.3f}".replace(".", ",")
+            )
+        table.add_row(
+            "Secret statistique",
+            "sans objet : comptes de logements (RPLS public), aucune donnée de ménage",
+        )
+        table.add_row("Lignes lues / rejetées", f"{report.n_read} / {report.n_rejected}")
+        console.print(table)
         console.print(f"Écrit dans {folder}/")
     except PeuplementError as exc:
         _fail(exc)

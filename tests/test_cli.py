@@ -41,7 +41,32 @@ def test_territory_command_bad_epci(tmp_path):
     assert result.exit_code == 2 and "unknown EPCI SIREN" in result.output
 
 
-@pytest.mark.parametrize("command", [[], ["territory"]])
+@pytest.mark.parametrize("command", [[], ["territory"], ["indicators"]])
 def test_help(command):
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_indicators_command_default(tmp_path, shared_data):
+    result = runner.invoke(
+        app, ["indicators", "--data-dir", str(shared_data), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "245901152"
+    communes = pd.read_csv(folder / "indicators_commune.csv", sep=";", dtype={"code_insee": str})
+    assert len(communes) == 21 and communes["nb_lls"].sum() == 8713
+    assert communes.loc[communes["code_insee"] == "59192", "dans_perimetre_actuel"].item() == False  # noqa: E712
+    epci = pd.read_csv(folder / "indicators_epci.csv", sep=";", dtype={"siren_epci": str})
+    assert epci["part_top5_communes"].item() == pytest.approx(5942 / 8713, abs=1e-6)
+    assert epci["part_3_premiers_bailleurs"].item() == pytest.approx(7088 / 8713, abs=1e-6)
+    bailleurs = pd.read_csv(folder / "indicators_bailleur.csv", sep=";")
+    assert bailleurs["bailleur"].iloc[0] == "Soginorpa" and len(bailleurs) == 13
+    assert "68,2 %" in result.output and "81,3 %" in result.output
+    first = (folder / "indicators_epci.csv").read_bytes()
+    runner.invoke(app, ["indicators", "--data-dir", str(shared_data), "--out", str(tmp_path)])
+    assert (folder / "indicators_epci.csv").read_bytes() == first  # reproducible bytes
+
+
+def test_indicators_command_other_epci_needs_a_stock_file(tmp_path):
+    result = runner.invoke(app, ["indicators", "--epci", "246200364", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "--parc" in result.output
