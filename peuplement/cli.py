@@ -45,6 +45,27 @@ Epci = Annotated[
     str, typer.Option("--epci", help="SIREN de l'EPCI (défaut : CA Cœur d'Ostrevent).")
 ]
 
+Parc = Annotated[
+    Path | None,
+    typer.Option(
+        "--parc",
+        help="Parc social par commune (CSV/Excel : code INSEE, nb de LLS). Défaut : chiffres 2014 du territoire par défaut.",
+    ),
+]
+Millesime = Annotated[
+    int | None, typer.Option("--millesime", help="Millésime (année RPLS) des fichiers de parc.")
+]
+
+
+def _int_fr(value: float) -> str:
+    """Format a count the French way: 8 713."""
+    return f"{int(value):,}".replace(",", " ")
+
+
+def _pct_fr(value: float) -> str:
+    """Format a share in [0, 1] as a French percentage: 68,2 %."""
+    return f"{100 * value:.1f} %".replace(".", ",")
+
 
 @app.callback()
 def _main(
@@ -83,15 +104,8 @@ def territory(
     epci: Epci = DEFAULT_EPCI,
     data_dir: DataDir = None,
     out: Out = Path("data/processed"),
-    parc: Annotated[
-        Path | None,
-        typer.Option(
-            help="Parc social par commune (CSV/Excel : code INSEE, nb de LLS). Défaut : chiffres 2014 du territoire par défaut."
-        ),
-    ] = None,
-    millesime: Annotated[
-        int | None, typer.Option(help="Millésime du fichier --parc (année RPLS).")
-    ] = None,
+    parc: Parc = None,
+    millesime: Millesime = None,
 ) -> None:
     """Charge un territoire (communes, QPV, parc social) et l'écrit en GeoPackage et CSV.
 
@@ -109,9 +123,7 @@ def territory(
         terr.qpv.to_file(gpkg, layer="qpv", driver="GPKG", engine="pyogrio")
         summary = RichTable(title=f"{terr.name} ({terr.siren})", show_header=False)
         summary.add_row("Communes (COG 2025)", f"{len(terr.communes)}")
-        summary.add_row(
-            "Population municipale", f"{int(terr.communes['population'].sum()):,}".replace(",", " ")
-        )
+        summary.add_row("Population municipale", _int_fr(terr.communes["population"].sum()))
         summary.add_row(
             f"QPV ({terr.qpv_generation})", f"{len(terr.qpv)} : {', '.join(terr.qpv['code_qpv'])}"
         )
@@ -132,11 +144,11 @@ def territory(
             )
             summary.add_row(
                 "Parc social (périmètre actuel)",
-                f"{int(split.inside['nb_lls'].sum()):,}".replace(",", " "),
+                _int_fr(split.inside["nb_lls"].sum()),
             )
             summary.add_row(
                 "Parc social (périmètre des données)",
-                f"{int(stock['nb_lls'].sum()):,}".replace(",", " "),
+                _int_fr(stock["nb_lls"].sum()),
             )
             summary.add_row("Hors périmètre", split.summary())
             summary.add_row("Lignes lues / rejetées", f"{report.n_read} / {report.n_rejected}")
@@ -161,16 +173,11 @@ def indicators(
     epci: Epci = DEFAULT_EPCI,
     data_dir: DataDir = None,
     out: Out = Path("data/processed"),
-    parc: Annotated[
-        Path | None,
-        typer.Option(
-            help="Parc social par commune (défaut : chiffres 2014 du territoire par défaut)."
-        ),
-    ] = None,
+    parc: Parc = None,
     bailleurs: Annotated[
         Path | None, typer.Option(help="Parc social par bailleur, éventuellement par commune.")
     ] = None,
-    millesime: Annotated[int | None, typer.Option(help="Millésime des fichiers de parc.")] = None,
+    millesime: Millesime = None,
     sru: Annotated[float, typer.Option(help="Taux SRU légal (0,20 ou 0,25).")] = 0.20,
 ) -> None:
     """Calcule les indicateurs de concentration du parc social par commune, bailleur et EPCI.
@@ -221,19 +228,18 @@ def indicators(
         _write_csv(DICTIONARY, folder / "dictionnaire.csv")
         row = epci_table.iloc[0]
         table = RichTable(title=f"{terr.name} : concentration du parc social", show_header=False)
-        pct = lambda v: f"{100 * v:.1f} %".replace(".", ",")  # noqa: E731
-        table.add_row(
-            "Logements sociaux (périmètre des données)", f"{int(row['nb_lls']):,}".replace(",", " ")
-        )
+        table.add_row("Logements sociaux (périmètre des données)", _int_fr(row["nb_lls"]))
         table.add_row("Hors périmètre actuel", split.summary())
-        table.add_row("Part des 5 premières communes", pct(row["part_top5_communes"]))
+        table.add_row("Part des 5 premières communes", _pct_fr(row["part_top5_communes"]))
         table.add_row(
             "Gini du parc entre communes", f"{row['gini_communes']:.3f}".replace(".", ",")
         )
         if landlords is not None:
             table.add_row("Bailleurs présents", f"{int(row['nb_bailleurs'])}")
-            table.add_row("Part du premier bailleur", pct(row["part_premier_bailleur"]))
-            table.add_row("Part des 3 premiers bailleurs", pct(row["part_3_premiers_bailleurs"]))
+            table.add_row("Part du premier bailleur", _pct_fr(row["part_premier_bailleur"]))
+            table.add_row(
+                "Part des 3 premiers bailleurs", _pct_fr(row["part_3_premiers_bailleurs"])
+            )
             table.add_row(
                 "Herfindahl-Hirschman (bailleurs)", f"{row['hhi_bailleurs']:.3f}".replace(".", ",")
             )
