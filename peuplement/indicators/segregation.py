@@ -75,6 +75,11 @@ def _plogp(p: np.ndarray) -> np.ndarray:
     return np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
 
 
+def _entropy(p: np.ndarray) -> np.ndarray:
+    r"""Binary entropy :math:`-[p \ln p + (1-p)\ln(1-p)]`, 0 at p = 0 or 1."""
+    return -(_plogp(p) + _plogp(1 - p))
+
+
 def segregation(
     data: pd.DataFrame,
     group: str,
@@ -136,8 +141,8 @@ def segregation(
     p = _div(x, t)
     y = t - x
     Y = T - X
-    ex = -(_plogp(P) + _plogp(1 - P))
-    ei = -(_plogp(p) + _plogp(1 - p))
+    ex = _entropy(P)
+    ei = _entropy(p)
     terms = pd.DataFrame(
         {
             key: frame[key].to_numpy(),
@@ -162,7 +167,7 @@ def segregation(
     out["isolement"] = np.where(defined, sums["xpx"], np.nan)
     out["exposition"] = np.where(defined, sums["xpy"], np.nan)
     out["ratio_correlation"] = np.where(defined, _div(sums["xpx"] - Pg, 1 - Pg), np.nan)
-    e_total = -(_plogp(Pg) + _plogp(1 - Pg))
+    e_total = _entropy(Pg)
     out["entropie_h"] = np.where(defined, _div(sums["h"], sums["nb_total"] * e_total), np.nan)
     out["gini"] = np.where(
         defined,
@@ -234,26 +239,16 @@ def entropy_decomposition(
     total_h = segregation(frame, group, total, by=key)["entropie_h"]
     parts = frame.groupby([key, "_level"], sort=True)[[group, total]].sum().reset_index()
     between = segregation(parts, group, total, by=key)["entropie_h"]
-    # Within: H of each part weighted by T_g E_g / (T E).
-    frame["_part"] = frame[key].astype(str) + "\x1f" + frame["_level"].astype(str)
-    inner = segregation(frame, group, total, by="_part")
-    inner = inner.join(
-        parts.assign(_part=parts[key].astype(str) + "\x1f" + parts["_level"].astype(str)).set_index(
-            "_part"
-        )[[key]]
-    )
-    Pg = inner["part_groupe"].fillna(0).to_numpy()
-    eg = -(_plogp(Pg) + _plogp(1 - Pg))
-    inner["w"] = inner["nb_total"] * eg * inner["entropie_h"].fillna(0)
-    overall = frame.groupby(key)[[group, total]].sum()
+    # Within: sum over parts of T_g E_g H_g / (T E), which unit by unit is
+    # sum_i t_i (E_g(i) - E_i) / (T E): one grouped pass, no loop over parts.
+    pg = frame.groupby([key, "_level"], sort=False)
+    p_part = _div(pg[group].transform("sum"), pg[total].transform("sum"))
+    p_unit = _div(frame[group], frame[total])
+    frame["_w"] = frame[total].to_numpy() * (_entropy(p_part) - _entropy(p_unit))
+    overall = frame.groupby(key, sort=True)[[group, total, "_w"]].sum()
     P = _div(overall[group], overall[total])
-    e = -(_plogp(P) + _plogp(1 - P))
     within = pd.Series(
-        _div(
-            inner.groupby(key)["w"].sum().reindex(overall.index).to_numpy(),
-            overall[total].to_numpy() * e,
-        ),
-        index=overall.index,
+        _div(overall["_w"], overall[total].to_numpy() * _entropy(P)), index=overall.index
     )
     out = pd.DataFrame(
         {
