@@ -21,7 +21,7 @@ from peuplement.indicators import (
     landlord_concentration,
     territory_concentration,
 )
-from peuplement.io import REJECTION_COLUMNS, load_parc_bailleurs, load_parc_communes
+from peuplement.io import REJECTION_COLUMNS, LoadReport, load_parc_bailleurs, load_parc_communes
 from peuplement.io.qpv import QPV_COLUMNS
 from peuplement.schema import CRS_LAMBERT93
 from peuplement.territory import Territory
@@ -252,3 +252,162 @@ def indicators(
         console.print(f"Écrit dans {folder}/")
     except PeuplementError as exc:
         _fail(exc)
+
+
+@app.command()
+def synth(
+    annee: Annotated[
+        int, typer.Option(help="Année N des attributions (demande au 31/12/N−1).")
+    ] = 2026,
+    seed: Annotated[int, typer.Option(help="Graine du générateur.")] = 0,
+    data_dir: DataDir = None,
+    out: Out = Path("data/processed"),
+) -> None:
+    """Génère une demande et des attributions SYNTHÉTIQUES pour le territoire par défaut.
+
+    Données fictives calibrées sur les chiffres publics (parc, QPV, 1 725 demandes, 715
+    attributions, seuils officiels) : jamais des données personnelles réelles.
+    """
+    from peuplement.synth import synth_default
+
+    try:
+        demandes, attributions = synth_default(annee=annee, seed=seed, data_dir=data_dir)
+    except PeuplementError as exc:
+        _fail(exc)
+        return
+    folder = out / DEFAULT_EPCI / "synthetique"
+    folder.mkdir(parents=True, exist_ok=True)
+    demandes.to_csv(folder / f"demandes_synthetiques_{annee - 1}.csv", sep=";", index=False)
+    attributions.to_csv(folder / f"attributions_synthetiques_{annee}.csv", sep=";", index=False)
+    console.print(
+        f"[bold]Données SYNTHÉTIQUES[/] (graine {seed}) : {len(demandes)} demandes au 31/12/{annee - 1}, "
+        f"{len(attributions)} attributions {annee}. Écrit dans {folder}/"
+    )
+
+
+@app.command()
+def lec(
+    attributions: Annotated[
+        Path | None,
+        typer.Option(
+            help="Attributions de l'année (format plat SNE). Défaut : données synthétiques du territoire par défaut."
+        ),
+    ] = None,
+    demandes: Annotated[
+        Path | None,
+        typer.Option(
+            help="Demandes en attente au 31/12/N−1 (pour le seuil calculé et les scénarios)."
+        ),
+    ] = None,
+    epci: Epci = DEFAULT_EPCI,
+    annee: Annotated[int, typer.Option(help="Année analysée.")] = 2026,
+    seuil: Annotated[
+        float | None, typer.Option(help="Seuil du premier quartile imposé (€ par UC et par an).")
+    ] = None,
+    cible_b: Annotated[
+        float | None,
+        typer.Option(help="Cible de l'objectif B si la CIL en a fixé une autre que 50 %."),
+    ] = None,
+    qpv_generation: Annotated[int, typer.Option(help="Génération des QPV : 2015 ou 2024.")] = 2015,
+    secret: Annotated[
+        bool,
+        typer.Option(
+            "--secret/--sans-secret",
+            help="Secret statistique (cellules de moins de 11 ménages masquées).",
+        ),
+    ] = True,
+    data_dir: DataDir = None,
+    out: Out = Path("data/processed"),
+) -> None:
+    """Calcule les objectifs d'attribution de la loi Égalité et Citoyenneté (A, B, publics prioritaires).
+
+    Par EPCI, commune, bailleur, réservataire et bailleur × réservataire : numérateur,
+    dénominateur, taux, cible, écart, attributions manquantes et statut. Écrit
+    lec_<annee>.csv, lec_<annee>_quartiles.csv et lec_<annee>_rejets.csv dans <out>/<siren>/.
+    """
+    from peuplement import lec as rules_lec
+    from peuplement.io import load_attributions, load_demandes
+    from peuplement.synth import synth_default
+
+    try:
+        synthetic = attributions is None
+        dem: pd.DataFrame | None
+        if attributions is None:
+            if epci != DEFAULT_EPCI:
+                _fail(
+                    PeuplementError(
+                        f"no attributions file for EPCI {epci}: pass --attributions FILE"
+                    )
+                )
+                return
+            dem, att = synth_default(annee=annee, data_dir=data_dir)
+            report = LoadReport("attributions synthétiques")
+            report.n_read = len(att)
+            report.close(len(att))
+        else:
+            att, report = load_attributions(attributions, qpv_generation=qpv_generation)
+            dem = load_demandes(demandes).data if demandes is not None else None
+        qpv = None
+        if not synthetic and "x" in att.columns and att["x"].notna().any():
+            qpv = _territory(epci, data_dir).qpv
+        th = rules_lec.thresholds(
+            epci, annee, official=rules_lec.read_official(data_dir), demandes=dem, seuil=seuil
+        )
+        classified = rules_lec.classify(
+            att, q1=th.q1, q2=th.q2, q3=th.q3, qpv=qpv, annee=annee, report=report
+        )
+        table = rules_lec.lec_indicators(
+            classified, annee=annee, siren=epci, cible_b=cible_b, secret=secret
+        )
+        folder = out / epci
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_csv(table, folder / f"lec_{annee}.csv")
+        _write_csv(
+            rules_lec.quartile_distribution(classified), folder / f"lec_{annee}_quartiles.csv"
+        )
+        report.rejections.to_csv(folder / f"lec_{annee}_rejets.csv", sep=";", index=False)
+        title = f"Objectifs LEC {annee} — EPCI {epci}" + (
+            " — DONNÉES SYNTHÉTIQUES" if synthetic else ""
+        )
+        console.print(_lec_view(table, title))
+        line = f"Seuil du 1er quartile : {_int_fr(th.q1)} € par UC ({th.source})"
+        if th.q1_calcule is not None:
+            line += f" ; calculé sur la demande : {_int_fr(th.q1_calcule)} €"
+        console.print(line)
+        if not secret:
+            console.print("[bold red]Secret statistique DÉSACTIVÉ[/] : usage interne uniquement.")
+        console.print(
+            f"Lignes lues {report.n_read}, rejetées {report.n_rejected}. Écrit dans {folder}/"
+        )
+    except PeuplementError as exc:
+        _fail(exc)
+
+
+_OBJECTIFS = {
+    "A": "A (hors QPV)",
+    "A_hors_relogement": "A sans relog.",
+    "B": "B (en QPV)",
+    "prioritaires": "Prioritaires",
+}
+
+
+def _lec_view(table: pd.DataFrame, title: str) -> RichTable:
+    """One row per EPCI and réservataire, one column per objective: rate, colour by status."""
+    rows = table[table["niveau"].isin(["epci", "reservataire"])].copy()
+    taux = rows["taux"].map(lambda v: "secret" if pd.isna(v) else _pct_fr(float(v)))
+    manque = rows["attributions_manquantes"].map(
+        lambda v: "" if pd.isna(v) or v == 0 else f" (+{int(v)})"
+    )
+    color = rows["statut"].map({"atteint": "green", "non atteint": "red"}).fillna("yellow")
+    rows["cell"] = "[" + color + "]" + taux + manque + "[/]"
+    grid = rows.pivot(index=["niveau", "unite"], columns="objectif", values="cell")
+    view = RichTable(title=title, caption="taux (attributions manquantes pour atteindre la cible)")
+    view.add_column("unité")
+    cols = [c for c in _OBJECTIFS if c in grid.columns]
+    for c in cols:
+        view.add_column(_OBJECTIFS[c], justify="right")
+    for (niveau, unite), values in zip(
+        grid.index, grid[cols].fillna("").to_numpy().tolist(), strict=True
+    ):
+        view.add_row("EPCI " + str(unite) if niveau == "epci" else str(unite), *map(str, values))
+    return view

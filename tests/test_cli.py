@@ -41,7 +41,7 @@ def test_territory_command_bad_epci(tmp_path):
     assert result.exit_code == 2 and "unknown EPCI SIREN" in result.output
 
 
-@pytest.mark.parametrize("command", [[], ["territory"], ["indicators"]])
+@pytest.mark.parametrize("command", [[], ["territory"], ["indicators"], ["lec"], ["synth"]])
 def test_help(command):
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0 and "Usage" in result.output
@@ -70,3 +70,64 @@ def test_indicators_command_default(tmp_path, shared_data):
 def test_indicators_command_other_epci_needs_a_stock_file(tmp_path):
     result = runner.invoke(app, ["indicators", "--epci", "246200364", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "--parc" in result.output
+
+
+def test_lec_command_on_synthetic_default(tmp_path, shared_data):
+    result = runner.invoke(app, ["lec", "--data-dir", str(shared_data), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "DONNÉES SYNTHÉTIQUES" in result.output and "8 772" in result.output
+    table = pd.read_csv(tmp_path / "245901152" / "lec_2026.csv", sep=";")
+    assert list(table.columns[1:11]) == [
+        "niveau",
+        "unite",
+        "objectif",
+        "numerateur",
+        "denominateur",
+        "taux",
+        "cible",
+        "ecart_points",
+        "attributions_manquantes",
+        "statut",
+    ]
+    assert set(table["niveau"]) == {
+        "epci",
+        "commune",
+        "bailleur",
+        "reservataire",
+        "bailleur_reservataire",
+    }
+    assert set(table["objectif"]) == {"A", "A_hors_relogement", "B", "prioritaires"}
+    assert (table.loc[table["denominateur"] < 11, "statut"] == "effectif insuffisant").all()
+    # No household-level identifier leaves in the outputs.
+    for path in (tmp_path / "245901152").iterdir():
+        assert "SYN-" not in path.read_text(encoding="utf-8")
+
+
+def test_synth_then_lec_on_files(tmp_path, shared_data):
+    result = runner.invoke(
+        app, ["synth", "--data-dir", str(shared_data), "--out", str(tmp_path), "--seed", "4"]
+    )
+    assert result.exit_code == 0 and "SYNTHÉTIQUES" in result.output
+    folder = tmp_path / "245901152" / "synthetique"
+    attributions = folder / "attributions_synthetiques_2026.csv"
+    demandes = folder / "demandes_synthetiques_2025.csv"
+    result = runner.invoke(
+        app,
+        [
+            "lec",
+            "--attributions",
+            str(attributions),
+            "--demandes",
+            str(demandes),
+            "--data-dir",
+            str(shared_data),
+            "--out",
+            str(tmp_path / "o"),
+            "--sans-secret",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "DÉSACTIVÉ" in result.output and "calculé sur la demande" in result.output
+    table = pd.read_csv(tmp_path / "o" / "245901152" / "lec_2026.csv", sep=";")
+    a = table[(table["niveau"] == "epci") & (table["objectif"] == "A_hors_relogement")].iloc[0]
+    assert a["taux"] == pytest.approx(0.19, abs=0.5 / a["denominateur"])  # SynthTargets default

@@ -1,0 +1,286 @@
+"""Seeded synthetic SNE microdata (demand stock and attributions), calibrated on real aggregates.
+
+SNE microdata is personal data: the project never holds real rows. This generator
+makes households that look like a real territory's, so the LEC pipeline can be shown
+and tested end to end. Every row carries ``synthetique = True``.
+
+Calibration (documented in :func:`synth_sne`):
+
+- **resources per unit of consumption** of applicants follow a quantile function
+  through the official thresholds of the year (Q1, Q2, Q3 of applicants' RUC per EPCI,
+  arrêté L.441-1 CCH): by construction the demand stock reproduces them, up to
+  sampling error (reported by :func:`peuplement.lec.thresholds`);
+- **household size** follows the distribution of social-housing applicants (42 % one
+  person, 24 % two, 15 % three, 11 % four, 8 % five or more: orders of magnitude of the
+  national SNE statistics), children under 14 drawn among the non-first members;
+- **where attributions go**: communes in proportion to their social stock, in QPV in
+  proportion to the QPV stock; **landlords** in proportion to their stock (the commune ×
+  landlord table is unknown: independence is assumed, an estimate);
+- **counts**: pending requests, attributions and mean waiting time from the
+  territory's published key figures (Cœur d'Ostrevent: 1,725, 715, 8.7 months);
+- **LEC rates** are parameters, allocated exactly (not drawn), so a territory can be
+  made to meet or miss each objective and :func:`peuplement.lec.lec_indicators` gives
+  them back.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from peuplement._config import DEFAULT_EPCI
+from peuplement._errors import SchemaError
+from peuplement.lec import units_of_consumption
+
+__all__ = ["SynthTargets", "synth_default", "synth_sne"]
+
+_SIZES = np.array([1, 2, 3, 4, 5, 6])
+_SIZE_P = np.array([0.42, 0.24, 0.15, 0.11, 0.05, 0.03])
+_RESERVATAIRES = ["Etat", "Action Logement", "Collectivités", "Bailleur"]
+_RESERVATAIRE_P = np.array([0.25, 0.25, 0.15, 0.35])
+
+
+@dataclass(frozen=True)
+class SynthTargets:
+    """LEC rates the synthetic attributions are built to show (shares of signed leases).
+
+    Attributes
+    ----------
+    part_q1_hors_qpv
+        Share of first-quartile households among attributions outside QPV.
+    part_relogement_ru
+        Share of urban-renewal rehousings among attributions outside QPV (taken among
+        non-Q1 households, so A = Q1 share + this share).
+    part_hors_q1_qpv
+        Share of households other than Q1 among attributions in QPV.
+    part_prioritaires
+        Share of priority households in each réservataire's attributions.
+    part_sans_bail
+        Share of attributions not followed by a signed lease (refusals).
+    """
+
+    part_q1_hors_qpv: float = 0.19
+    part_relogement_ru: float = 0.02
+    part_hors_q1_qpv: float = 0.62
+    part_prioritaires: float = 0.28
+    part_sans_bail: float = 0.03
+
+
+def _quantile_function(q1: float, q2: float, q3: float):
+    # Piecewise-linear in log(RUC) through the official quartiles; tails at 2 % and 98 %
+    # fitted to the usual shape of applicants' resources (a floor near minimum
+    # social benefits, a long upper tail).
+    knots_p = np.array([0.0, 0.02, 0.25, 0.50, 0.75, 0.98, 1.0])
+    knots_v = np.log(np.array([0.08 * q1, 0.30 * q1, q1, q2, q3, 2.2 * q3, 3.0 * q3]))
+
+    def quantile(u: np.ndarray) -> np.ndarray:
+        return np.exp(np.interp(u, knots_p, knots_v))
+
+    return quantile
+
+
+def _households(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    size = rng.choice(_SIZES, n, p=_SIZE_P)
+    children = rng.binomial(size - 1, 0.55)
+    return size, children
+
+
+def _exact(rng: np.random.Generator, n: int, share: float) -> np.ndarray:
+    """Return a mask with exactly round(share × n) True values, randomly placed."""
+    k = int(math.floor(share * n + 0.5))
+    mask = np.zeros(n, dtype=bool)
+    mask[rng.choice(n, k, replace=False)] = True
+    return mask
+
+
+def synth_sne(
+    communes: pd.DataFrame,
+    bailleurs: pd.DataFrame,
+    *,
+    annee: int,
+    seuils: tuple[float, float, float],
+    siren: str,
+    n_demandes: int = 1725,
+    n_attributions: int = 715,
+    delai_moyen_mois: float = 8.7,
+    targets: SynthTargets = SynthTargets(),  # noqa: B008 - frozen dataclass, immutable
+    seed: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Generate a demand stock at 31/12/N−1 and the attributions of year N.
+
+    Parameters
+    ----------
+    communes
+        One row per commune: ``code_insee``, ``nb_lls``, ``nb_lls_qpv`` and ``qpv``
+        (comma-separated QPV codes of the commune, empty if none).
+    bailleurs
+        ``bailleur``, ``nb_lls``.
+    annee
+        Year N of the attributions.
+    seuils
+        (Q1, Q2, Q3) of applicants' RUC in € per UC per year.
+    siren
+        The EPCI, written in ``siren_epci``.
+    n_demandes, n_attributions, delai_moyen_mois
+        Published counts and mean waiting time.
+    targets
+        LEC rates to build in (:class:`SynthTargets`).
+    seed
+        Seed of :func:`numpy.random.default_rng`: the same seed gives the same rows.
+
+    Returns
+    -------
+    tuple of DataFrame
+        Demand stock (columns of :data:`peuplement.io.sne.DEMANDE_FIELDS`) and
+        attributions (:data:`peuplement.io.sne.ATTRIBUTION_FIELDS` plus
+        ``delai_attente_mois``), both with ``synthetique = True``.
+    """
+    q1, q2, q3 = seuils
+    if not 0 < q1 < q2 < q3:
+        raise SchemaError(f"synth_sne: thresholds must increase; got {seuils}")
+    if communes["nb_lls"].sum() <= 0:
+        raise SchemaError("synth_sne: the communes hold no social stock to attribute")
+    rng = np.random.default_rng(seed)
+    quantile = _quantile_function(q1, q2, q3)
+    stock = communes["nb_lls"].to_numpy(dtype="float64")
+    stock_qpv = communes["nb_lls_qpv"].fillna(0).to_numpy(dtype="float64")
+
+    # Demand stock at 31/12/N-1.
+    size, children = _households(rng, n_demandes)
+    uc = units_of_consumption(size, children)
+    ruc = quantile(rng.random(n_demandes))
+    depot = pd.Timestamp(f"{annee - 1}-12-31") - pd.to_timedelta(
+        rng.gamma(1.2, 14 / 1.2, n_demandes) * 30.44, unit="D"
+    )
+    demandes = pd.DataFrame(
+        {
+            "id_demande": [f"SYN-D-{annee - 1}-{i:06d}" for i in range(1, n_demandes + 1)],
+            "date_depot": depot.normalize(),
+            "code_insee": rng.choice(
+                communes["code_insee"].to_numpy(), n_demandes, p=stock / stock.sum()
+            ),
+            "siren_epci": siren,
+            "ressources_annuelles": np.round(ruc * uc),
+            "nb_personnes": size,
+            "nb_moins_14": children,
+            "public_prioritaire": rng.random(n_demandes) < targets.part_prioritaires,
+            "synthetique": True,
+        }
+    )
+
+    # Attributions of year N: where, by whom, then who.
+    n = n_attributions
+    share_qpv = stock_qpv.sum() / stock.sum()
+    in_qpv = _exact(rng, n, share_qpv)
+    out_w = np.clip(stock - stock_qpv, 0, None)
+    commune_idx = np.where(
+        in_qpv,
+        rng.choice(len(communes), n, p=stock_qpv / stock_qpv.sum()) if stock_qpv.sum() > 0 else 0,
+        rng.choice(len(communes), n, p=out_w / out_w.sum()),
+    )
+    qpv_lists = communes["qpv"].fillna("").to_numpy()
+    code_qpv = np.array(
+        [
+            rng.choice(qpv_lists[c].split(", ")) if q and qpv_lists[c] else None
+            for c, q in zip(commune_idx, in_qpv, strict=True)
+        ],
+        dtype=object,
+    )
+    lstock = bailleurs["nb_lls"].to_numpy(dtype="float64")
+    signed = ~_exact(rng, n, targets.part_sans_bail)
+    q1_flag = np.zeros(n, dtype=bool)
+    rehoused = np.zeros(n, dtype=bool)
+    out_idx = np.flatnonzero(signed & ~in_qpv)
+    in_idx = np.flatnonzero(signed & in_qpv)
+    q1_flag[out_idx[_exact(rng, len(out_idx), targets.part_q1_hors_qpv)]] = True
+    q1_flag[in_idx[~_exact(rng, len(in_idx), targets.part_hors_q1_qpv)]] = True
+    not_q1_out = out_idx[~q1_flag[out_idx]]
+    k_ru = min(len(not_q1_out), int(math.floor(targets.part_relogement_ru * len(out_idx) + 0.5)))
+    rehoused[rng.choice(not_q1_out, k_ru, replace=False)] = True
+    unsigned = ~signed
+    q1_flag[unsigned] = rng.random(int(unsigned.sum())) < 0.25
+    size, children = _households(rng, n)
+    uc = units_of_consumption(size, children)
+    # Q1 households: u in [0, 0.25], resources floored so RUC stays at or below Q1;
+    # others: u in (0.25, 1], resources ceiled so RUC stays above Q1.
+    u = np.where(q1_flag, rng.uniform(0.0, 0.25, n), rng.uniform(0.2501, 1.0, n))
+    ruc = quantile(u)
+    resources = np.where(q1_flag, np.floor(ruc * uc), np.ceil(ruc * uc))
+    reservataire = rng.choice(_RESERVATAIRES, n, p=_RESERVATAIRE_P)
+    priority = np.zeros(n, dtype=bool)
+    for name in _RESERVATAIRES:
+        idx = np.flatnonzero(signed & (reservataire == name))
+        priority[idx[_exact(rng, len(idx), targets.part_prioritaires)]] = True
+    day = rng.integers(0, 365, n)
+    attributions = pd.DataFrame(
+        {
+            "id_attribution": [f"SYN-A-{annee}-{i:06d}" for i in range(1, n + 1)],
+            "id_demande": [f"SYN-D-{annee}-{i:06d}" for i in range(1, n + 1)],
+            "annee": annee,
+            "date_attribution": pd.Timestamp(f"{annee}-01-01") + pd.to_timedelta(day, unit="D"),
+            "code_insee": communes["code_insee"].to_numpy()[commune_idx],
+            "siren_epci": siren,
+            "code_qpv": pd.array(code_qpv, dtype="string"),
+            "bailleur": rng.choice(bailleurs["bailleur"].to_numpy(), n, p=lstock / lstock.sum()),
+            "reservataire": reservataire,
+            "ressources_annuelles": resources,
+            "nb_personnes": size,
+            "nb_moins_14": children,
+            "public_prioritaire": priority,
+            "bail_signe": signed,
+            "relogement_ru": rehoused,
+            "delai_attente_mois": np.round(rng.gamma(1.5, delai_moyen_mois / 1.5, n), 1),
+            "synthetique": True,
+        }
+    )
+    return demandes, attributions
+
+
+def synth_default(
+    *,
+    annee: int = 2026,
+    seed: int = 0,
+    targets: SynthTargets = SynthTargets(),  # noqa: B008 - frozen dataclass, immutable
+    data_dir: str | os.PathLike[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Synthetic demand and attributions for the default territory (CA Cœur d'Ostrevent).
+
+    Calibrated on the CIL's published figures (stock per commune and landlord, 45 % of
+    the stock in QPV, 1,725 pending requests, 715 attributions, 8.7 months) on today's
+    20 communes, and on the official thresholds of ``annee``. The QPV share is spread
+    over the 8 communes with a QPV in proportion to their stock (the presentation gives
+    no commune breakdown: an estimate).
+    """
+    from peuplement.datasets import get_path
+    from peuplement.io import load_parc_bailleurs, load_parc_communes
+    from peuplement.lec import read_official, thresholds
+    from peuplement.territory import Territory
+
+    terr = Territory.from_epci(DEFAULT_EPCI, data_dir=data_dir)
+    stock, _ = load_parc_communes(get_path("coeur_ostrevent/parc_communes_2014"))
+    landlords, _ = load_parc_bailleurs(get_path("coeur_ostrevent/parc_bailleurs_2014"))
+    stock = terr.align(stock).inside
+    qpv_of = (
+        terr.qpv_communes[terr.qpv_communes["retenue"]]
+        .groupby("code_insee")["code_qpv"]
+        .agg(lambda s: ", ".join(sorted(s)))
+    )
+    stock["qpv"] = stock["code_insee"].map(qpv_of)
+    has_qpv = stock["qpv"].notna()
+    target_qpv = 0.45 * 8713  # 45 % of the stock in QPV (CIL 2017), on the 2014 total
+    stock["nb_lls_qpv"] = np.where(
+        has_qpv, np.round(stock["nb_lls"] * target_qpv / stock.loc[has_qpv, "nb_lls"].sum()), 0
+    )
+    t = thresholds(DEFAULT_EPCI, annee, official=read_official(data_dir))
+    if t.q2 is None or t.q3 is None:
+        raise SchemaError(
+            f"no official Q2/Q3 thresholds for {annee}: synthetic incomes need all three"
+        )
+    seuils = (t.q1, t.q2, t.q3)
+    return synth_sne(
+        stock, landlords, annee=annee, seuils=seuils, siren=DEFAULT_EPCI, targets=targets, seed=seed
+    )
