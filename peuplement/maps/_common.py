@@ -1,0 +1,156 @@
+"""What the interactive and static maps share: classification, French number formats, web geometry."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import mapclassify
+import numpy as np
+import pandas as pd
+import shapely
+
+from peuplement._errors import SchemaError
+
+__all__ = ["Classes", "classify_values", "escape_frame", "fmt_fr", "palette", "web_geometry"]
+
+SCHEMES = {
+    "quantiles": mapclassify.Quantiles,
+    "fisherjenks": mapclassify.FisherJenks,
+    "equalinterval": mapclassify.EqualInterval,
+}
+
+#: Sequential palette (ColorBrewer YlOrRd), light to dark, enough for 7 classes.
+PALETTE = ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"]
+MISSING_COLOR = "#d9d9d9"
+MISSING_LABEL = "Donnée manquante ou secrète"
+
+
+def fmt_fr(value: float, *, percent: bool = False, digits: int | None = None) -> str:
+    """Format a number the French way: thousands separated by a narrow space, decimal comma.
+
+    >>> fmt_fr(8713), fmt_fr(0.682, percent=True), fmt_fr(2.4105, digits=2)
+    ('8\u202f713', '68,2\u202f%', '2,41')
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "–"
+    if percent:
+        return f"{100 * value:,.1f}".replace(",", "\u202f").replace(".", ",") + "\u202f%"
+    if digits is None:
+        digits = 0 if float(value).is_integer() or abs(value) >= 100 else 2
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def palette(n: int) -> list[str]:
+    """Return ``n`` colours spread over the whole sequential palette, light to dark."""
+    if n <= 1:
+        return [PALETTE[3]] * n
+    return [PALETTE[int(round(i * (len(PALETTE) - 1) / (n - 1)))] for i in range(n)]
+
+
+@dataclass(frozen=True)
+class Classes:
+    """A classification of values: class index per value (−1 when missing), bounds and labels."""
+
+    index: np.ndarray
+    bounds: list[float]
+    labels: list[str]
+    colors: list[str]
+
+
+def classify_values(
+    values: pd.Series,
+    *,
+    scheme: str = "quantiles",
+    k: int = 5,
+    breaks: Sequence[float] | None = None,
+    percent: bool = False,
+) -> Classes:
+    """Classify values with mapclassify; labels are French (« de 0 à 1 635 »).
+
+    Parameters
+    ----------
+    scheme
+        ``quantiles``, ``fisherjenks``, ``equalinterval`` or ``user`` (with ``breaks``:
+        upper bounds of the classes).
+    k
+        Number of classes (reduced, and said in the labels, when there are fewer
+        distinct values).
+    percent
+        Format bounds of shares in [0, 1] as percentages.
+    """
+    x = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
+    present = ~np.isnan(x)
+    index = np.full(len(x), -1, dtype=np.int64)
+    if not present.any():
+        return Classes(index, [], [], [])
+    distinct = np.unique(x[present])
+    if scheme == "user":
+        if not breaks:
+            raise SchemaError("scheme='user' needs breaks=[...] (upper bounds of the classes)")
+        classifier = mapclassify.UserDefined(x[present], bins=list(breaks))
+    elif scheme in SCHEMES:
+        k_eff = int(min(k, len(distinct)))
+        if k_eff < 2:
+            bins = np.array([distinct.max()])
+            yb = np.zeros(present.sum(), dtype=np.int64)
+            index[present] = yb
+            label = f"{fmt_fr(distinct.max(), percent=percent)}"
+            return Classes(index, [float(distinct.max())], [label], [PALETTE[3]])
+        classifier = SCHEMES[scheme](x[present], k=k_eff)
+    else:
+        raise SchemaError(f"unknown scheme {scheme!r}; expected one of {[*SCHEMES, 'user']}")
+    bins = np.asarray(classifier.bins, dtype="float64")
+    index[present] = classifier.yb
+    lower = [float(np.nanmin(x))] + bins[:-1].tolist()
+    labels = [
+        f"de {fmt_fr(lo, percent=percent)} à {fmt_fr(hi, percent=percent)}"
+        for lo, hi in zip(lower, bins.tolist(), strict=True)
+    ]
+    colors = palette(len(bins))
+    return Classes(index, bins.tolist(), labels, colors)
+
+
+def web_geometry(
+    frame: gpd.GeoDataFrame, *, tolerance: float = 30.0, digits: int = 5
+) -> gpd.GeoDataFrame:
+    """Simplify a projected layer for the web, keeping shared boundaries shared, then to WGS84.
+
+    Commune outlines form a coverage: :func:`shapely.coverage_simplify` simplifies
+    each shared edge once, so neighbours keep no gap and no overlap. Coordinates are
+    then rounded to ``digits`` decimals of degree (about 1 m at 5); rounding is the
+    same for the same vertex, so shared edges stay identical.
+    """
+    if frame.crs is None or frame.crs.is_geographic:
+        raise SchemaError("web_geometry expects a projected layer (Lambert-93)")
+    geoms = frame.geometry.to_numpy()
+    valid = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    out = frame.copy()
+    simplified = geoms.copy()
+    if valid.any():
+        simplified[valid] = shapely.coverage_simplify(geoms[valid], tolerance)
+    out = out.set_geometry(gpd.GeoSeries(simplified, index=frame.index, crs=frame.crs)).to_crs(
+        "EPSG:4326"
+    )
+    out = out.set_geometry(
+        gpd.GeoSeries(
+            shapely.transform(out.geometry.to_numpy(), lambda c: np.round(c, digits)),
+            index=out.index,
+            crs="EPSG:4326",
+        )
+    )
+    return out
+
+
+def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """HTML-escape every text column: data strings are shown as text, never run as markup."""
+    out = frame.copy()
+    for col in out.columns:
+        if col == "geometry":
+            continue
+        if pd.api.types.is_string_dtype(out[col]) or out[col].dtype == object:
+            out[col] = out[col].map(lambda v: html.escape(str(v)) if isinstance(v, str) else v)
+    return out

@@ -1,0 +1,260 @@
+"""Static maps and charts for reports (matplotlib), in Lambert-93, exportable to PNG and PDF."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers; figures are written to files or shown inline
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Patch, Rectangle  # noqa: E402
+
+from peuplement._errors import SchemaError, preview  # noqa: E402
+from peuplement.geo import check_projected  # noqa: E402
+from peuplement.maps._common import MISSING_COLOR, MISSING_LABEL, classify_values, fmt_fr  # noqa: E402
+from peuplement.territory import Territory  # noqa: E402
+
+__all__ = ["landlord_bars", "lec_chart", "lorenz_chart", "save_figure", "static_map"]
+
+
+def _scale_bar(ax: plt.Axes) -> None:
+    # matplotlib has no scale bar and the map is in metres (Lambert-93): a bar of a round
+    # length near a fifth of the width, drawn by hand rather than adding a dependency.
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    target = (x1 - x0) / 5
+    length = max(v for v in (500, 1000, 2000, 5000, 10000, 20000, 50000) if v <= max(target, 500))
+    x, y = x0 + 0.05 * (x1 - x0), y0 + 0.05 * (y1 - y0)
+    h = 0.012 * (y1 - y0)
+    ax.add_patch(Rectangle((x, y), length / 2, h, facecolor="black", edgecolor="black"))
+    ax.add_patch(
+        Rectangle((x + length / 2, y), length / 2, h, facecolor="white", edgecolor="black")
+    )
+    ax.text(x, y + 2 * h, "0", ha="center", fontsize=7)
+    ax.text(x + length, y + 2 * h, f"{length / 1000:g} km", ha="center", fontsize=7)
+
+
+def _north_arrow(ax: plt.Axes) -> None:
+    ax.annotate(
+        "N",
+        xy=(0.95, 0.95),
+        xytext=(0.95, 0.86),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=11,
+        fontweight="bold",
+        arrowprops={"facecolor": "black", "width": 3, "headwidth": 9},
+    )
+
+
+def static_map(
+    territory: Territory,
+    table: pd.DataFrame,
+    column: str,
+    *,
+    label: str,
+    percent: bool = False,
+    scheme: str = "quantiles",
+    k: int = 5,
+    breaks: Sequence[float] | None = None,
+    title: str | None = None,
+    source: str | None = None,
+    n_labels: int = 5,
+) -> Figure:
+    """Classed choropleth of communes with QPV outlined, labels, scale bar, north arrow and source.
+
+    Parameters
+    ----------
+    table
+        One row per commune with ``code_insee`` and ``column``.
+    n_labels
+        Number of communes labelled, largest values first.
+    """
+    if column not in table.columns or "code_insee" not in table.columns:
+        raise SchemaError(
+            f"static_map: the table needs 'code_insee' and {column!r}; found {preview(table.columns)}"
+        )
+    check_projected(territory.communes, what="static_map")
+    data = territory.communes.merge(table[["code_insee", column]], on="code_insee", how="left")
+    classes = classify_values(data[column], scheme=scheme, k=k, breaks=breaks, percent=percent)
+    colors = [(classes.colors + [MISSING_COLOR])[i] for i in classes.index]
+    fig, ax = plt.subplots(figsize=(8.27, 8.27))
+    data.plot(ax=ax, color=colors, edgecolor="#555555", linewidth=0.6)
+    if len(territory.qpv):
+        territory.qpv.plot(
+            ax=ax, facecolor="none", edgecolor="#542788", linewidth=1.2, hatch="////"
+        )
+    top = data.dropna(subset=[column]).nlargest(n_labels, column)
+    for _, row in top.iterrows():
+        point = row.geometry.representative_point()
+        ax.annotate(
+            str(row["nom"]),
+            (point.x, point.y),
+            ha="center",
+            fontsize=8,
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.7},
+        )
+    handles = [
+        Patch(facecolor=c, edgecolor="#555555", label=lab)
+        for c, lab in zip(classes.colors, classes.labels, strict=True)
+    ]
+    if (classes.index < 0).any():
+        handles.append(Patch(facecolor=MISSING_COLOR, edgecolor="#555555", label=MISSING_LABEL))
+    if len(territory.qpv):
+        handles.append(
+            Patch(
+                facecolor="none",
+                edgecolor="#542788",
+                hatch="////",
+                label="Quartier prioritaire (QPV)",
+            )
+        )
+    ax.legend(
+        handles=handles, title=label, loc="lower right", fontsize=8, title_fontsize=9, frameon=True
+    )
+    ax.set_axis_off()
+    _scale_bar(ax)
+    _north_arrow(ax)
+    if title:
+        ax.set_title(title, fontsize=13)
+    if source:
+        fig.text(0.02, 0.02, source, fontsize=7, color="#444444")
+    fig.tight_layout()
+    return fig
+
+
+def lorenz_chart(
+    points: pd.DataFrame,
+    *,
+    title: str = "Courbe de Lorenz du parc social",
+    gini: float | None = None,
+    xlabel: str = "Part cumulée des communes",
+) -> Figure:
+    """Lorenz curve (from :func:`peuplement.indicators.lorenz`) with the equality line."""
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    ax.plot([0, 1], [0, 1], color="#999999", linestyle="--", label="Égalité parfaite")
+    ax.plot(
+        points["part_unites_cumulee"],
+        points["part_cumulee"],
+        color="#b10026",
+        marker="o",
+        markersize=3,
+        label="Parc social",
+    )
+    ax.fill_between(
+        points["part_unites_cumulee"],
+        points["part_cumulee"],
+        points["part_unites_cumulee"],
+        color="#fd8d3c",
+        alpha=0.2,
+    )
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("Part cumulée des logements sociaux")
+    ax.xaxis.set_major_formatter(lambda v, _: fmt_fr(v, percent=True))
+    ax.yaxis.set_major_formatter(lambda v, _: fmt_fr(v, percent=True))
+    ax.set_title(
+        title + (f" (Gini {fmt_fr(gini, digits=2)})" if gini is not None else ""), fontsize=11
+    )
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def landlord_bars(
+    landlords: pd.DataFrame, *, top: int = 8, title: str = "Parc social par bailleur"
+) -> Figure:
+    """Horizontal bars of the landlords' shares (``bailleur``, ``part_territoire``), the rest grouped."""
+    frame = landlords.sort_values("part_territoire", ascending=False)
+    shown = frame.head(top)[["bailleur", "part_territoire"]].copy()
+    rest = frame["part_territoire"].iloc[top:].sum()
+    if rest > 0:
+        shown = pd.concat(
+            [shown, pd.DataFrame({"bailleur": ["Autres bailleurs"], "part_territoire": [rest]})],
+            ignore_index=True,
+        )
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(shown) + 1.2))
+    ax.barh(shown["bailleur"].astype(str)[::-1], shown["part_territoire"][::-1], color="#fd8d3c")
+    for y, v in enumerate(shown["part_territoire"][::-1]):
+        ax.text(v, y, " " + fmt_fr(v, percent=True), va="center", fontsize=8)
+    ax.xaxis.set_major_formatter(lambda v, _: fmt_fr(v, percent=True))
+    ax.set_xlim(0, shown["part_territoire"].max() * 1.2)
+    ax.set_title(title, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def lec_chart(
+    table: pd.DataFrame,
+    *,
+    niveau: str = "reservataire",
+    title: str = "Objectifs d'attribution (loi Égalité et Citoyenneté)",
+) -> Figure:
+    """Rates of each objective against their targets, one group of bars per unit of ``niveau``."""
+    rows = table[(table["niveau"] == niveau) & table["taux"].notna()]
+    objectives = [
+        o for o in ("A", "A_hors_relogement", "B", "prioritaires") if o in set(rows["objectif"])
+    ]
+    units = sorted(rows["unite"].astype(str).unique())
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    width = 0.8 / max(1, len(objectives))
+    colors = {
+        "A": "#2166ac",
+        "A_hors_relogement": "#67a9cf",
+        "B": "#ef8a62",
+        "prioritaires": "#7fbc41",
+    }
+    labels = {
+        "A": "A : 1er quartile hors QPV",
+        "A_hors_relogement": "A sans relogements",
+        "B": "B : hors 1er quartile en QPV",
+        "prioritaires": "Publics prioritaires",
+    }
+    x = np.arange(len(units))
+    for i, obj in enumerate(objectives):
+        sub = rows[rows["objectif"] == obj].set_index(
+            rows.loc[rows["objectif"] == obj, "unite"].astype(str)
+        )
+        vals = sub["taux"].reindex(units).to_numpy()
+        ax.bar(x + i * width, vals, width, color=colors[obj], label=labels[obj])
+        target = float(sub["cible"].iloc[0]) if len(sub) else np.nan
+        ax.hlines(
+            target,
+            x[0] - 0.1 + i * width,
+            x[-1] + 0.1 + i * width,
+            colors=colors[obj],
+            linestyles="--",
+            linewidth=1,
+        )
+    ax.set_xticks(x + width * (len(objectives) - 1) / 2, units, fontsize=8)
+    ax.yaxis.set_major_formatter(lambda v, _: fmt_fr(v, percent=True))
+    ax.set_ylim(0, 1)
+    ax.set_title(title + " — cibles en pointillés", fontsize=10)
+    ax.legend(fontsize=7, ncols=2, loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+def save_figure(
+    fig: Figure,
+    path: str | os.PathLike[str],
+    *,
+    formats: Sequence[str] = ("png", "pdf"),
+    dpi: int = 300,
+) -> list[Path]:
+    """Write a figure to PNG (300 dpi) and PDF next to ``path`` (its suffix is replaced); close it."""
+    base = Path(path).with_suffix("")
+    base.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt in formats:
+        out = base.with_suffix(f".{fmt}")
+        fig.savefig(out, dpi=dpi, bbox_inches="tight")
+        written.append(out)
+    plt.close(fig)
+    return written

@@ -1,0 +1,161 @@
+"""Interactive and static maps: rendered HTML, offline drawing in Chromium, escaping, static exports."""
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import shapely
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+
+from peuplement import Territory, load_parc_communes
+from peuplement.datasets import get_path
+from peuplement.indicators import commune_concentration
+from peuplement.maps import Layer, interactive_map, save_figure, save_map, static_map, to_html
+from peuplement.maps._common import classify_values, fmt_fr, web_geometry
+
+ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts"
+XSS = '<img src=x onerror="window.__xss=1">'
+
+
+@pytest.fixture(scope="module")
+def default(shared_data):
+    territory = Territory.from_epci("245901152", data_dir=shared_data)
+    stock, _ = load_parc_communes(get_path("coeur_ostrevent/parc_communes_2014"))
+    return territory, commune_concentration(territory.align(stock).inside)
+
+
+def test_classes_and_french_labels():
+    classes = classify_values(
+        pd.Series([0, 10, 200, 1635, None]), scheme="user", breaks=[10, 500, 2000]
+    )
+    assert classes.index.tolist() == [0, 0, 1, 2, -1]
+    assert classes.labels == ["de 0 à 10", "de 10 à 500", "de 500 à 2\u202f000"]
+    assert fmt_fr(0.6819, percent=True) == "68,2\u202f%"
+    few = classify_values(pd.Series([1.0, 2.0]), k=5)
+    assert len(few.labels) == 2  # fewer distinct values than classes
+
+
+def test_web_geometry_keeps_neighbours_together(default):
+    territory, _ = default
+    web = web_geometry(territory.communes)
+    assert web.crs.to_epsg() == 4326
+    projected = web.to_crs(2154)
+    # Simplified as a coverage: no overlap between neighbours, no gap inside the territory.
+    union = shapely.union_all(projected.geometry.values)
+    assert abs(projected.area.sum() - union.area) / union.area < 1e-6
+    assert (
+        abs(union.area - shapely.union_all(territory.communes.geometry.values).area) / union.area
+        < 0.01
+    )
+
+
+def test_rendered_html(default):
+    territory, table = default
+    m = interactive_map(
+        territory,
+        [Layer(table, "nb_lls", "Logements sociaux")],
+        title="Parc",
+        source="Source : test",
+    )
+    page = to_html(m)
+    assert not re.search(r"""<(script|link)[^>]+(src|href)=["']https?://""", page)
+    assert "cdn.jsdelivr" not in page and "L.map(" in page
+    # Styles per feature and tooltip fields are in the page.
+    geojson = json.loads(re.search(r"geo_json_\w+_add\((\{.*?\})\);", page, re.S).group(1))
+    somain = next(f for f in geojson["features"] if f["properties"]["code_insee"] == "59574")
+    assert somain["properties"]["_valeur"] == "1\u202f635"
+    assert "Code INSEE" in page and "de 860 à 1\u202f635" in page
+    assert len(page.encode()) < 2_000_000
+
+
+def test_browser_offline_map(default, browser, tmp_path):
+    territory, table = default
+    path = save_map(
+        interactive_map(
+            territory,
+            [
+                Layer(table, "nb_lls", "Logements sociaux"),
+                Layer(table, "part_territoire", "Part du parc", percent=True, show=False),
+            ],
+        ),
+        tmp_path / "carte.html",
+    )
+    browser.get(path.as_uri())
+    time.sleep(0.5)
+    paths = browser.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane path")
+    # 20 communes of the visible layer + 8 QPV (the hidden layer draws nothing).
+    assert len(paths) == len(territory.communes) + len(territory.qpv) == 28
+    ActionChains(browser).move_to_element(paths[0]).perform()
+    time.sleep(0.3)
+    tooltip = browser.find_element(By.CSS_SELECTOR, ".leaflet-tooltip").text
+    assert "Commune" in tooltip and "Code INSEE" in tooltip and "Logements sociaux" in tooltip
+    legend = browser.find_element(By.CSS_SELECTOR, ".peuplement-legend").text
+    assert legend.count("de ") == 5 and "Quartier prioritaire" in legend
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+    ARTEFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTEFACTS / "carte_hors_ligne.png"))
+
+
+def test_browser_escapes_data_strings(default, browser, tmp_path):
+    territory, table = default
+    communes = territory.communes.copy()
+    communes.loc[0, "nom"] = XSS
+    qpv = territory.qpv.copy()
+    qpv.loc[0, "nom_qpv"] = "<script>window.__xss=2</script>"
+    hostile = type(territory)(
+        name=XSS, communes=communes, qpv=qpv, qpv_communes=territory.qpv_communes
+    )
+    bailleur_table = table.assign(bailleur=XSS)
+    m = interactive_map(
+        hostile,
+        [Layer(bailleur_table, "nb_lls", XSS, tooltip={"bailleur": XSS})],
+        title=XSS,
+        source=XSS,
+    )
+    page = to_html(m)
+    assert XSS not in page
+    path = tmp_path / "hostile.html"
+    path.write_text(page, encoding="utf-8")
+    browser.get(path.as_uri())
+    time.sleep(0.5)
+    assert browser.execute_script("return window.__xss === undefined")
+    assert XSS in browser.find_element(By.CSS_SELECTOR, ".peuplement-title").text
+    code = communes.loc[0, "code_insee"]
+    feature = [p for p in browser.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane path")]
+    for p in feature:
+        ActionChains(browser).move_to_element(p).perform()
+        text = browser.find_element(By.CSS_SELECTOR, ".leaflet-tooltip").text
+        if code in text:
+            assert XSS in text  # shown as text
+            break
+    else:
+        pytest.fail("no tooltip for the commune with a hostile name")
+    assert browser.execute_script("return window.__xss === undefined")
+
+
+def test_static_map_exports(default, tmp_path):
+    territory, table = default
+    fig = static_map(
+        territory,
+        table,
+        "part_territoire",
+        label="Part du parc",
+        percent=True,
+        title="Titre",
+        source="Source : RPLS 2013",
+    )
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "Somain" in texts and "N" in texts and any("km" in t for t in texts)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend[-1] == "Quartier prioritaire (QPV)" and legend[0].startswith("de ")
+    written = save_figure(fig, tmp_path / "carte.png")
+    assert [p.suffix for p in written] == [".png", ".pdf"]
+    assert (
+        written[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        and written[1].read_bytes()[:4] == b"%PDF"
+    )
