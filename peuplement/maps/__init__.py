@@ -4,12 +4,20 @@ This is the only package that converts to EPSG:4326 (for web maps).
 """
 
 from peuplement.maps.interactive import Layer, interactive_map, save_map, to_html
-from peuplement.maps.static import landlord_bars, lec_chart, lorenz_chart, save_figure, static_map
+from peuplement.maps.static import (
+    landlord_bars,
+    landlord_commune_bars,
+    lec_chart,
+    lorenz_chart,
+    save_figure,
+    static_map,
+)
 
 __all__ = [
     "Layer",
     "interactive_map",
     "landlord_bars",
+    "landlord_commune_bars",
     "lec_chart",
     "lorenz_chart",
     "save_figure",

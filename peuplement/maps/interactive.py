@@ -111,6 +111,8 @@ def interactive_map(
     source: str | None = None,
     tiles: str | None = None,
     tolerance: float = 30.0,
+    points: gpd.GeoDataFrame | None = None,
+    points_label: str = "Logements sociaux (adresses)",
 ) -> folium.Map:
     """Build a Folium map of a territory: commune layers, QPV overlay, legend, tooltips.
 
@@ -131,6 +133,9 @@ def interactive_map(
         background, so the map needs no network.
     tolerance
         Simplification tolerance in metres (topology kept between communes).
+    points
+        Optional dwelling or residence points (projected, any columns; ``nb_logements``
+        sizes the circles when present), drawn as a hidden layer with tooltips.
     """
     if not layers:
         raise SchemaError("interactive_map needs at least one layer")
@@ -248,6 +253,8 @@ def interactive_map(
             ),
         ).add_to(qgroup)
         qgroup.add_to(m)
+    if points is not None and len(points):
+        _points_layer(points, points_label).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     minx, miny, maxx, maxy = communes.total_bounds
     m.fit_bounds([[miny, minx], [maxy, maxx]])
@@ -264,6 +271,30 @@ def interactive_map(
             )
         )
     return m
+
+
+def _points_layer(points: gpd.GeoDataFrame, label: str) -> folium.FeatureGroup:
+    """Circles for dwelling points; their size grows with ``nb_logements`` when given."""
+    pts = points.to_crs("EPSG:4326")
+    props = escape_frame(pd.DataFrame(pts.drop(columns="geometry")).reset_index(drop=True))
+    fields = [c for c in props.columns if c != "nb_logements"][:4]
+    if "nb_logements" in props.columns:
+        fields.append("nb_logements")
+    group = folium.FeatureGroup(name=html.escape(label), show=False)
+    folium.GeoJson(
+        gpd.GeoDataFrame(
+            props, geometry=pts.geometry.reset_index(drop=True), crs="EPSG:4326"
+        ).to_json(),
+        marker=folium.CircleMarker(radius=4, fill=True, weight=1),
+        style_function=lambda f: {
+            "color": "#08519c",
+            "fillColor": "#3182bd",
+            "fillOpacity": 0.7,
+            "radius": 3 + min(12, (f["properties"].get("nb_logements") or 1) ** 0.5),
+        },
+        tooltip=folium.GeoJsonTooltip(fields=fields, sticky=True) if fields else None,
+    ).add_to(group)
+    return group
 
 
 def _leaflet_assets() -> tuple[str, str]:

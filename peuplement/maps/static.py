@@ -20,7 +20,14 @@ from peuplement.geo import check_projected  # noqa: E402
 from peuplement.maps._common import MISSING_COLOR, MISSING_LABEL, classify_values, fmt_fr  # noqa: E402
 from peuplement.territory import Territory  # noqa: E402
 
-__all__ = ["landlord_bars", "lec_chart", "lorenz_chart", "save_figure", "static_map"]
+__all__ = [
+    "landlord_bars",
+    "landlord_commune_bars",
+    "lec_chart",
+    "lorenz_chart",
+    "save_figure",
+    "static_map",
+]
 
 
 def _scale_bar(ax: plt.Axes) -> None:
@@ -186,6 +193,41 @@ def landlord_bars(
     ax.xaxis.set_major_formatter(lambda v, _: fmt_fr(v, percent=True))
     ax.set_xlim(0, shown["part_territoire"].max() * 1.2)
     ax.set_title(title, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def landlord_commune_bars(
+    stock: pd.DataFrame, *, top_landlords: int = 5, title: str = "Bailleurs par commune"
+) -> Figure:
+    """Stacked bars: each commune's stock split by landlord (``nom``, ``bailleur``, ``nb_lls``).
+
+    The ``top_landlords`` largest landlords of the territory get their own colour, the
+    others are grouped; communes sorted by stock.
+    """
+    missing = [c for c in ("nom", "bailleur", "nb_lls") if c not in stock.columns]
+    if missing:
+        raise SchemaError(
+            f"landlord_commune_bars: missing column(s) {missing}; found {preview(stock.columns)}"
+        )
+    biggest = stock.groupby("bailleur")["nb_lls"].sum().nlargest(top_landlords).index
+    frame = stock.assign(
+        bailleur=stock["bailleur"].where(stock["bailleur"].isin(biggest), "Autres bailleurs")
+    )
+    grid = frame.pivot_table(
+        index="nom", columns="bailleur", values="nb_lls", aggfunc="sum", fill_value=0
+    )
+    grid = grid.loc[grid.sum(axis=1).sort_values().index]
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(grid) + 1.5))
+    left = np.zeros(len(grid))
+    colors = [plt.get_cmap("tab10")(i) for i in range(10)]
+    for i, col in enumerate(grid.columns):
+        ax.barh(grid.index.astype(str), grid[col], left=left, label=str(col), color=colors[i % 10])
+        left += grid[col].to_numpy()
+    ax.xaxis.set_major_formatter(lambda v, _: fmt_fr(v))
+    ax.set_xlabel("Logements sociaux")
+    ax.set_title(title, fontsize=11)
+    ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     return fig
 

@@ -159,3 +159,51 @@ def test_static_map_exports(default, tmp_path):
         written[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         and written[1].read_bytes()[:4] == b"%PDF"
     )
+
+
+def test_lec_status_layer_points_and_size_of_a_large_epci(shared_data):
+    # CU d'Arras: 46 communes and 5 QPV.
+    territory = Territory.from_epci("200033579", data_dir=shared_data)
+    codes = territory.communes["code_insee"]
+    status = pd.DataFrame(
+        {
+            "code_insee": codes,
+            "statut": ["atteint", "non atteint", "effectif insuffisant"] * 15 + ["atteint"],
+        }
+    )
+    stock = pd.DataFrame({"code_insee": codes, "nb_lls": range(len(codes))})
+    centre = territory.communes.geometry.representative_point()
+    points = (
+        territory.communes[["code_insee"]]
+        .set_geometry(centre)
+        .assign(nb_logements=50, adresse="1 <b>rue</b>")
+    )
+    m = interactive_map(
+        territory,
+        [
+            Layer(stock, "nb_lls", "Logements sociaux"),
+            Layer(status, "statut", "Objectif A", categorical=True, show=False),
+        ],
+        points=points,
+    )
+    page = to_html(m)
+    assert len(page.encode()) < 2_000_000
+    assert page.count('"_color": "#d73027"') == 15  # non atteint
+    assert (
+        "Logements sociaux (adresses)" in page
+        and "\\u0026lt;b\\u0026gt;rue" in page  # escaped, then JSON-encoded
+        and "<b>rue</b>" not in page
+    )
+
+
+def test_landlord_commune_bars():
+    from peuplement.maps import landlord_commune_bars
+
+    stock = pd.DataFrame(
+        {"nom": ["A", "A", "B"], "bailleur": ["X", "Y", "X"], "nb_lls": [10, 5, 20]}
+    )
+    fig = landlord_commune_bars(stock, top_landlords=1)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["Autres bailleurs", "X"]
+    widths = sorted(round(p.get_width()) for p in fig.axes[0].patches)
+    assert widths == [0, 5, 10, 20]
