@@ -1,6 +1,10 @@
+import re
+import time
+
 import geopandas as gpd
 import pandas as pd
 import pytest
+from selenium.webdriver.common.by import By
 from typer.testing import CliRunner
 
 from peuplement.cli import app
@@ -42,7 +46,7 @@ def test_territory_command_bad_epci(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["territory"], ["indicators"], ["lec"], ["synth"], ["map"]]
+    "command", [[], ["territory"], ["indicators"], ["lec"], ["synth"], ["map"], ["report"]]
 )
 def test_help(command):
     result = runner.invoke(app, [*command, "--help"])
@@ -161,3 +165,54 @@ def test_map_command(tmp_path, shared_data):
     assert "Part du parc du territoire" in page and "%" in page
     bad = runner.invoke(app, ["map", "--indicator", "nope", "--out", str(tmp_path)])
     assert bad.exit_code == 2 and "choose one of" in bad.output
+
+
+def test_report_command(tmp_path, shared_data, browser):
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            "--data-dir",
+            str(shared_data),
+            "--out",
+            str(tmp_path / "maps"),
+            "--exports",
+            str(tmp_path / "exp"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = tmp_path / "maps" / "245901152" / "rapport.html"
+    page = report.read_text(encoding="utf-8")
+    assert "DONNÉES SYNTHÉTIQUES" in page and "8\u202f713" in page and "68,2\u202f%" in page
+    assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']https?://""", page)
+    exports = tmp_path / "exp" / "245901152"
+    assert {
+        "indicators_commune.csv",
+        "indicators_bailleur.csv",
+        "indicators_epci.csv",
+        "lec_2026.csv",
+        "territoire.gpkg",
+    } <= {p.name for p in exports.iterdir()}
+    layers = gpd.list_layers(exports / "territoire.gpkg")["name"].tolist()
+    assert layers == ["communes", "qpv"]
+    for path in exports.iterdir():
+        if path.suffix == ".csv":
+            assert "SYN-" not in path.read_text(encoding="utf-8")
+    assert "SYN-" not in page
+    browser.get(report.as_uri())
+    time.sleep(1)
+    ids = [e.get_attribute("id") for e in browser.find_elements(By.CSS_SELECTOR, "section")]
+    assert ids == [
+        "chiffres-cles",
+        "carte",
+        "concentration",
+        "lec",
+        "communes",
+        "bailleurs",
+        "methodologie",
+    ]
+    assert len(browser.find_elements(By.CSS_SELECTOR, "img")) >= 4
+    browser.switch_to.frame(browser.find_element(By.CSS_SELECTOR, "iframe"))
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane path")) == 28
+    browser.switch_to.default_content()
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []

@@ -10,7 +10,7 @@ from peuplement._config import reference_file
 from peuplement.io._report import Loaded
 from peuplement.io._spec import Field, load_tabular
 
-__all__ = ["load_filosofi", "load_seuils_quartiles"]
+__all__ = ["load_filosofi", "load_key_figures", "load_seuils_quartiles"]
 
 SEUILS_FIELDS = [
     Field("annee", "year", required=True),
@@ -88,4 +88,26 @@ def load_filosofi(
         raise ValueError(f"level={level!r}; expected one of {sorted(_FILOSOFI)}")
     source = path or reference_file(_FILOSOFI[level], data_dir_=data_dir)
     data, report = load_tabular(source, FILOSOFI_FIELDS)
+    return Loaded(data.drop(columns="ligne"), report)
+
+
+KEY_FIGURE_FIELDS = [
+    Field("indicateur", "text", required=True),
+    Field("valeur", "number", required=True),
+    Field("unite", "text"),
+    Field("note", "text"),
+    Field("source", "text"),
+]
+
+
+def load_key_figures(path: str | os.PathLike[str]) -> Loaded[pd.DataFrame]:
+    """Load published key figures of a territory (``indicateur``, ``valeur``, ``unite``, ``note``, ``source``)."""
+    data, report = load_tabular(path, KEY_FIGURE_FIELDS)
+    data = report.drop(
+        data,
+        data["indicateur"].duplicated(),
+        column="indicateur",
+        values=data["indicateur"],
+        reason="key figure listed twice (first kept)",
+    )
     return Loaded(data.drop(columns="ligne"), report)

@@ -3,7 +3,8 @@
 This is the only package that converts to EPSG:4326 (for web maps).
 """
 
-from peuplement.maps.interactive import Layer, interactive_map, save_map, to_html
+from peuplement.maps._common import fmt_fr
+from peuplement.maps.interactive import Layer, interactive_map, notebook_view, save_map, to_html
 from peuplement.maps.static import (
     landlord_bars,
     landlord_commune_bars,
@@ -15,11 +16,13 @@ from peuplement.maps.static import (
 
 __all__ = [
     "Layer",
+    "fmt_fr",
     "interactive_map",
     "landlord_bars",
     "landlord_commune_bars",
     "lec_chart",
     "lorenz_chart",
+    "notebook_view",
     "save_figure",
     "save_map",
     "static_map",

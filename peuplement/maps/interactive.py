@@ -36,7 +36,7 @@ from peuplement.maps._common import (
 )
 from peuplement.territory import Territory
 
-__all__ = ["Layer", "interactive_map", "save_map"]
+__all__ = ["Layer", "interactive_map", "notebook_view", "save_map", "to_html"]
 
 #: Colours of the LEC statuses.
 STATUS_COLORS = {
@@ -340,3 +340,13 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(to_html(m), encoding="utf-8")
     return out
+
+
+def notebook_view(m: folium.Map, *, height: int = 560) -> object:
+    """Show a map inline in Jupyter from the self-contained page (Folium's own display loads CDNs)."""
+    from IPython.display import HTML
+
+    page = html.escape(to_html(m), quote=True)
+    return HTML(
+        f'<div><iframe srcdoc="{page}" style="width:100%;height:{height}px;border:1px solid #ccc"></iframe></div>'
+    )

@@ -6,19 +6,16 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
 
-matplotlib.use("Agg")  # no display on servers; figures are written to files or shown inline
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Patch, Rectangle  # noqa: E402
-
-from peuplement._errors import SchemaError, preview  # noqa: E402
-from peuplement.geo import check_projected  # noqa: E402
-from peuplement.maps._common import MISSING_COLOR, MISSING_LABEL, classify_values, fmt_fr  # noqa: E402
-from peuplement.territory import Territory  # noqa: E402
+from peuplement._errors import SchemaError, preview
+from peuplement.geo import check_projected
+from peuplement.maps._common import MISSING_COLOR, MISSING_LABEL, classify_values, fmt_fr
+from peuplement.territory import Territory
 
 __all__ = [
     "landlord_bars",

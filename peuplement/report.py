@@ -1,0 +1,251 @@
+"""The observatoire deliverable: one self-contained HTML dashboard per territory, plus exports.
+
+The dashboard holds the key figures, the interactive map (in an ``iframe`` whose
+document is embedded, so it draws offline), static charts as embedded PNG, the LEC
+table with met / not met, the indicator tables per commune and landlord, and the
+methodology with sources and vintages. Every data string is HTML-escaped. When the
+attribution data is synthetic the report says so at the top and beside every LEC figure.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+
+from peuplement.indicators import DICTIONARY, lorenz
+from peuplement.lec import LEC_COLUMNS, Thresholds
+from peuplement.maps import (
+    Layer,
+    interactive_map,
+    landlord_bars,
+    lec_chart,
+    lorenz_chart,
+    static_map,
+    to_html,
+)
+from peuplement.maps._common import fmt_fr
+from peuplement.territory import Territory
+
+__all__ = ["ReportData", "build_report", "write_report"]
+
+
+@dataclass
+class ReportData:
+    """Everything a territory's report shows; each table is optional except the communes."""
+
+    territory: Territory
+    communes: pd.DataFrame
+    epci: pd.Series
+    landlords: pd.DataFrame | None = None
+    lec: pd.DataFrame | None = None
+    seuils: Thresholds | None = None
+    annee: int | None = None
+    synthetic: bool = False
+    key_figures: dict[str, str] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _png(fig: Figure) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _table(frame: pd.DataFrame, columns: dict[str, str], *, percent: set[str] = frozenset()) -> str:  # type: ignore[assignment]
+    head = "".join(f"<th>{html.escape(label)}</th>" for label in columns.values())
+    rows = []
+    for record in frame[list(columns)].to_dict("records"):
+        cells = []
+        for col in columns:
+            value = record[col]
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                text = "secret" if pd.isna(value) else fmt_fr(float(value), percent=col in percent)
+                cells.append(f'<td class="num">{html.escape(text)}</td>')
+            else:
+                text = (
+                    ""
+                    if value is None or (isinstance(value, float) and pd.isna(value))
+                    else str(value)
+                )
+                css = {"atteint": "ok", "non atteint": "ko"}.get(text, "")
+                cells.append(f'<td class="{css}">{html.escape(text)}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+_CSS = """
+body{font-family:system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:16px 24px;color:#222}
+h1{font-size:1.6em;margin-bottom:0} h2{border-bottom:2px solid #b10026;padding-bottom:4px;margin-top:2em}
+.synth{background:#fff3cd;border:1px solid #e0a800;padding:8px 12px;border-radius:4px;font-weight:600}
+.cards{display:flex;flex-wrap:wrap;gap:12px} .card{border:1px solid #ddd;border-radius:6px;padding:10px 14px;min-width:170px}
+.card b{display:block;font-size:1.5em;color:#b10026} table{border-collapse:collapse;font-size:13px;margin:8px 0}
+th,td{border:1px solid #ddd;padding:4px 8px} th{background:#f3f3f3} td.num{text-align:right}
+td.ok{color:#1a7f37;font-weight:600} td.ko{color:#b10026;font-weight:600}
+iframe{width:100%;height:620px;border:1px solid #ccc} img{max-width:100%;width:760px;display:block;margin:12px 0} .small{font-size:12px;color:#555}
+"""
+
+
+def build_report(data: ReportData) -> str:
+    """Return the dashboard as one self-contained HTML document (French)."""
+    t = data.territory
+    esc = html.escape
+    parts = [f"<h1>Observatoire du peuplement — {esc(t.name)}</h1>"]
+    parts.append(
+        f'<p class="small">EPCI {esc(t.siren or "")} · COG {t.cog} · QPV {t.qpv_generation}</p>'
+    )
+    if data.synthetic:
+        parts.append(
+            '<p class="synth">Attention : les demandes et attributions de ce rapport sont des DONNÉES SYNTHÉTIQUES, '
+            "générées pour la démonstration (peuplement.synth) et calibrées sur des agrégats publics. "
+            "Elles ne décrivent aucun ménage réel.</p>"
+        )
+    parts.append('<section id="chiffres-cles"><h2>Chiffres clés</h2><div class="cards">')
+    for label, value in data.key_figures.items():
+        parts.append(f'<div class="card">{esc(label)}<b>{esc(value)}</b></div>')
+    parts.append("</div></section>")
+
+    layers = [
+        Layer(
+            data.communes,
+            "nb_lls",
+            "Logements sociaux",
+            tooltip={"part_territoire": "Part du parc"},
+        )
+    ]
+    if "part_lls_qpv" in data.communes.columns and data.communes["part_lls_qpv"].notna().any():
+        layers.append(
+            Layer(data.communes, "part_lls_qpv", "Part du parc en QPV", percent=True, show=False)
+        )
+    if data.lec is not None:
+        status = data.lec[(data.lec["niveau"] == "commune") & (data.lec["objectif"] == "A")]
+        status = status.rename(columns={"unite": "code_insee"})[["code_insee", "statut"]]
+        layers.append(
+            Layer(status, "statut", "Objectif A par commune", categorical=True, show=False)
+        )
+    page = to_html(interactive_map(t, layers, title=f"Parc social — {t.name}"))
+    parts.append('<section id="carte"><h2>Carte interactive</h2>')
+    parts.append(
+        f'<iframe title="Carte interactive" srcdoc="{esc(page, quote=True)}"></iframe></section>'
+    )
+
+    parts.append('<section id="concentration"><h2>Concentration du parc social</h2>')
+    fig = static_map(
+        t, data.communes, "nb_lls", label="Logements sociaux", title="Logements sociaux par commune"
+    )
+    parts.append(f'<img alt="Carte du parc social" src="{_png(fig)}">')
+    points = lorenz(data.communes, "nb_lls")
+    gini = data.epci.get("gini_communes")
+    parts.append(
+        f'<img alt="Courbe de Lorenz" src="{_png(lorenz_chart(points, gini=None if gini is None else float(gini)))}">'
+    )
+    if data.landlords is not None:
+        parts.append(f'<img alt="Parts des bailleurs" src="{_png(landlord_bars(data.landlords))}">')
+    parts.append("</section>")
+
+    if data.lec is not None:
+        parts.append(
+            f'<section id="lec"><h2>Objectifs d\'attribution {data.annee} (loi Égalité et Citoyenneté)</h2>'
+        )
+        if data.synthetic:
+            parts.append('<p class="synth">Données synthétiques.</p>')
+        if data.seuils is not None:
+            line = f"Seuil du premier quartile : {fmt_fr(data.seuils.q1)} € par unité de consommation ({data.seuils.source})"
+            if data.seuils.q1_calcule is not None:
+                line += f" ; calculé sur la demande : {fmt_fr(data.seuils.q1_calcule)} €"
+            parts.append(f"<p>{esc(line)}.</p>")
+        view = data.lec[data.lec["niveau"].isin(["epci", "reservataire", "bailleur"])]
+        labels = dict(
+            zip(
+                LEC_COLUMNS,
+                [
+                    "Niveau",
+                    "Unité",
+                    "Objectif",
+                    "Numérateur",
+                    "Dénominateur",
+                    "Taux",
+                    "Cible",
+                    "Écart (points)",
+                    "Attributions manquantes",
+                    "Statut",
+                ],
+                strict=True,
+            )
+        )
+        parts.append(_table(view, labels, percent={"taux", "cible"}))
+        parts.append(f'<img alt="Taux et cibles" src="{_png(lec_chart(data.lec))}"></section>')
+
+    parts.append('<section id="communes"><h2>Indicateurs par commune</h2>')
+    commune_cols = {
+        "code_insee": "Code INSEE",
+        "nom": "Commune",
+        "nb_lls": "Logements sociaux",
+        "part_territoire": "Part du territoire",
+        "rang": "Rang",
+        "part_cumulee": "Part cumulée",
+    }
+    commune_cols = {k: v for k, v in commune_cols.items() if k in data.communes.columns}
+    parts.append(
+        _table(data.communes, commune_cols, percent={"part_territoire", "part_cumulee"})
+        + "</section>"
+    )
+    if data.landlords is not None:
+        parts.append('<section id="bailleurs"><h2>Indicateurs par bailleur</h2>')
+        parts.append(
+            _table(
+                data.landlords,
+                {
+                    "bailleur": "Bailleur",
+                    "nb_lls": "Logements sociaux",
+                    "part_territoire": "Part du territoire",
+                    "rang": "Rang",
+                },
+                percent={"part_territoire"},
+            )
+            + "</section>"
+        )
+
+    parts.append('<section id="methodologie"><h2>Méthodologie et sources</h2><ul>')
+    for source in data.sources:
+        parts.append(f"<li>{esc(source)}</li>")
+    for note in [*data.notes, *t.notes]:
+        parts.append(f"<li>{esc(note)}</li>")
+    parts.append("</ul><h3>Définitions</h3>")
+    parts.append(
+        _table(
+            DICTIONARY,
+            {
+                "colonne": "Colonne",
+                "libelle": "Libellé",
+                "definition": "Définition",
+                "unite": "Unité",
+            },
+        )
+    )
+    parts.append(
+        '<p class="small">Secret statistique : aucune cellule calculée sur moins de 11 ménages n\'est publiée '
+        "(suppression primaire et secondaire).</p></section>"
+    )
+    title = esc(f"Observatoire du peuplement — {t.name}")
+    return (
+        f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>{title}</title>'
+        f"<style>{_CSS}</style></head><body>{''.join(parts)}</body></html>"
+    )
+
+
+def write_report(data: ReportData, path: str | os.PathLike[str]) -> Path:
+    """Write :func:`build_report` to ``path`` and return it."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(build_report(data), encoding="utf-8")
+    return out
