@@ -28,6 +28,10 @@ SOURCES: dict[str, str] = {
         "QPV 2015 perimeters of Nord and Pas-de-Calais, a filter of the national ANCT file: "
         "https://www.data.gouv.fr/fr/datasets/quartiers-prioritaires-de-la-politique-de-la-ville-qpv/"
     ),
+    "qpv/insee_pop_qp_2013.csv": (
+        "population of the 2015 QPV, INSEE (recensement 2013): "
+        "https://www.insee.fr/fr/statistiques/2500477"
+    ),
     "lec/seuils_quartiles_demandeurs_epci_2024_2026.csv": (
         "first-quartile thresholds per EPCI, from the yearly arrêté (JORF), compiled by the "
         "Union régionale pour l'habitat Hauts-de-France: https://calculette-lec.github.io/"

@@ -163,6 +163,21 @@ def territory(
         _fail(exc)
 
 
+def _qpv_table(terr: Territory, data_dir: Path | None) -> pd.DataFrame:
+    """QPV of the territory: communes covered, area and population (INSEE 2013) when available."""
+    from peuplement.io.reference import load_qpv_population
+
+    table = terr.qpv[["code_qpv", "nom_qpv", "codes_insee"]].copy()
+    table["surface_km2"] = terr.qpv.geometry.area.to_numpy() / 1e6
+    if terr.qpv_generation == 2015:
+        try:
+            population = load_qpv_population(data_dir=data_dir).data[["code_qpv", "population"]]
+            table = table.merge(population, on="code_qpv", how="left")
+        except DataNotFoundError as exc:
+            console.print(f"[yellow]Population des QPV indisponible[/] : {exc}")
+    return table
+
+
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     # Fixed float format and sorted rows: the same inputs give byte-identical files.
     frame.to_csv(path, sep=";", index=False, float_format="%.6f", encoding="utf-8")
@@ -226,6 +241,8 @@ def indicators(
         ).reset_index()
         _write_csv(epci_table, folder / "indicators_epci.csv")
         _write_csv(DICTIONARY, folder / "dictionnaire.csv")
+        if len(terr.qpv):
+            _write_csv(_qpv_table(terr, data_dir), folder / "indicators_qpv.csv")
         row = epci_table.iloc[0]
         table = RichTable(title=f"{terr.name} : concentration du parc social", show_header=False)
         table.add_row("Logements sociaux (périmètre des données)", _int_fr(row["nb_lls"]))

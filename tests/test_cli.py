@@ -67,6 +67,9 @@ def test_indicators_command_default(tmp_path, shared_data):
     assert epci["part_3_premiers_bailleurs"].item() == pytest.approx(7088 / 8713, abs=1e-6)
     bailleurs = pd.read_csv(folder / "indicators_bailleur.csv", sep=";")
     assert bailleurs["bailleur"].iloc[0] == "Soginorpa" and len(bailleurs) == 13
+    qpv = pd.read_csv(folder / "indicators_qpv.csv", sep=";")
+    assert len(qpv) == 8 and qpv["population"].sum() == 12_411
+    assert qpv["surface_km2"].between(0.05, 2).all()
     assert "68,2 %" in result.output and "81,3 %" in result.output
     first = (folder / "indicators_epci.csv").read_bytes()
     runner.invoke(app, ["indicators", "--data-dir", str(shared_data), "--out", str(tmp_path)])

@@ -15,6 +15,7 @@ from peuplement.indicators.concentration import (
     top_share,
 )
 from peuplement.indicators.demand import demand_pressure
+from peuplement.indicators.occupation import household_shares, rotation_rate
 from peuplement.indicators.segregation import (
     entropy_decomposition,
     multigroup_segregation,
@@ -29,9 +30,11 @@ __all__ = [
     "entropy_decomposition",
     "gini",
     "herfindahl",
+    "household_shares",
     "landlord_concentration",
     "lorenz",
     "multigroup_segregation",
+    "rotation_rate",
     "segregation",
     "territory_concentration",
     "top_share",

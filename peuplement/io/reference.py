@@ -10,7 +10,7 @@ from peuplement._config import reference_file
 from peuplement.io._report import Loaded
 from peuplement.io._spec import Field, load_tabular
 
-__all__ = ["load_filosofi", "load_key_figures", "load_seuils_quartiles"]
+__all__ = ["load_filosofi", "load_key_figures", "load_qpv_population", "load_seuils_quartiles"]
 
 SEUILS_FIELDS = [
     Field("annee", "year", required=True),
@@ -110,4 +110,26 @@ def load_key_figures(path: str | os.PathLike[str]) -> Loaded[pd.DataFrame]:
         values=data["indicateur"],
         reason="key figure listed twice (first kept)",
     )
+    return Loaded(data.drop(columns="ligne"), report)
+
+
+QPV_POPULATION_FIELDS = [
+    Field("code_qpv", "qpv", ("qp", "CODE_QP", "CODGEO"), required=True),
+    Field("nom_qpv", "text", ("nom_qp", "LIBGEO")),
+    Field("siren_epci", "siren", ("epci1",)),
+    Field("siren_epci_2", "siren", ("epci2",)),
+    Field("population", "count", ("population_municipale_2013", "POP_MUN"), required=True),
+]
+
+
+def load_qpv_population(
+    path: str | os.PathLike[str] | None = None, *, data_dir: str | os.PathLike[str] | None = None
+) -> Loaded[pd.DataFrame]:
+    """Load the population of the 2015 QPV (INSEE, recensement 2013; ``qpv/insee_pop_qp_2013.csv`` by default).
+
+    Returns ``code_qpv``, ``nom_qpv``, ``siren_epci`` (and ``siren_epci_2`` for a QPV
+    straddling two EPCIs at the time) and ``population``.
+    """
+    source = path or reference_file("qpv/insee_pop_qp_2013.csv", data_dir_=data_dir)
+    data, report = load_tabular(source, QPV_POPULATION_FIELDS, qpv_generation=2015)
     return Loaded(data.drop(columns="ligne"), report)

@@ -1,0 +1,115 @@
+"""Occupation indicators: shares of fragile households among occupants or attributions, rotation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from peuplement._errors import SchemaError, preview
+from peuplement.secrecy import SECRET_THRESHOLD, apply_secrecy
+
+__all__ = ["household_shares", "rotation_rate"]
+
+
+def household_shares(
+    households: pd.DataFrame,
+    flags: Mapping[str, str],
+    *,
+    by: Sequence[str] = ("code_insee",),
+    secret: bool = True,
+    threshold: int = SECRET_THRESHOLD,
+) -> pd.DataFrame:
+    """Share of households with each flag, per unit, with statistical secrecy.
+
+    Parameters
+    ----------
+    households
+        One row per household (occupants of an OPS survey, or attributions), with
+        boolean flag columns: first quartile (``q1``), APL recipient, resources under
+        60 % of the PLUS ceilings, priority household…
+    flags
+        ``{flag column: output name}``, e.g. ``{"q1": "part_q1", "apl": "part_apl"}``.
+    by
+        Unit columns (``code_insee``, ``bailleur``, ``code_qpv``…).
+    secret
+        Mask units with fewer than ``threshold`` households (primary suppression, and
+        secondary suppression within the table so the total does not give them away).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit: ``nb_menages``, and per flag ``nb_<flag>`` and the share
+        (in [0, 1]); ``secret`` says which rows are masked.
+    """
+    keys = list(by)
+    missing = [c for c in (*keys, *flags) if c not in households.columns]
+    if missing:
+        raise SchemaError(
+            f"household_shares: missing column(s) {missing}; found {preview(households.columns)}"
+        )
+    frame = households[keys].copy()
+    frame["nb_menages"] = 1
+    for flag in flags:
+        frame[f"nb_{flag}"] = households[flag].fillna(False).astype(bool).astype("int64")
+    out = frame.groupby(keys, sort=True, dropna=False).sum().reset_index()
+    for flag, name in flags.items():
+        out[name] = out[f"nb_{flag}"] / out["nb_menages"]
+    masked = ["nb_menages", *(f"nb_{f}" for f in flags), *flags.values()]
+    return apply_secrecy(
+        out, count="nb_menages", masked=masked, groups=[], threshold=threshold, enabled=secret
+    ).pipe(_secondary_on_total, masked=masked, enabled=secret)
+
+
+def _secondary_on_total(table: pd.DataFrame, *, masked: list[str], enabled: bool) -> pd.DataFrame:
+    # The units of one table add up to the territory total: a single masked unit would be
+    # recovered by difference, so the smallest published unit is masked with it.
+    if not enabled:
+        return table
+    primary = table["secret"] == "primaire"
+    if primary.sum() != 1:
+        return table
+    published = table.loc[~primary, "nb_menages"]
+    if published.empty:
+        return table
+    pick = published.astype("float64").idxmin()
+    table.loc[pick, masked] = np.nan
+    table.loc[pick, "secret"] = "secondaire"
+    return table
+
+
+def rotation_rate(
+    attributions: pd.DataFrame,
+    stock: pd.DataFrame,
+    *,
+    by: str = "code_insee",
+    count: str = "nb_lls",
+) -> pd.DataFrame:
+    r"""Attributions of the year per social dwelling of the unit (turnover of the stock).
+
+    .. math:: rotation = \frac{attributions}{logements\ sociaux}
+
+    ``NaN`` for a unit without stock.
+    """
+    for name, frame, cols in (("attributions", attributions, [by]), ("stock", stock, [by, count])):
+        missing = [c for c in cols if c not in frame.columns]
+        if missing:
+            raise SchemaError(
+                f"rotation_rate: {name} lacks {missing}; found {preview(frame.columns)}"
+            )
+    n = attributions.groupby(by, sort=True).size().rename("nb_attributions")
+    out = (
+        stock[[by, count]]
+        .merge(n, left_on=by, right_index=True, how="left")
+        .fillna({"nb_attributions": 0})
+    )
+    out["nb_attributions"] = out["nb_attributions"].astype("int64")
+    den = out[count].astype("float64").to_numpy()
+    out["taux_rotation"] = np.divide(
+        out["nb_attributions"].to_numpy(dtype="float64"),
+        den,
+        out=np.full(len(out), np.nan),
+        where=den > 0,
+    )
+    return out
