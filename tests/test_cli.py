@@ -219,3 +219,35 @@ def test_report_command(tmp_path, shared_data, browser):
     assert len(browser.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane path")) == 28
     browser.switch_to.default_content()
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+def test_report_for_another_epci_from_files(tmp_path, shared_data):
+    parc = tmp_path / "parc.csv"
+    parc.write_text(
+        "DEPCOM;NB_LS;NB_LS_EN_QPV\n62498;5000;2500\n62510;7000;3000\n62413;100;0\n59574;10;0\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            "--epci",
+            "246200364",
+            "--parc",
+            str(parc),
+            "--data-dir",
+            str(shared_data),
+            "--out",
+            str(tmp_path / "maps"),
+            "--exports",
+            str(tmp_path / "exp"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "maps" / "246200364" / "rapport.html").read_text(encoding="utf-8")
+    assert "Lens" in page and "SYNTHÉTIQUES" not in page
+    assert "Aucun fichier d&#x27;attributions" in page and 'id="lec"' not in page
+    assert "1 ligne(s) hors du périmètre" in page  # Somain is not in Lens-Liévin
+    assert "Part du parc en QPV" in page and "45,4\u202f%" in page  # 5500 / 12110 = 0.4542
+    missing = runner.invoke(app, ["report", "--epci", "246200364", "--out", str(tmp_path)])
+    assert missing.exit_code == 2 and "--parc" in missing.output
