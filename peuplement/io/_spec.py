@@ -153,6 +153,19 @@ def load_tabular(
                 else "a QPV code (QP… or QN…)"
             )
             reject(check.invalid, col, f"expected {expect}")
+            if f.kind == "insee":
+                # A well-formed code may still name no commune (a typo, or a leading zero
+                # "restored" on a code that never had one): check it against the COG.
+                from peuplement.io.communes import known_commune_codes
+
+                unknown = check.values.notna() & ~check.values.isin(known_commune_codes()).fillna(
+                    False
+                )
+                reject(
+                    unknown,
+                    col,
+                    "not a commune code of the COG 2025, nor an older code that maps to one",
+                )
             parsed: pd.Series = check.values
             missing = check.missing
         elif f.kind == "count":

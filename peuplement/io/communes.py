@@ -150,6 +150,14 @@ def _code_changes() -> pd.DataFrame:
     return out.dropna(subset=["code_insee"]).drop_duplicates("code_ancien").reset_index(drop=True)
 
 
+@functools.lru_cache(maxsize=1)
+def known_commune_codes() -> frozenset[str]:
+    """Every commune code of the COG 2025 and every older code that maps to one."""
+    return frozenset(_france()[0]["code_insee"].dropna()) | frozenset(
+        _code_changes()["code_ancien"]
+    )
+
+
 def load_code_changes() -> pd.DataFrame:
     """Codes that are no longer communes of the COG 2025, with the commune that holds them now.
 
