@@ -414,12 +414,17 @@ def lec_indicators(
 
 
 def quartile_distribution(
-    classified: pd.DataFrame, *, by: Sequence[str] = ("annee",)
+    classified: pd.DataFrame,
+    *,
+    by: Sequence[str] = ("annee",),
+    secret: bool = True,
+    threshold: int = SECRET_THRESHOLD,
 ) -> pd.DataFrame:
     """Signed attributions by income quartile (Q1–Q4) inside and outside QPV, with shares.
 
     One row per ``by`` × location (``en QPV`` / ``hors QPV``) × quartile; with several
-    years in ``annee`` it gives the trend.
+    years in ``annee`` it gives the trend. Cells of fewer than ``threshold`` attributions
+    are masked (with secondary suppression within each location) unless ``secret=False``.
     """
     keys = list(by)
     signed = classified[classified["bail_signe"].astype(bool)]
@@ -433,7 +438,14 @@ def quartile_distribution(
     totals = counts.groupby([*keys, "localisation"])["nb_attributions"].transform("sum")
     counts["part"] = counts["nb_attributions"] / totals
     counts["quartile"] = "Q" + counts["quartile"].astype(str)
-    return counts
+    return apply_secrecy(
+        counts,
+        count="nb_attributions",
+        masked=["nb_attributions", "part"],
+        groups=[*keys, "localisation"],
+        threshold=threshold,
+        enabled=secret,
+    )
 
 
 def simulate(

@@ -76,16 +76,16 @@ def apply_secrecy(
     secondary = pd.Series(False, index=out.index)
     if groups and primary.any():
         keys = list(groups)
-        per_group = out.loc[primary, keys].value_counts(dropna=False)
-        lone = per_group[per_group == 1].reset_index()[keys]
+        # Position of each row, its group, and how many primary cells its group holds.
+        work = out[keys].reset_index(drop=True).copy()
+        work["_n"] = n.to_numpy()
+        work["_primary"] = primary.to_numpy()
+        work["_row"] = np.arange(len(out))
+        n_primary = work.groupby(keys, dropna=False)["_primary"].transform("sum").to_numpy()
         # In each group with a single primary cell, the smallest published cell goes too.
-        others = out.loc[~primary & (n > 0), keys].assign(
-            _n=n, _row=np.arange(len(out))[(~primary & (n > 0)).to_numpy()]
-        )
-        picked = (
-            others.merge(lone, on=keys)
-            .sort_values(["_n", "_row"], kind="mergesort")
-            .drop_duplicates(subset=keys)
+        candidates = work[(n_primary == 1) & ~work["_primary"] & (work["_n"] > 0)]
+        picked = candidates.sort_values(["_n", "_row"], kind="mergesort").drop_duplicates(
+            subset=keys
         )
         secondary.iloc[picked["_row"].to_numpy()] = True
     out["secret"] = np.select([primary, secondary], ["primaire", "secondaire"], default="")
