@@ -96,6 +96,15 @@ CASES = [
         column={2: "QPV"},
     ),
     Case(
+        "rpls_commune_nouvelle.csv", rpls, kept=2, note="2 `DEPCOM` code(s) of an older geography"
+    ),
+    Case(
+        "communes_self_intersecting.gpkg",
+        load_communes,
+        kept=1,
+        repair="invalid geometries made valid",
+    ),
+    Case(
         "rpls_bad_year.csv",
         rpls,
         kept=1,

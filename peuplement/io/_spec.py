@@ -166,6 +166,15 @@ def load_tabular(
                     col,
                     "not a commune code of the COG 2025, nor an older code that maps to one",
                 )
+                from peuplement.io.communes import load_code_changes
+
+                older = check.values.isin(load_code_changes()["code_ancien"]).fillna(False) & ~bad
+                if older.any():
+                    report.note(
+                        f"{int(older.sum())} `{col}` code(s) of an older geography (merged commune, "
+                        f"arrondissement), e.g. {check.values[older].iloc[0]}: kept, and mapped to the "
+                        "COG 2025 commune by Territory.align"
+                    )
             parsed: pd.Series = check.values
             missing = check.missing
         elif f.kind == "count":

@@ -364,5 +364,15 @@ def load_communes(
         .where(~out["code_insee"].str.startswith("97"), out["code_insee"].str.slice(0, 3))
     )
     out = to_lambert93(out, report=report)
+    from peuplement.io.qpv import repair_polygons
+
+    fixed, invalid, change = repair_polygons(out.geometry)
+    if invalid.any():
+        report.repair(
+            f"invalid geometries made valid (largest relative area change {change.max():.1e}): "
+            f"{', '.join(out.loc[invalid, 'code_insee'].head(5))}",
+            int(invalid.sum()),
+        )
+        out = out.set_geometry(fixed)
     report.close(len(out))
     return Loaded(out[COMMUNE_COLUMNS].reset_index(drop=True), report)

@@ -72,6 +72,13 @@ def main():
         + "59574;QN05901M;1965;PLUS;3;65;720000;7030000;A1\n59574;QP059040;1965;PLUS;3;65;720000;7030000;A2\n",
     )
     text(
+        "rpls_commune_nouvelle.csv",
+        rpls + "59154;;1970;PLUS;3;65;650000;7100000;A1\n75101;;1930;PLUS;2;40;651000;6862000;A2\n",
+    )
+    gpd.GeoDataFrame({"INSEE_COM": ["59574"]}, geometry=[BOWTIE], crs=2154).to_file(
+        HERE / "communes_self_intersecting.gpkg", engine="pyogrio"
+    )
+    text(
         "rpls_bad_year.csv",
         rpls + "59574;;19655;PLUS;3;65;720000;7030000;A1\n" + row.format(id="A2"),
     )
