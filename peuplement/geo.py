@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 
 import geopandas as gpd
 import numpy as np
@@ -17,7 +18,7 @@ import shapely
 from peuplement._errors import CRSError
 from peuplement.schema import place_key
 
-__all__ = ["assign_points", "check_projected", "qpv_communes"]
+__all__ = ["assign_points", "assign_xy", "check_projected", "qpv_communes"]
 
 logger = logging.getLogger(__name__)
 
@@ -193,3 +194,88 @@ def assign_points(
     out = pd.Series(pd.NA, index=geoms.index, dtype="string")
     out.iloc[first.index.to_numpy()] = polygons[key].to_numpy()[first.to_numpy()]
     return out
+
+
+def assign_xy(
+    x: np.ndarray,
+    y: np.ndarray,
+    polygons: gpd.GeoDataFrame,
+    *,
+    key: str,
+    cell: float = 2_000.0,
+    progress: bool = False,
+) -> np.ndarray:
+    """Return, for each coordinate pair, the ``key`` of the polygon containing it (``None`` outside).
+
+    Made for millions of dwellings: no Point object is built. Points are bucketed in a
+    square grid (``cell`` metres) and sorted by bucket; the polygons' STRtree gives the
+    candidate polygons of each occupied bucket, and :func:`shapely.contains_xy` tests the
+    bucket's coordinates against each candidate, vectorised. shapely's STRtree only
+    takes geometries, and building 5 million points costs more than the test itself,
+    hence this bucketing written by hand.
+
+    Parameters
+    ----------
+    x, y
+        Projected coordinates (same CRS as ``polygons``); NaN gives ``None``.
+    polygons
+        Non-overlapping polygons (QPV, communes) in a projected CRS.
+    key
+        Column of ``polygons`` to return.
+    cell
+        Bucket size in metres: about the size of the polygons works well.
+    progress
+        Show a progress bar over the buckets.
+    """
+    check_projected(polygons, what="assign_xy")
+    x = np.asarray(x, dtype="float64")
+    y = np.asarray(y, dtype="float64")
+    found = np.full(len(x), -1, dtype=np.int64)
+    if len(x) == 0 or len(polygons) == 0:
+        return np.full(len(x), None, dtype=object)
+    with np.errstate(invalid="ignore"):
+        gx = np.floor(x / cell)
+        gy = np.floor(y / cell)
+    ok = ~(np.isnan(gx) | np.isnan(gy))
+    # Cells touched by some polygon's bounding box: points elsewhere are outside all
+    # polygons and are dropped before any sort (most dwellings are outside QPV).
+    bounds = polygons.geometry.bounds.to_numpy()
+    cx0, cy0 = np.floor(bounds[:, 0] / cell), np.floor(bounds[:, 1] / cell)
+    cx1, cy1 = np.floor(bounds[:, 2] / cell), np.floor(bounds[:, 3] / cell)
+    span = int(np.nanmax(np.r_[gy[ok], cy1]) - np.nanmin(np.r_[gy[ok], cy0]) + 1)
+    ymin = np.nanmin(np.r_[gy[ok], cy0])
+    nx, ny = (cx1 - cx0 + 1).astype(np.int64), (cy1 - cy0 + 1).astype(np.int64)
+    counts = nx * ny
+    owner = np.repeat(np.arange(len(polygons)), counts)
+    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    cells_x = cx0[owner] + offset // ny[owner]
+    cells_y = cy0[owner] + offset % ny[owner]
+    wanted = np.unique((cells_x * span + (cells_y - ymin)).astype(np.int64))
+    idx = np.flatnonzero(ok)
+    key_pt = (gx[idx] * span + (gy[idx] - ymin)).astype(np.int64)
+    near = np.isin(key_pt, wanted)
+    idx, key_pt = idx[near], key_pt[near]
+    if len(idx):
+        order = np.argsort(key_pt, kind="stable")
+        idx, key_pt = idx[order], key_pt[order]
+        starts = np.flatnonzero(np.r_[True, key_pt[1:] != key_pt[:-1]])
+        ends = np.r_[starts[1:], len(key_pt)]
+        bx = np.floor(x[idx[starts]] / cell)
+        by = np.floor(y[idx[starts]] / cell)
+        boxes = shapely.box(bx * cell, by * cell, (bx + 1) * cell, (by + 1) * cell)
+        geoms = polygons.geometry.to_numpy()
+        shapely.prepare(geoms)
+        box_i, poly_i = polygons.sindex.query(boxes, predicate="intersects")
+        pairs: Iterable[tuple[int, int]] = list(zip(box_i.tolist(), poly_i.tolist(), strict=True))
+        if progress:
+            from rich.progress import track
+
+            pairs = track(pairs, description="points dans polygones")
+        for b, p in pairs:
+            rows = idx[starts[b] : ends[b]]
+            hit = rows[shapely.contains_xy(geoms[p], x[rows], y[rows])]
+            # first polygon wins on a shared boundary, as in assign_points
+            found[hit[found[hit] < 0]] = p
+    keys = np.empty(len(polygons) + 1, dtype=object)
+    keys[:-1] = polygons[key].to_numpy(dtype=object)
+    return keys[found]  # index -1 is the trailing None: outside every polygon

@@ -212,9 +212,9 @@ def thresholds(
 def classify(
     attributions: pd.DataFrame,
     *,
-    q1: float,
-    q2: float | None = None,
-    q3: float | None = None,
+    q1: float | np.ndarray | pd.Series,
+    q2: float | np.ndarray | pd.Series | None = None,
+    q3: float | np.ndarray | pd.Series | None = None,
     qpv: gpd.GeoDataFrame | None = None,
     annee: int | None = None,
     report: LoadReport | None = None,
@@ -250,10 +250,14 @@ def classify(
         )
     data["uc"] = units_of_consumption(data["nb_personnes"], data["nb_moins_14"])
     data["ruc"] = data["ressources_annuelles"].to_numpy(dtype="float64") / data["uc"]
-    bounds = [q1] + [b for b in (q2, q3) if b is not None]
-    quartile = np.searchsorted(np.asarray(bounds), data["ruc"].to_numpy(), side="left") + 1
-    data["quartile"] = quartile.astype("int64")
-    data["q1"] = data["ruc"] <= q1
+    ruc = data["ruc"].to_numpy()
+    q1_arr = _per_row(q1, data)
+    quartile = 1 + (ruc > q1_arr).astype("int64")
+    for bound in (q2, q3):
+        if bound is not None:
+            quartile += (ruc > _per_row(bound, data)).astype("int64")
+    data["quartile"] = quartile
+    data["q1"] = ruc <= q1_arr
     if "premier_quartile" in data.columns:
         declared = data["premier_quartile"].astype("boolean")
         wrong = declared.notna() & (declared != data["q1"])
@@ -265,7 +269,7 @@ def classify(
             + " (RUC "
             + data["ruc"].round(0).astype("string")
             + ")",
-            reason=f"declared first-quartile flag contradicts RUC and threshold {q1:g}",
+            reason=f"declared first-quartile flag contradicts RUC and threshold {_label(q1)}",
         )
     code = (
         data["code_qpv"]
@@ -300,6 +304,20 @@ def classify(
     return data
 
 
+def _per_row(bound: float | np.ndarray | pd.Series, data: pd.DataFrame) -> np.ndarray:
+    """Return a threshold as one value per row: a scalar for one EPCI, an array for many."""
+    if np.ndim(bound) == 0:
+        return np.full(len(data), float(bound))  # type: ignore[arg-type]
+    values = np.asarray(bound, dtype="float64")
+    if len(values) != len(data):
+        raise SchemaError(f"per-row thresholds: {len(values)} values for {len(data)} attributions")
+    return values
+
+
+def _label(bound: float | np.ndarray | pd.Series) -> str:
+    return f"{float(bound):g}" if np.ndim(bound) == 0 else "of its EPCI"  # type: ignore[arg-type]
+
+
 def _rate_rows(frame: pd.DataFrame, keys: list[str], num: str, den: str) -> pd.DataFrame:
     g = frame.groupby(keys, sort=True, dropna=False)
     return pd.DataFrame({"numerateur": g[num].sum(), "denominateur": g[den].sum()}).reset_index()
@@ -309,7 +327,7 @@ def lec_indicators(
     classified: pd.DataFrame,
     *,
     annee: int,
-    siren: str,
+    siren: str | None,
     cible_b: float | None = None,
     levels: Sequence[str] = (
         "epci",
@@ -330,7 +348,8 @@ def lec_indicators(
     annee
         The year of the rules (:data:`RULES`).
     siren
-        The EPCI, written in ``unite`` at the ``epci`` level.
+        The EPCI, written in ``unite`` at the ``epci`` level; ``None`` for many EPCIs at
+        once, read from the ``siren_epci`` column (national runs).
     cible_b
         Target of objective B when the CIL set another figure than the law's 50 %.
     secret
@@ -355,7 +374,14 @@ def lec_indicators(
     r = rules(annee)
     target_b = float(r["cible_b"] if cible_b is None else cible_b)
     signed = classified[classified["bail_signe"].astype(bool)].copy()
-    signed["epci"] = siren
+    if siren is None:
+        if "siren_epci" not in signed.columns:
+            raise SchemaError(
+                "lec_indicators: siren=None needs a siren_epci column (one EPCI per row)"
+            )
+        signed["epci"] = signed["siren_epci"]
+    else:
+        signed["epci"] = siren
     signed["commune"] = signed["code_insee"]
     signed["bailleur_reservataire"] = (
         signed["bailleur"].astype("string") + " × " + signed["reservataire"].astype("string")

@@ -31,12 +31,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from peuplement._config import DEFAULT_EPCI
 from peuplement._errors import SchemaError
 from peuplement.lec import units_of_consumption
 
-__all__ = ["SynthTargets", "synth_default", "synth_sne"]
+__all__ = ["SynthTargets", "synth_default", "synth_rpls_france", "synth_sne"]
 
 _SIZES = np.array([1, 2, 3, 4, 5, 6])
 _SIZE_P = np.array([0.42, 0.24, 0.15, 0.11, 0.05, 0.03])
@@ -283,4 +284,80 @@ def synth_default(
     seuils = (t.q1, t.q2, t.q3)
     return synth_sne(
         stock, landlords, annee=annee, seuils=seuils, siren=DEFAULT_EPCI, targets=targets, seed=seed
+    )
+
+
+def synth_rpls_france(
+    n_dwellings: int = 5_200_000,
+    *,
+    n_landlords: int = 600,
+    qpv_share: float = 0.3,
+    qpv: object | None = None,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Generate a national-size synthetic dwelling-level RPLS table with the official names.
+
+    Dwellings go to metropolitan communes in proportion to population^1.3 (social
+    housing concentrates in towns), landlords follow a Zipf law over ``n_landlords``
+    (a few large regional ones, many small), and ``qpv_share`` of the dwellings of
+    communes with a QPV are drawn inside their QPV polygons (the national share of the
+    stock in QPV is about 30 %), the others near the commune's centre. ``QPV`` is then
+    set from the coordinates, as the SDES does. For benchmarks and tests only.
+
+    Parameters
+    ----------
+    qpv
+        QPV layer (Lambert-93); default: the 2015 perimeters of the reference data.
+    """
+    import geopandas as gpd
+
+    from peuplement.geo import assign_xy
+    from peuplement.io.communes import load_communes_france
+    from peuplement.io.qpv import load_qpv
+
+    rng = np.random.default_rng(seed)
+    communes, _ = load_communes_france(crs="EPSG:2154")
+    communes = communes[
+        ~communes["dep"].fillna("97").str.startswith("97") & communes.geometry.notna()
+    ].reset_index(drop=True)
+    layer: gpd.GeoDataFrame = load_qpv()[0] if qpv is None else qpv
+    weight = communes["population"].astype("float64").fillna(0).to_numpy() ** 1.3
+    commune_idx = rng.choice(len(communes), n_dwellings, p=weight / weight.sum())
+    centre = communes.geometry.representative_point()
+    x = centre.x.to_numpy()[commune_idx] + rng.normal(0, 400, n_dwellings)
+    y = centre.y.to_numpy()[commune_idx] + rng.normal(0, 400, n_dwellings)
+    # Dwellings of communes with a QPV: a share drawn inside one of its QPV.
+    qpv_of = layer.sjoin(communes[["code_insee", "geometry"]], predicate="intersects")
+    first_qpv = qpv_of.drop_duplicates("code_insee").set_index("code_insee")
+    has = communes["code_insee"].isin(first_qpv.index).to_numpy()[commune_idx]
+    chosen = np.flatnonzero(has & (rng.random(n_dwellings) < qpv_share))
+    polys = first_qpv.loc[communes["code_insee"].to_numpy()[commune_idx[chosen]]]
+    bounds = polys.geometry.bounds.to_numpy()
+    todo = np.arange(len(chosen))
+    for _ in range(20):  # rejection sampling in each QPV's bounding box, vectorised
+        if len(todo) == 0:
+            break
+        px = rng.uniform(bounds[todo, 0], bounds[todo, 2])
+        py = rng.uniform(bounds[todo, 1], bounds[todo, 3])
+        inside = shapely.contains_xy(polys.geometry.to_numpy()[todo], px, py)
+        x[chosen[todo[inside]]] = px[inside]
+        y[chosen[todo[inside]]] = py[inside]
+        todo = todo[~inside]
+    code_qpv = assign_xy(x, y, layer, key="code_qpv")
+    landlord = (rng.zipf(1.5, n_dwellings) - 1) % n_landlords
+    return pd.DataFrame(
+        {
+            "RPLS_ID": np.char.add("L", np.arange(1, n_dwellings + 1).astype(str)),
+            "DEPCOM": communes["code_insee"].to_numpy()[commune_idx],
+            "QPV": code_qpv,
+            "BAILLEUR": np.char.add("Bailleur ", landlord.astype(str)),
+            "CONSTRUCT": rng.integers(1950, 2024, n_dwellings),
+            "FINAN": rng.choice(
+                ["PLAI", "PLUS", "PLS", "PLI"], n_dwellings, p=[0.15, 0.7, 0.12, 0.03]
+            ),
+            "NBPIECE": rng.choice([1, 2, 3, 4, 5], n_dwellings, p=[0.08, 0.22, 0.37, 0.25, 0.08]),
+            "SURFHAB": np.round(rng.normal(65, 15, n_dwellings).clip(18, 140), 1),
+            "X": np.round(x, 1),
+            "Y": np.round(y, 1),
+        }
     )
