@@ -194,6 +194,18 @@ def indicators(
     ] = None,
     millesime: Millesime = None,
     sru: Annotated[float, typer.Option(help="Taux SRU légal (0,20 ou 0,25).")] = 0.20,
+    all_france: Annotated[
+        bool,
+        typer.Option(
+            "--all-france", help="Toute la France en une passe depuis le RPLS national (--rpls)."
+        ),
+    ] = False,
+    rpls: Annotated[
+        Path | None,
+        typer.Option(
+            help="RPLS national par logement : CSV officiel ou Parquet de « peuplement ingest »."
+        ),
+    ] = None,
 ) -> None:
     """Calcule les indicateurs de concentration du parc social par commune, bailleur et EPCI.
 
@@ -202,6 +214,9 @@ def indicators(
     Écrit indicators_commune.csv, indicators_bailleur.csv, indicators_epci.csv et
     dictionnaire.csv dans <out>/<siren>/.
     """
+    if all_france:
+        _indicators_france(rpls, millesime, out)
+        return
     try:
         stock_path = parc or _default_stock(epci)
         landlord_path = bailleurs or (
@@ -326,6 +341,12 @@ def lec(
         typer.Option(help="Cible de l'objectif B si la CIL en a fixé une autre que 50 %."),
     ] = None,
     qpv_generation: Annotated[int, typer.Option(help="Génération des QPV : 2015 ou 2024.")] = 2015,
+    all_france: Annotated[
+        bool,
+        typer.Option(
+            "--all-france", help="Tous les EPCI en une passe, chacun avec son seuil officiel."
+        ),
+    ] = False,
     secret: Annotated[
         bool,
         typer.Option(
@@ -346,6 +367,9 @@ def lec(
     from peuplement.io import load_attributions, load_demandes
     from peuplement.synth import synth_default
 
+    if all_france:
+        _lec_france(attributions, annee, secret, data_dir, out)
+        return
     try:
         synthetic = attributions is None
         dem: pd.DataFrame | None
@@ -578,5 +602,113 @@ def report(
         label = " — attributions SYNTHÉTIQUES" if data.synthetic else ""
         console.print(f"Rapport : {path} ({path.stat().st_size // 1024} Ko, autonome){label}")
         console.print(f"Exports : {folder}/")
+    except PeuplementError as exc:
+        _fail(exc)
+
+
+def _parquet_of(path: Path, millesime: int | None, out: Path) -> Path:
+    """A national RPLS file as Parquet: ingested once from CSV, or used as it is."""
+    from peuplement.io.national import ingest_rpls
+
+    if path.suffix == ".parquet":
+        return path
+    if millesime is None:
+        raise PeuplementError("--millesime is needed to ingest an RPLS CSV (the year of the file)")
+    target = out / "france" / f"rpls_{millesime}.parquet"
+    with console.status("Lecture du RPLS national (DuckDB)…"):
+        report = ingest_rpls(path, target, millesime=millesime)
+    console.print(report.summary())
+    return target
+
+
+def _indicators_france(rpls: Path | None, millesime: int | None, out: Path) -> None:
+    from peuplement.france import indicators_france
+
+    try:
+        if rpls is None:
+            raise PeuplementError("--all-france needs --rpls FILE (national RPLS CSV or Parquet)")
+        parquet = _parquet_of(rpls, millesime, out)
+        with console.status("Indicateurs de toutes les communes, bailleurs et EPCI…"):
+            tables = indicators_france(parquet)
+        folder = out / "france"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("commune", "bailleur", "epci"):
+            tables[name].to_parquet(folder / f"indicators_{name}.parquet", index=False)
+            _write_csv(tables[name], folder / f"indicators_{name}.csv")
+        epci = tables["epci"]
+        console.print(
+            f"France : {_int_fr(epci['nb_lls'].sum())} logements, {len(tables['commune'])} communes, "
+            f"{len(epci)} EPCI, {tables['bailleur']['bailleur'].nunique()} bailleurs. Écrit dans {folder}/"
+        )
+        if len(tables["sans_epci"]):
+            console.print(
+                f"{len(tables['sans_epci'])} ligne(s) de communes sans EPCI, gardées sous « sans EPCI »."
+            )
+    except PeuplementError as exc:
+        _fail(exc)
+
+
+@app.command()
+def ingest(
+    rpls: Annotated[
+        Path, typer.Argument(help="Fichier RPLS national par logement (CSV officiel).")
+    ],
+    millesime: Annotated[int, typer.Option(help="Millésime du fichier RPLS.")],
+    out: Out = Path("data/processed"),
+    qpv_generation: Annotated[
+        int, typer.Option(help="Génération des codes QPV du fichier.")
+    ] = 2015,
+) -> None:
+    """Convertit une fois le RPLS national (CSV) en Parquet avec DuckDB, avec les règles des chargeurs.
+
+    Écrit <out>/france/rpls_<millesime>.parquet et les lignes rejetées avec leur motif
+    dans rpls_<millesime>_rejets.parquet.
+    """
+    from peuplement.io.national import ingest_rpls
+
+    try:
+        with console.status("Lecture du RPLS national (DuckDB)…"):
+            report = ingest_rpls(
+                rpls,
+                out / "france" / f"rpls_{millesime}.parquet",
+                millesime=millesime,
+                qpv_generation=qpv_generation,
+            )
+        console.print(report.summary())
+        for reason, n in sorted(report.reasons.items(), key=lambda kv: -kv[1]):
+            console.print(f"  rejet : {reason} ({_int_fr(n)})")
+    except PeuplementError as exc:
+        _fail(exc)
+
+
+def _lec_france(
+    attributions: Path | None, annee: int, secret: bool, data_dir: Path | None, out: Path
+) -> None:
+    from peuplement import lec as rules_lec
+    from peuplement.france import lec_france
+    from peuplement.io import load_attributions
+
+    try:
+        if attributions is None:
+            raise PeuplementError("--all-france needs --attributions FILE (national SNE extract)")
+        official = rules_lec.read_official(data_dir)
+        if official is None:
+            raise PeuplementError(
+                "--all-france needs the official thresholds table (lec/ in the data directory)"
+            )
+        with console.status("Lecture des attributions…"):
+            att, report = load_attributions(attributions, annee=annee)
+        with console.status("Objectifs de tous les EPCI…"):
+            table, left_out = lec_france(att, official, annee=annee, secret=secret)
+        folder = out / "france"
+        folder.mkdir(parents=True, exist_ok=True)
+        table.to_parquet(folder / f"lec_{annee}.parquet", index=False)
+        _write_csv(table, folder / f"lec_{annee}.csv")
+        epci = table[(table["niveau"] == "epci") & (table["objectif"] == "A")]
+        met = int((epci["statut"] == "atteint").sum())
+        console.print(
+            f"{report.summary()}\nObjectif A {annee} : atteint dans {met} EPCI sur {len(epci)} ; "
+            f"{len(left_out)} attribution(s) dans des EPCI sans seuil officiel, non jugées. Écrit dans {folder}/"
+        )
     except PeuplementError as exc:
         _fail(exc)

@@ -54,7 +54,8 @@ class IngestReport:
 
 
 def _sniff(path: Path) -> tuple[str, str, list[str]]:
-    head = path.open("rb").read(1 << 20)
+    with path.open("rb") as handle:
+        head = handle.read(1 << 20)
     try:
         head.decode("utf-8")
         encoding = "utf-8"
