@@ -202,7 +202,7 @@ def assign_xy(
     polygons: gpd.GeoDataFrame,
     *,
     key: str,
-    cell: float = 2_000.0,
+    cell: float = 4_000.0,
     progress: bool = False,
 ) -> np.ndarray:
     """Return, for each coordinate pair, the ``key`` of the polygon containing it (``None`` outside).
@@ -223,7 +223,8 @@ def assign_xy(
     key
         Column of ``polygons`` to return.
     cell
-        Bucket size in metres: about the size of the polygons works well.
+        Bucket size in metres: a few times the size of the polygons works well
+        (4 km for QPV).
     progress
         Show a progress bar over the buckets.
     """
@@ -233,28 +234,28 @@ def assign_xy(
     found = np.full(len(x), -1, dtype=np.int64)
     if len(x) == 0 or len(polygons) == 0:
         return np.full(len(x), None, dtype=object)
-    with np.errstate(invalid="ignore"):
-        gx = np.floor(x / cell)
-        gy = np.floor(y / cell)
-    ok = ~(np.isnan(gx) | np.isnan(gy))
-    # Cells touched by some polygon's bounding box: points elsewhere are outside all
-    # polygons and are dropped before any sort (most dwellings are outside QPV).
     bounds = polygons.geometry.bounds.to_numpy()
-    cx0, cy0 = np.floor(bounds[:, 0] / cell), np.floor(bounds[:, 1] / cell)
-    cx1, cy1 = np.floor(bounds[:, 2] / cell), np.floor(bounds[:, 3] / cell)
-    span = int(np.nanmax(np.r_[gy[ok], cy1]) - np.nanmin(np.r_[gy[ok], cy0]) + 1)
-    ymin = np.nanmin(np.r_[gy[ok], cy0])
-    nx, ny = (cx1 - cx0 + 1).astype(np.int64), (cy1 - cy0 + 1).astype(np.int64)
-    counts = nx * ny
-    owner = np.repeat(np.arange(len(polygons)), counts)
-    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    cells_x = cx0[owner] + offset // ny[owner]
-    cells_y = cy0[owner] + offset % ny[owner]
-    wanted = np.unique((cells_x * span + (cells_y - ymin)).astype(np.int64))
+    # Cells touched by some polygon's bounding box, as a boolean grid over the polygons'
+    # extent: points elsewhere are outside every polygon and are dropped in one indexing
+    # pass, before any sort (most dwellings are outside QPV).
+    x0, y0 = np.floor(bounds[:, 0].min() / cell), np.floor(bounds[:, 1].min() / cell)
+    cx0 = (np.floor(bounds[:, 0] / cell) - x0).astype(np.int64)
+    cy0 = (np.floor(bounds[:, 1] / cell) - y0).astype(np.int64)
+    cx1 = (np.floor(bounds[:, 2] / cell) - x0).astype(np.int64)
+    cy1 = (np.floor(bounds[:, 3] / cell) - y0).astype(np.int64)
+    grid = np.zeros((int(cx1.max()) + 1, int(cy1.max()) + 1), dtype=bool)
+    for a, b, c, d in zip(cx0.tolist(), cy0.tolist(), cx1.tolist(), cy1.tolist(), strict=True):
+        grid[a : c + 1, b : d + 1] = True
+    with np.errstate(invalid="ignore"):
+        ix = np.floor(x / cell)
+        ix -= x0
+        iy = np.floor(y / cell)
+        iy -= y0
+        ok = (ix >= 0) & (iy >= 0) & (ix < grid.shape[0]) & (iy < grid.shape[1])
     idx = np.flatnonzero(ok)
-    key_pt = (gx[idx] * span + (gy[idx] - ymin)).astype(np.int64)
-    near = np.isin(key_pt, wanted)
-    idx, key_pt = idx[near], key_pt[near]
+    near = grid[ix[idx].astype(np.int64), iy[idx].astype(np.int64)]
+    idx = idx[near]
+    key_pt = ix[idx].astype(np.int64) * grid.shape[1] + iy[idx].astype(np.int64)
     if len(idx):
         order = np.argsort(key_pt, kind="stable")
         idx, key_pt = idx[order], key_pt[order]
