@@ -142,7 +142,7 @@ def main() -> None:
     n = len(xy)
     print()
     print(
-        f"whole pipeline from Parquet (stages 2-4): {pipeline:.1f} s wall; peak {max(r[3] for r in ROWS[2:5]):,.0f} MB"
+        f"whole pipeline from Parquet (stages 2-4): {pipeline:.1f} s wall; peak {max(r[3] for r in ROWS[3:6]):,.0f} MB"
     )
     print(
         f"point-in-QPV: {n / fast_s / 1e6:.2f} M points/s, sjoin {n / naive_s / 1e6:.2f} M points/s "

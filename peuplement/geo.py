@@ -202,7 +202,7 @@ def assign_xy(
     polygons: gpd.GeoDataFrame,
     *,
     key: str,
-    cell: float = 4_000.0,
+    cell: float | None = None,
     progress: bool = False,
 ) -> np.ndarray:
     """Return, for each coordinate pair, the ``key`` of the polygon containing it (``None`` outside).
@@ -223,8 +223,8 @@ def assign_xy(
     key
         Column of ``polygons`` to return.
     cell
-        Bucket size in metres: a few times the size of the polygons works well
-        (4 km for QPV).
+        Bucket size in metres; by default twice the median extent of the polygons'
+        bounding boxes (about 1.5 km for QPV, 10 km for communes).
     progress
         Show a progress bar over the buckets.
     """
@@ -235,6 +235,9 @@ def assign_xy(
     if len(x) == 0 or len(polygons) == 0:
         return np.full(len(x), None, dtype=object)
     bounds = polygons.geometry.bounds.to_numpy()
+    if cell is None:
+        extent = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
+        cell = float(np.clip(2 * np.median(extent), 250.0, 20_000.0))
     # Cells touched by some polygon's bounding box, as a boolean grid over the polygons'
     # extent: points elsewhere are outside every polygon and are dropped in one indexing
     # pass, before any sort (most dwellings are outside QPV).

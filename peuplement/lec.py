@@ -33,6 +33,7 @@ import shapely
 from peuplement._errors import SchemaError, preview
 from peuplement.geo import assign_points
 from peuplement.io._report import LoadReport
+from peuplement.io.sne import drop_other_years
 from peuplement.secrecy import SECRET_THRESHOLD, apply_secrecy
 
 __all__ = [
@@ -241,13 +242,7 @@ def classify(
     if "ligne" not in data.columns:
         data["ligne"] = np.arange(1, len(data) + 1)
     if annee is not None and "annee" in data.columns:
-        data = report.drop(
-            data,
-            data["annee"] != annee,
-            column="annee",
-            values=data["annee"],
-            reason=f"attribution outside the analysed year {annee}",
-        )
+        data = drop_other_years(data, report, annee)
     data["uc"] = units_of_consumption(data["nb_personnes"], data["nb_moins_14"])
     data["ruc"] = data["ressources_annuelles"].to_numpy(dtype="float64") / data["uc"]
     ruc = data["ruc"].to_numpy()

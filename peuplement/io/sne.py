@@ -18,7 +18,13 @@ import pandas as pd
 from peuplement.io._report import Loaded, LoadReport
 from peuplement.io._spec import Field, load_tabular
 
-__all__ = ["ATTRIBUTION_FIELDS", "DEMANDE_FIELDS", "load_attributions", "load_demandes"]
+__all__ = [
+    "ATTRIBUTION_FIELDS",
+    "DEMANDE_FIELDS",
+    "drop_other_years",
+    "load_attributions",
+    "load_demandes",
+]
 
 _HOUSEHOLD = [
     Field(
@@ -132,6 +138,17 @@ def _household(data: pd.DataFrame, report: LoadReport) -> pd.DataFrame:
     return data.drop(columns="ressources_mensuelles")
 
 
+def drop_other_years(data: pd.DataFrame, report: LoadReport, annee: int) -> pd.DataFrame:
+    """Reject, with their row, the attributions of another year than ``annee``."""
+    return report.drop(
+        data,
+        data["annee"] != annee,
+        column="annee",
+        values=data["annee"],
+        reason=f"attribution outside the analysed year {annee}",
+    )
+
+
 def load_demandes(
     source: str | os.PathLike[str] | pd.DataFrame,
     *,
@@ -169,13 +186,7 @@ def load_attributions(
         source, ATTRIBUTION_FIELDS, columns=columns, qpv_generation=qpv_generation
     )
     if annee is not None:
-        data = report.drop(
-            data,
-            data["annee"] != annee,
-            column="annee",
-            values=data["annee"],
-            reason=f"attribution outside the analysed year {annee}",
-        )
+        data = drop_other_years(data, report, annee)
     # An absent flag column means the extract does not carry it: every lease is taken
     # as signed, nobody as rehoused or priority; both are said in the report.
     for flag, default in (
