@@ -5,6 +5,9 @@ mixité and attribution-balance indicators per commune, landlord, QPV and EPCI; 
 them in maps, charts and reports.
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
+from peuplement import export, fmt, geo, indicators, lec, secrecy, synth, validation
 from peuplement._config import DEFAULT_EPCI, data_dir
 from peuplement._errors import CRSError, DataNotFoundError, PeuplementError, SchemaError
 from peuplement.geo import assign_points, qpv_communes
@@ -24,7 +27,10 @@ from peuplement.io import (
 )
 from peuplement.territory import Perimeter, Territory
 
-__version__ = "0.1.0"
+try:
+    __version__ = version("peuplement")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "DEFAULT_EPCI",
@@ -37,6 +43,14 @@ __all__ = [
     "Territory",
     "assign_points",
     "data_dir",
+    "export",
+    "fmt",
+    "geo",
+    "indicators",
+    "lec",
+    "secrecy",
+    "synth",
+    "validation",
     "load_attributions",
     "load_communes",
     "load_communes_france",

@@ -32,9 +32,8 @@ import shapely
 
 from peuplement._errors import SchemaError, preview
 from peuplement.geo import assign_points
-from peuplement.io._report import LoadReport
-from peuplement.io.sne import drop_other_years
 from peuplement.secrecy import SECRET_THRESHOLD, apply_secrecy
+from peuplement.validation import LoadReport, drop_other_years
 
 __all__ = [
     "LEC_COLUMNS",

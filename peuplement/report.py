@@ -22,6 +22,8 @@ from matplotlib.figure import Figure
 
 from peuplement import lec as lec_rules
 from peuplement._config import DEFAULT_EPCI
+from peuplement.export import output_dir, write_csv, write_gpkg, write_text
+from peuplement.fmt import fmt_fr
 from peuplement.indicators import (
     DICTIONARY,
     commune_concentration,
@@ -39,7 +41,6 @@ from peuplement.maps import (
     static_map,
     to_html,
 )
-from peuplement.maps._common import fmt_fr
 from peuplement.territory import Territory
 
 __all__ = [
@@ -260,15 +261,7 @@ def build_report(data: ReportData) -> str:
 
 def write_report(data: ReportData, path: str | os.PathLike[str]) -> Path:
     """Write :func:`build_report` to ``path`` and return it."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(build_report(data), encoding="utf-8")
-    return out
-
-
-def _csv(frame: pd.DataFrame, path: Path) -> None:
-    # Fixed float format: the same inputs give byte-identical files.
-    frame.to_csv(path, sep=";", index=False, float_format="%.6f", encoding="utf-8")
+    return write_text(build_report(data), path)
 
 
 def assemble(
@@ -419,21 +412,17 @@ def default_report_data(
 
 def export_report(data: ReportData, folder: str | os.PathLike[str]) -> Path:
     """Write the report's tables as CSV and the territory with its indicators as GeoPackage."""
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    _csv(data.communes, out / "indicators_commune.csv")
+    out = output_dir(folder, option="--exports")
+    write_csv(data.communes, out / "indicators_commune.csv")
     if data.landlords is not None:
-        _csv(data.landlords, out / "indicators_bailleur.csv")
-    _csv(data.epci.to_frame().T, out / "indicators_epci.csv")
+        write_csv(data.landlords, out / "indicators_bailleur.csv")
+    write_csv(data.epci.to_frame().T, out / "indicators_epci.csv")
     if data.lec is not None:
-        _csv(data.lec, out / f"lec_{data.annee}.csv")
-    gpkg = out / "territoire.gpkg"
-    gpkg.unlink(missing_ok=True)
+        write_csv(data.lec, out / f"lec_{data.annee}.csv")
     layer = data.territory.communes.merge(
         data.communes.drop(columns=["nom", "siren_epci"], errors="ignore"),
         on="code_insee",
         how="left",
     )
-    layer.to_file(gpkg, layer="communes", engine="pyogrio")
-    data.territory.qpv.to_file(gpkg, layer="qpv", engine="pyogrio")
+    write_gpkg({"communes": layer, "qpv": data.territory.qpv}, out / "territoire.gpkg")
     return out

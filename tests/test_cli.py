@@ -21,13 +21,19 @@ def test_territory_command_default(tmp_path, shared_data):
     assert len(gpd.read_file(folder / "territoire.gpkg", layer="communes")) == 20
     qpv = gpd.read_file(folder / "territoire.gpkg", layer="qpv")
     assert len(qpv) == 8 and qpv.crs.to_epsg() == 2154
-    parc = pd.read_csv(folder / "parc_communes.csv", sep=";", dtype={"code_insee": str})
+    parc = pd.read_csv(
+        folder / "parc_communes.csv", sep=";", decimal=",", dtype={"code_insee": str}
+    )
     assert len(parc) == 20 and parc["nb_lls"].sum() == 8713 - 26
     assert parc["code_insee"].str.len().eq(5).all()
-    outside = pd.read_csv(folder / "hors_perimetre.csv", sep=";", dtype={"code_insee": str})
+    outside = pd.read_csv(
+        folder / "hors_perimetre.csv", sep=";", decimal=",", dtype={"code_insee": str}
+    )
     assert outside["code_insee"].tolist() == ["59192"]
     assert (
-        "8 713" in result.output and "70 957" in result.output and "Emerchicourt" in result.output
+        "8\u202f713" in result.output
+        and "70\u202f957" in result.output
+        and "Emerchicourt" in result.output
     )
 
 
@@ -59,18 +65,22 @@ def test_indicators_command_default(tmp_path, shared_data):
     )
     assert result.exit_code == 0, result.output
     folder = tmp_path / "245901152"
-    communes = pd.read_csv(folder / "indicators_commune.csv", sep=";", dtype={"code_insee": str})
+    communes = pd.read_csv(
+        folder / "indicators_commune.csv", sep=";", decimal=",", dtype={"code_insee": str}
+    )
     assert len(communes) == 21 and communes["nb_lls"].sum() == 8713
     assert communes.loc[communes["code_insee"] == "59192", "dans_perimetre_actuel"].item() == False  # noqa: E712
-    epci = pd.read_csv(folder / "indicators_epci.csv", sep=";", dtype={"siren_epci": str})
+    epci = pd.read_csv(
+        folder / "indicators_epci.csv", sep=";", decimal=",", dtype={"siren_epci": str}
+    )
     assert epci["part_top5_communes"].item() == pytest.approx(5942 / 8713, abs=1e-6)
     assert epci["part_3_premiers_bailleurs"].item() == pytest.approx(7088 / 8713, abs=1e-6)
-    bailleurs = pd.read_csv(folder / "indicators_bailleur.csv", sep=";")
+    bailleurs = pd.read_csv(folder / "indicators_bailleur.csv", sep=";", decimal=",")
     assert bailleurs["bailleur"].iloc[0] == "Soginorpa" and len(bailleurs) == 13
-    qpv = pd.read_csv(folder / "indicators_qpv.csv", sep=";")
+    qpv = pd.read_csv(folder / "indicators_qpv.csv", sep=";", decimal=",")
     assert len(qpv) == 8 and qpv["population"].sum() == 12_411
     assert qpv["surface_km2"].between(0.05, 2).all()
-    assert "68,2 %" in result.output and "81,3 %" in result.output
+    assert "68,2\u202f%" in result.output and "81,3\u202f%" in result.output
     first = (folder / "indicators_epci.csv").read_bytes()
     runner.invoke(app, ["indicators", "--data-dir", str(shared_data), "--out", str(tmp_path)])
     assert (folder / "indicators_epci.csv").read_bytes() == first  # reproducible bytes
@@ -84,8 +94,8 @@ def test_indicators_command_other_epci_needs_a_stock_file(tmp_path):
 def test_lec_command_on_synthetic_default(tmp_path, shared_data):
     result = runner.invoke(app, ["lec", "--data-dir", str(shared_data), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "DONNÉES SYNTHÉTIQUES" in result.output and "8 772" in result.output
-    table = pd.read_csv(tmp_path / "245901152" / "lec_2026.csv", sep=";")
+    assert "DONNÉES SYNTHÉTIQUES" in result.output and "8\u202f772" in result.output
+    table = pd.read_csv(tmp_path / "245901152" / "lec_2026.csv", sep=";", decimal=",")
     assert list(table.columns[1:11]) == [
         "niveau",
         "unite",
@@ -137,7 +147,7 @@ def test_synth_then_lec_on_files(tmp_path, shared_data):
     )
     assert result.exit_code == 0, result.output
     assert "DÉSACTIVÉ" in result.output and "calculé sur la demande" in result.output
-    table = pd.read_csv(tmp_path / "o" / "245901152" / "lec_2026.csv", sep=";")
+    table = pd.read_csv(tmp_path / "o" / "245901152" / "lec_2026.csv", sep=";", decimal=",")
     a = table[(table["niveau"] == "epci") & (table["objectif"] == "A_hors_relogement")].iloc[0]
     assert a["taux"] == pytest.approx(0.19, abs=0.5 / a["denominateur"])  # SynthTargets default
 

@@ -5,7 +5,6 @@ import pandas as pd
 import pytest
 
 from peuplement import SchemaError
-from peuplement.io._report import LoadReport
 from peuplement.lec import (
     RULES,
     classify,
@@ -19,6 +18,7 @@ from peuplement.lec import (
     units_of_consumption,
 )
 from peuplement.synth import SynthTargets, synth_sne
+from peuplement.validation import LoadReport
 
 Q1, Q2, Q3 = 8772.0, 12771.0, 18000.0
 

@@ -1,11 +1,11 @@
 """Loaders: the only place that reads files. Each returns ``(data, report)``."""
 
-from peuplement.io._report import REJECTION_COLUMNS, Loaded, LoadReport
 from peuplement.io.communes import load_communes, load_communes_france, load_epci_list
 from peuplement.io.qpv import load_qpv
 from peuplement.io.reference import load_filosofi, load_seuils_quartiles
 from peuplement.io.rpls import load_parc_bailleurs, load_parc_communes, load_rpls
 from peuplement.io.sne import load_attributions, load_demandes
+from peuplement.validation import REJECTION_COLUMNS, Loaded, LoadReport
 
 __all__ = [
     "REJECTION_COLUMNS",

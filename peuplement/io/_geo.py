@@ -7,8 +7,8 @@ import numpy as np
 from pyproj import CRS
 
 from peuplement._errors import CRSError
-from peuplement.io._report import LoadReport
 from peuplement.schema import CRS_LAMBERT93
+from peuplement.validation import LoadReport
 
 __all__ = ["to_lambert93"]
 

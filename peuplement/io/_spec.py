@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from peuplement.io._report import LoadReport
 from peuplement.io._tabular import read_table
 from peuplement.schema import (
     normalize_insee,
@@ -24,6 +23,7 @@ from peuplement.schema import (
     to_count,
     to_number,
 )
+from peuplement.validation import LoadReport
 
 __all__ = ["Field", "load_tabular"]
 

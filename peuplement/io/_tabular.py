@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from peuplement._errors import SchemaError
-from peuplement.io._report import LoadReport
 from peuplement.schema import fold
+from peuplement.validation import LoadReport
 
 __all__ = ["Table", "read_table"]
 

@@ -28,7 +28,6 @@ import shapely
 
 from peuplement._errors import SchemaError, preview
 from peuplement.io._geo import to_lambert93
-from peuplement.io._report import Loaded, LoadReport
 from peuplement.schema import (
     CRS_LAMBERT93,
     normalize_insee,
@@ -36,6 +35,7 @@ from peuplement.schema import (
     resolve_columns,
     to_count,
 )
+from peuplement.validation import Loaded, LoadReport
 
 __all__ = [
     "COMMUNE_ALIASES",

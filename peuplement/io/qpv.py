@@ -22,8 +22,8 @@ import shapely
 from peuplement._config import reference_file
 from peuplement._errors import DataNotFoundError, SchemaError
 from peuplement.io._geo import to_lambert93
-from peuplement.io._report import Loaded, LoadReport
 from peuplement.schema import QPV_PATTERNS, normalize_qpv, resolve_columns
+from peuplement.validation import Loaded, LoadReport
 
 __all__ = ["QPV_ALIASES", "QPV_COLUMNS", "load_qpv", "repair_polygons"]
 

@@ -7,8 +7,8 @@ import os
 import pandas as pd
 
 from peuplement._config import reference_file
-from peuplement.io._report import Loaded
 from peuplement.io._spec import Field, load_tabular
+from peuplement.validation import Loaded
 
 __all__ = ["load_filosofi", "load_key_figures", "load_qpv_population", "load_seuils_quartiles"]
 

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from peuplement.io._report import Loaded
 from peuplement.io._spec import Field, load_tabular
+from peuplement.validation import Loaded
 
 __all__ = [
     "PARC_BAILLEURS_FIELDS",

@@ -15,13 +15,12 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from peuplement.io._report import Loaded, LoadReport
 from peuplement.io._spec import Field, load_tabular
+from peuplement.validation import Loaded, LoadReport, drop_other_years
 
 __all__ = [
     "ATTRIBUTION_FIELDS",
     "DEMANDE_FIELDS",
-    "drop_other_years",
     "load_attributions",
     "load_demandes",
 ]
@@ -136,17 +135,6 @@ def _household(data: pd.DataFrame, report: LoadReport) -> pd.DataFrame:
         reason="children under 14 must be fewer than the persons (a household has an adult)",
     )
     return data.drop(columns="ressources_mensuelles")
-
-
-def drop_other_years(data: pd.DataFrame, report: LoadReport, annee: int) -> pd.DataFrame:
-    """Reject, with their row, the attributions of another year than ``annee``."""
-    return report.drop(
-        data,
-        data["annee"] != annee,
-        column="annee",
-        values=data["annee"],
-        reason=f"attribution outside the analysed year {annee}",
-    )
 
 
 def load_demandes(

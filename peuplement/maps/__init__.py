@@ -3,7 +3,7 @@
 This is the only package that converts to EPSG:4326 (for web maps).
 """
 
-from peuplement.maps._common import fmt_fr
+from peuplement.fmt import fmt_fr
 from peuplement.maps.interactive import Layer, interactive_map, notebook_view, save_map, to_html
 from peuplement.maps.static import (
     landlord_bars,

@@ -13,6 +13,7 @@ import pandas as pd
 import shapely
 
 from peuplement._errors import SchemaError
+from peuplement.fmt import fmt_fr
 
 __all__ = ["Classes", "classify_values", "escape_frame", "fmt_fr", "palette", "web_geometry"]
 
@@ -26,22 +27,6 @@ SCHEMES = {
 PALETTE = ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"]
 MISSING_COLOR = "#d9d9d9"
 MISSING_LABEL = "Donnée manquante ou secrète"
-
-
-def fmt_fr(value: float, *, percent: bool = False, digits: int | None = None) -> str:
-    """Format a number the French way: thousands separated by a narrow space, decimal comma.
-
-    >>> fmt_fr(8713), fmt_fr(0.682, percent=True), fmt_fr(2.4105, digits=2)
-    ('8\u202f713', '68,2\u202f%', '2,41')
-    """
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "–"
-    if percent:
-        return f"{100 * value:,.1f}".replace(",", "\u202f").replace(".", ",") + "\u202f%"
-    if digits is None:
-        digits = 0 if float(value).is_integer() or abs(value) >= 100 else 2
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", "\u202f").replace(".", ",")
 
 
 def palette(n: int) -> list[str]:

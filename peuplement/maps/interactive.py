@@ -26,6 +26,7 @@ import xstatic.pkg.leaflet as xleaflet
 from branca.element import Element
 
 from peuplement._errors import PeuplementError, SchemaError, preview
+from peuplement.export import write_text
 from peuplement.maps._common import (
     MISSING_COLOR,
     MISSING_LABEL,
@@ -336,10 +337,7 @@ def to_html(m: folium.Map) -> str:
 
 def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     """Write the map as a self-contained HTML file (no CDN, no network needed) and return its path."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(to_html(m), encoding="utf-8")
-    return out
+    return write_text(to_html(m), path)
 
 
 def notebook_view(m: folium.Map, *, height: int = 560) -> object:

@@ -13,8 +13,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from peuplement._errors import SchemaError, preview
+from peuplement.export import atomic_path
+from peuplement.fmt import fmt_fr
 from peuplement.geo import check_projected
-from peuplement.maps._common import MISSING_COLOR, MISSING_LABEL, classify_values, fmt_fr
+from peuplement.maps._common import MISSING_COLOR, MISSING_LABEL, classify_values
 from peuplement.territory import Territory
 
 __all__ = [
@@ -289,11 +291,11 @@ def save_figure(
 ) -> list[Path]:
     """Write a figure to PNG (300 dpi) and PDF next to ``path`` (its suffix is replaced); close it."""
     base = Path(path).with_suffix("")
-    base.parent.mkdir(parents=True, exist_ok=True)
     written = []
     for fmt in formats:
         out = base.with_suffix(f".{fmt}")
-        fig.savefig(out, dpi=dpi, bbox_inches="tight")
+        with atomic_path(out) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight")
         written.append(out)
     plt.close(fig)
     return written

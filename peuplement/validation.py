@@ -1,4 +1,8 @@
-"""The report every loader returns beside its data: what was rejected or repaired, and why."""
+"""Row accounting shared by the loaders and the analyses: what was rejected or repaired, and why.
+
+Lives outside ``peuplement.io`` so that analysis modules (``lec``, ``indicators``) can record
+rejections without importing loader internals.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import pandas as pd
 
 from peuplement._errors import PeuplementError
 
-__all__ = ["REJECTION_COLUMNS", "LoadReport", "Loaded"]
+__all__ = ["REJECTION_COLUMNS", "LoadReport", "Loaded", "drop_other_years"]
 
 logger = logging.getLogger(__name__)
 
@@ -129,3 +133,14 @@ class Loaded(NamedTuple, Generic[T]):
 
     data: T
     report: LoadReport
+
+
+def drop_other_years(data: pd.DataFrame, report: LoadReport, annee: int) -> pd.DataFrame:
+    """Reject, with their row, the attributions of another year than ``annee``."""
+    return report.drop(
+        data,
+        data["annee"] != annee,
+        column="annee",
+        values=data["annee"],
+        reason=f"attribution outside the analysed year {annee}",
+    )

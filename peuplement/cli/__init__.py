@@ -1,0 +1,13 @@
+"""The ``peuplement`` command: one module per command, sharing one error-handling wrapper.
+
+Every command ends on a French message and a non-zero exit code on bad input, never on a
+Python traceback (``peuplement --debug …`` shows one for a bug report).
+"""
+
+from peuplement.cli import indicators, lec, map, national, report, synth, territory
+from peuplement.cli._app import app
+
+__all__ = ["app"]
+
+# The command modules register themselves on ``app`` when imported.
+_COMMANDS = (territory, indicators, synth, lec, map, report, national)

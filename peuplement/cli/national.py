@@ -1,0 +1,114 @@
+"""``peuplement ingest`` and the national (``--all-france``) runs of ``indicators`` and ``lec``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from peuplement._errors import DataNotFoundError, PeuplementError
+from peuplement.cli._app import app, command, console, say
+from peuplement.cli._common import Out
+from peuplement.export import output_dir, write_csv, write_parquet
+from peuplement.fmt import fmt_count
+
+
+def _parquet_of(path: Path, millesime: int | None, out: Path) -> Path:
+    """Return a national RPLS file as Parquet: ingested once from CSV, or used as it is."""
+    from peuplement.io.national import ingest_rpls
+
+    if path.suffix == ".parquet":
+        return path
+    if millesime is None:
+        raise PeuplementError("--millesime is needed to ingest an RPLS CSV (the year of the file)")
+    target = out / "france" / f"rpls_{millesime}.parquet"
+    with console.status("Lecture du RPLS national (DuckDB)…"):
+        report = ingest_rpls(path, target, millesime=millesime)
+    say(report.summary())
+    return target
+
+
+def indicators_france_run(rpls: Path | None, millesime: int | None, out: Path) -> None:
+    """``peuplement indicators --all-france``: every commune, landlord and EPCI in one pass."""
+    from peuplement.france import indicators_france
+
+    if rpls is None:
+        raise PeuplementError("--all-france needs --rpls FILE (national RPLS CSV or Parquet)")
+    parquet = _parquet_of(rpls, millesime, out)
+    with console.status("Indicateurs de toutes les communes, bailleurs et EPCI…"):
+        tables = indicators_france(parquet)
+    folder = output_dir(out / "france")
+    for name in ("commune", "bailleur", "epci"):
+        write_parquet(tables[name], folder / f"indicators_{name}.parquet")
+        write_csv(tables[name], folder / f"indicators_{name}.csv")
+    epci = tables["epci"]
+    say(
+        f"France : {fmt_count(epci['nb_lls'].sum())} logements, {len(tables['commune'])} communes, "
+        f"{len(epci)} EPCI, {tables['bailleur']['bailleur'].nunique()} bailleurs. Écrit dans {folder}/"
+    )
+    if len(tables["sans_epci"]):
+        say(
+            f"{len(tables['sans_epci'])} ligne(s) de communes sans EPCI, gardées sous « sans EPCI »."
+        )
+
+
+def lec_france_run(
+    attributions: Path | None, annee: int, secret: bool, data_dir: Path | None, out: Path
+) -> None:
+    """``peuplement lec --all-france``: every EPCI bound by the law, each with its threshold."""
+    from peuplement import lec as rules_lec
+    from peuplement.france import lec_france
+    from peuplement.io import load_attributions
+
+    if attributions is None:
+        raise PeuplementError("--all-france needs --attributions FILE (national SNE extract)")
+    official = rules_lec.read_official(data_dir)
+    if official is None:
+        raise DataNotFoundError(
+            "--all-france needs the official thresholds table (lec/ in the data directory)"
+        )
+    with console.status("Lecture des attributions…"):
+        att, report = load_attributions(attributions, annee=annee)
+    with console.status("Objectifs de tous les EPCI…"):
+        table, left_out = lec_france(att, official, annee=annee, secret=secret)
+    folder = output_dir(out / "france")
+    write_parquet(table, folder / f"lec_{annee}.parquet")
+    write_csv(table, folder / f"lec_{annee}.csv")
+    epci = table[(table["niveau"] == "epci") & (table["objectif"] == "A")]
+    met = int((epci["statut"] == "atteint").sum())
+    say(
+        f"{report.summary()}\nObjectif A {annee} : atteint dans {met} EPCI sur {len(epci)} ; "
+        f"{len(left_out)} attribution(s) dans des EPCI sans seuil officiel, non jugées. Écrit dans {folder}/"
+    )
+
+
+@app.command()
+@command
+def ingest(
+    rpls: Annotated[
+        Path, typer.Argument(help="Fichier RPLS national par logement (CSV officiel).")
+    ],
+    millesime: Annotated[int, typer.Option(help="Millésime du fichier RPLS.")],
+    out: Out = Path("data/processed"),
+    qpv_generation: Annotated[
+        int, typer.Option(help="Génération des codes QPV du fichier.")
+    ] = 2015,
+) -> None:
+    """Convertit une fois le RPLS national (CSV) en Parquet avec DuckDB, avec les règles des chargeurs.
+
+    Écrit <out>/france/rpls_<millesime>.parquet et les lignes rejetées avec leur motif
+    dans rpls_<millesime>_rejets.parquet.
+    """
+    from peuplement.io.national import ingest_rpls
+
+    with console.status("Lecture du RPLS national (DuckDB)…"):
+        report = ingest_rpls(
+            rpls,
+            output_dir(out / "france") / f"rpls_{millesime}.parquet",
+            millesime=millesime,
+            qpv_generation=qpv_generation,
+        )
+    say(report.summary())
+    for reason, n in sorted(report.reasons.items(), key=lambda kv: -kv[1]):
+        say(f"  rejet : {reason} ({fmt_count(n)})")

@@ -1,0 +1,235 @@
+"""Every file the product writes: atomic, deterministic, readable by French spreadsheets.
+
+Nothing else in peuplement opens a file for writing. Each writer goes through
+:func:`atomic_path`: the content is written to a temporary file in the target folder and
+renamed over the target only when complete, so concurrent runs writing the same output
+never leave a half-written file, and a failed run leaves the previous output intact.
+
+CSV files follow the conventions French spreadsheet software expects: ``;`` separator,
+decimal comma, UTF-8 with a byte-order mark, counts written as integers. Text cells that a
+spreadsheet would evaluate as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or
+carriage return) are neutralised with a leading apostrophe, the OWASP rule against CSV
+injection; numbers are never changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from peuplement._errors import PeuplementError
+
+__all__ = [
+    "OutputError",
+    "atomic_path",
+    "neutralise_formulas",
+    "output_dir",
+    "write_bytes",
+    "write_csv",
+    "write_gpkg",
+    "write_parquet",
+    "write_text",
+]
+
+#: Column-name prefixes of ratios: whole-valued floats there stay floats (a share of 1.0).
+_RATIO_PREFIXES = (
+    "part",
+    "taux",
+    "cible",
+    "ecart",
+    "gini",
+    "hhi",
+    "indice",
+    "ratio",
+    "quotient",
+    "pression",
+    "theil",
+    "dissimilarite",
+    "isolement",
+    "exposition",
+    "surface",
+    "seuil",
+    "q1",
+    "q2",
+    "q3",
+    "uc",
+    "ruc",
+    "ressources",
+    "delai",
+    "x",
+    "y",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?$")
+
+
+class OutputError(PeuplementError):
+    """An output cannot be written where asked (a file where a folder is expected, no rights)."""
+
+
+def output_dir(path: str | os.PathLike[str], *, option: str = "--out") -> Path:
+    """Create the output folder ``path`` (and its parents) and return it.
+
+    Raises
+    ------
+    OutputError
+        When ``path`` or one of its parents is an existing file, or cannot be created.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> base = Path(tempfile.mkdtemp())
+    >>> output_dir(base / "a" / "b").is_dir()
+    True
+    """
+    folder = Path(path)
+    for parent in (folder, *folder.parents):
+        if parent.exists() and not parent.is_dir():
+            raise OutputError(
+                f"Le dossier de sortie « {folder} » ne peut pas être créé : « {parent} » est un "
+                f"fichier. Donnez à {option} un dossier (existant ou à créer)."
+            )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"Le dossier de sortie « {folder} » ne peut pas être créé ({exc.strerror}). "
+            f"Choisissez un autre dossier avec {option}."
+        ) from exc
+    return folder
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it over ``path`` when the block succeeds.
+
+    The rename is atomic on POSIX file systems (``os.replace``): a reader sees the old file
+    or the new one, never a mixture. On error the temporary file is removed and the target
+    left as it was.
+    """
+    target = Path(path)
+    output_dir(target.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_bytes(data: bytes, path: str | os.PathLike[str]) -> Path:
+    """Write ``data`` to ``path`` atomically and return the path."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def write_text(text: str, path: str | os.PathLike[str]) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically and return the path."""
+    return write_bytes(text.encode("utf-8"), path)
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix with an apostrophe the text cells a spreadsheet would run as a formula.
+
+    Only text columns are touched, and text that is a plain number (``-12``, ``+3,5``) is
+    kept as it is: the OWASP CSV-injection rule without changing numbers.
+
+    Examples
+    --------
+    >>> neutralise_formulas(pd.DataFrame({"nom": ["=HYPERLINK(1)", "-12", "Douai"]}))["nom"].tolist()
+    ["'=HYPERLINK(1)", '-12', 'Douai']
+    """
+    out = frame.copy()
+    for col in out.columns:
+        series = out[col]
+        if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
+            continue
+        text = series.astype("string")
+        risky = text.str.startswith(_FORMULA_START).fillna(False) & ~text.str.match(
+            _PLAIN_NUMBER
+        ).fillna(False)
+        if risky.any():
+            out[col] = series.where(~risky.to_numpy(), "'" + text)
+    return out
+
+
+def _counts_as_integers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Turn whole-valued float columns that are not ratios into nullable integers."""
+    out = frame.copy()
+    for col in out.columns:
+        series = out[col]
+        if not pd.api.types.is_float_dtype(series) or str(col).lower().startswith(_RATIO_PREFIXES):
+            continue
+        values = series.dropna()
+        if len(values) and (values == values.round()).all() and values.abs().max() < 2**53:
+            out[col] = series.astype("Int64")
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write ``frame`` as a French CSV, atomically; return the path.
+
+    ``;`` separator, decimal comma, UTF-8 with BOM, counts as integers, floats with ten
+    significant digits (the same inputs give byte-identical files), formula cells
+    neutralised. Read it back with ``pd.read_csv(path, sep=";", decimal=",",
+    encoding="utf-8-sig")``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = write_csv(pd.DataFrame({"nb_lls": [3.0, 10.0], "part": [0.25, 0.75]}),
+    ...               Path(tempfile.mkdtemp()) / "t.csv")
+    >>> p.read_text(encoding="utf-8-sig").splitlines()
+    ['nb_lls;part', '3;0,25', '10;0,75']
+    """
+    clean = neutralise_formulas(_counts_as_integers(frame))
+    with atomic_path(path) as tmp:
+        clean.to_csv(
+            tmp,
+            sep=";",
+            decimal=",",
+            index=False,
+            float_format="%.10g",
+            encoding="utf-8-sig",
+            lineterminator="\n",
+        )
+    return Path(path)
+
+
+def write_parquet(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write ``frame`` as Parquet (zstd), atomically; return the path."""
+    with atomic_path(path) as tmp:
+        frame.to_parquet(tmp, index=False, compression="zstd")
+    return Path(path)
+
+
+def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike[str]) -> Path:
+    """Write several layers into one GeoPackage, atomically; return the path.
+
+    The whole file is built under a temporary name and renamed at the end, so four runs
+    writing the same GeoPackage at once leave one complete file.
+    """
+    with atomic_path(path) as tmp:
+        tmp.unlink()
+        for name, layer in layers.items():
+            text_cols = [c for c in layer.columns if c != layer.geometry.name]
+            clean = gpd.GeoDataFrame(
+                neutralise_formulas(pd.DataFrame(layer[text_cols])),
+                geometry=layer.geometry,
+                crs=layer.crs,
+            )
+            clean.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+    return Path(path)
