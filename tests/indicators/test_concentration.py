@@ -129,3 +129,21 @@ def test_dwellings_to_landlord_table():
     assert out.loc["A", "part_lls_qpv"] == pytest.approx(2 / 3)
     t = territory_concentration(count_dwellings(dwellings), landlords=counts).iloc[0]
     assert t["part_lls_qpv"] == pytest.approx(2 / 5) and t["nb_bailleurs"] == 2
+
+
+def test_sru_deficit_rounds_up_to_whole_dwellings():
+    # 20 % × 1 234 RP = 246.8 dwellings required; 200 held → 46.8 missing. A commune cannot
+    # build 0.8 of a dwelling: the deficit is the next whole number, 47 (46 would leave it
+    # at 246 / 1 234 = 19.94 %, still under the target).
+    df = pd.DataFrame(
+        {
+            "code_insee": ["59001", "59002"],
+            "nb_lls": [200, 247],
+            "residences_principales": [1234, 1234],
+        }
+    )
+    out = commune_concentration(df, sru_target=0.20).set_index("code_insee")
+    assert out.loc["59001", "deficit_sru"] == 47
+    assert (200 + 46) / 1234 < 0.20 <= (200 + 47) / 1234
+    # 247 / 1 234 = 20.02 % ≥ 20 %: nothing missing.
+    assert out.loc["59002", "deficit_sru"] == 0
