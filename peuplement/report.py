@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 
 from peuplement import lec as lec_rules
 from peuplement._config import DEFAULT_EPCI
+from peuplement._errors import DataNotFoundError
 from peuplement.export import output_dir, write_csv, write_gpkg, write_text
 from peuplement.fmt import fmt_fr
 from peuplement.indicators import (
@@ -31,7 +32,7 @@ from peuplement.indicators import (
     lorenz,
     territory_concentration,
 )
-from peuplement.lec import LEC_COLUMNS, Thresholds
+from peuplement.lec import LEC_COLUMNS, LecStatus, Thresholds
 from peuplement.maps import (
     Layer,
     interactive_map,
@@ -93,7 +94,7 @@ def _table(frame: pd.DataFrame, columns: dict[str, str], *, percent: set[str] = 
                     if value is None or (isinstance(value, float) and pd.isna(value))
                     else str(value)
                 )
-                css = {"atteint": "ok", "non atteint": "ko"}.get(text, "")
+                css = {LecStatus.ATTEINT: "ok", LecStatus.NON_ATTEINT: "ko"}.get(text, "")
                 cells.append(f'<td class="{css}">{html.escape(text)}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -327,9 +328,14 @@ def assemble(
     notes = [] if split.outside.empty else [split.summary().replace("nb_lls", "logements sociaux")]
     table = seuils = None
     if attributions is not None:
-        seuils = lec_rules.thresholds(
-            siren, annee, official=lec_rules.read_official(data_dir), demandes=demandes
-        )
+        try:
+            official = lec_rules.read_official(data_dir)
+        except DataNotFoundError as exc:
+            if demandes is None:
+                raise
+            official = None
+            notes.append(f"Seuils officiels absents, seuil calculé sur la demande : {exc}")
+        seuils = lec_rules.thresholds(siren, annee, official=official, demandes=demandes)
         classified = lec_rules.classify(
             attributions, q1=seuils.q1, q2=seuils.q2, q3=seuils.q3, annee=annee
         )

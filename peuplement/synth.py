@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,7 +72,9 @@ class SynthTargets:
     part_sans_bail: float = 0.03
 
 
-def _quantile_function(q1: float, q2: float, q3: float):
+def _quantile_function(q1: float, q2: float, q3: float) -> Callable[[np.ndarray], np.ndarray]:
+    if not 0 < q1 < q2 < q3:
+        raise SchemaError(f"synth_sne : les seuils doivent croître ; reçu {(q1, q2, q3)}")
     # Piecewise-linear in log(RUC) through the official quartiles; tails at 2 % and 98 %
     # fitted to the usual shape of applicants' resources (a floor near minimum
     # social benefits, a long upper tail).
@@ -98,6 +101,105 @@ def _exact(rng: np.random.Generator, n: int, share: float) -> np.ndarray:
     return mask
 
 
+def _demand_stock(
+    rng: np.random.Generator,
+    communes: pd.DataFrame,
+    quantile: Callable[[np.ndarray], np.ndarray],
+    annee: int,
+    siren: str,
+    n: int,
+    targets: SynthTargets,
+) -> pd.DataFrame:
+    """Pending requests at 31/12/N−1: household, resources through the quantile function, wished commune."""
+    stock = communes["nb_lls"].to_numpy(dtype="float64")
+    size, children = _households(rng, n)
+    uc = units_of_consumption(size, children)
+    ruc = quantile(rng.random(n))
+    depot = pd.Timestamp(f"{annee - 1}-12-31") - pd.to_timedelta(
+        rng.gamma(1.2, 14 / 1.2, n) * 30.44, unit="D"
+    )
+    return pd.DataFrame(
+        {
+            "id_demande": [f"SYN-D-{annee - 1}-{i:06d}" for i in range(1, n + 1)],
+            "date_depot": depot.normalize(),
+            "code_insee": rng.choice(communes["code_insee"].to_numpy(), n, p=stock / stock.sum()),
+            "siren_epci": siren,
+            "ressources_annuelles": np.round(ruc * uc),
+            "nb_personnes": size,
+            "nb_moins_14": children,
+            "public_prioritaire": rng.random(n) < targets.part_prioritaires,
+            "synthetique": True,
+        }
+    )
+
+
+def _places(
+    rng: np.random.Generator, communes: pd.DataFrame, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where attributions go: in QPV in proportion to the QPV stock; commune and QPV code of each."""
+    stock = communes["nb_lls"].to_numpy(dtype="float64")
+    stock_qpv = communes["nb_lls_qpv"].fillna(0).to_numpy(dtype="float64")
+    in_qpv = _exact(rng, n, stock_qpv.sum() / stock.sum())
+    out_w = np.clip(stock - stock_qpv, 0, None)
+    commune_idx = np.where(
+        in_qpv,
+        rng.choice(len(communes), n, p=stock_qpv / stock_qpv.sum()) if stock_qpv.sum() > 0 else 0,
+        rng.choice(len(communes), n, p=out_w / out_w.sum()),
+    )
+    qpv_lists = communes["qpv"].fillna("").to_numpy()
+    code_qpv = np.array(
+        [
+            rng.choice(qpv_lists[c].split(", ")) if q and qpv_lists[c] else None
+            for c, q in zip(commune_idx, in_qpv, strict=True)
+        ],
+        dtype=object,
+    )
+    return in_qpv, commune_idx, code_qpv
+
+
+def _lec_flags(
+    rng: np.random.Generator, in_qpv: np.ndarray, targets: SynthTargets
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Signed lease, first quartile and urban-renewal flags allocated exactly to the target rates."""
+    n = len(in_qpv)
+    signed = ~_exact(rng, n, targets.part_sans_bail)
+    q1_flag = np.zeros(n, dtype=bool)
+    rehoused = np.zeros(n, dtype=bool)
+    out_idx = np.flatnonzero(signed & ~in_qpv)
+    in_idx = np.flatnonzero(signed & in_qpv)
+    q1_flag[out_idx[_exact(rng, len(out_idx), targets.part_q1_hors_qpv)]] = True
+    q1_flag[in_idx[~_exact(rng, len(in_idx), targets.part_hors_q1_qpv)]] = True
+    not_q1_out = out_idx[~q1_flag[out_idx]]
+    k_ru = min(len(not_q1_out), int(math.floor(targets.part_relogement_ru * len(out_idx) + 0.5)))
+    rehoused[rng.choice(not_q1_out, k_ru, replace=False)] = True
+    unsigned = ~signed
+    q1_flag[unsigned] = rng.random(int(unsigned.sum())) < 0.25
+    return signed, q1_flag, rehoused
+
+
+def _who(
+    rng: np.random.Generator,
+    quantile: Callable[[np.ndarray], np.ndarray],
+    signed: np.ndarray,
+    q1_flag: np.ndarray,
+    targets: SynthTargets,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Households of the attributions: size, children, resources on the right side of Q1, réservataire, priority."""
+    n = len(signed)
+    size, children = _households(rng, n)
+    uc = units_of_consumption(size, children)
+    # Q1 households: u in [0, 0.25], resources floored so RUC stays at or below Q1;
+    # others: u in (0.25, 1], resources ceiled so RUC stays above Q1.
+    u = np.where(q1_flag, rng.uniform(0.0, 0.25, n), rng.uniform(0.2501, 1.0, n))
+    resources = np.where(q1_flag, np.floor(quantile(u) * uc), np.ceil(quantile(u) * uc))
+    reservataire = rng.choice(_RESERVATAIRES, n, p=_RESERVATAIRE_P)
+    priority = np.zeros(n, dtype=bool)
+    for name in _RESERVATAIRES:
+        idx = np.flatnonzero(signed & (reservataire == name))
+        priority[idx[_exact(rng, len(idx), targets.part_prioritaires)]] = True
+    return size, children, resources, reservataire, priority
+
+
 def synth_sne(
     communes: pd.DataFrame,
     bailleurs: pd.DataFrame,
@@ -120,102 +222,34 @@ def synth_sne(
         (comma-separated QPV codes of the commune, empty if none).
     bailleurs
         ``bailleur``, ``nb_lls``.
-    annee
-        Year N of the attributions.
-    seuils
-        (Q1, Q2, Q3) of applicants' RUC in € per UC per year.
-    siren
-        The EPCI, written in ``siren_epci``.
+    annee, seuils, siren
+        Year N of the attributions; (Q1, Q2, Q3) of applicants' RUC in € per UC per
+        year; the EPCI, written in ``siren_epci``.
     n_demandes, n_attributions, delai_moyen_mois
         Published counts and mean waiting time.
-    targets
-        LEC rates to build in (:class:`SynthTargets`).
-    seed
-        Seed of :func:`numpy.random.default_rng`: the same seed gives the same rows.
+    targets, seed
+        LEC rates to build in (:class:`SynthTargets`); seed of
+        :func:`numpy.random.default_rng` (the same seed gives the same rows).
 
     Returns
     -------
     tuple of DataFrame
-        Demand stock (columns of :data:`peuplement.io.sne.DEMANDE_FIELDS`) and
-        attributions (:data:`peuplement.io.sne.ATTRIBUTION_FIELDS` plus
-        ``delai_attente_mois``), both with ``synthetique = True``.
+        Demand stock (:data:`~peuplement.io.sne.DEMANDE_FIELDS`) and attributions
+        (:data:`~peuplement.io.sne.ATTRIBUTION_FIELDS`, ``delai_attente_mois``; 10 %
+        ``mutation``, ``nb_pieces`` fitting the household), ``synthetique = True``.
     """
-    q1, q2, q3 = seuils
-    if not 0 < q1 < q2 < q3:
-        raise SchemaError(f"synth_sne: thresholds must increase; got {seuils}")
+    quantile = _quantile_function(*seuils)
     if communes["nb_lls"].sum() <= 0:
-        raise SchemaError("synth_sne: the communes hold no social stock to attribute")
+        raise SchemaError("synth_sne : les communes n'ont aucun logement social à attribuer")
     rng = np.random.default_rng(seed)
-    quantile = _quantile_function(q1, q2, q3)
-    stock = communes["nb_lls"].to_numpy(dtype="float64")
-    stock_qpv = communes["nb_lls_qpv"].fillna(0).to_numpy(dtype="float64")
-
-    # Demand stock at 31/12/N-1.
-    size, children = _households(rng, n_demandes)
-    uc = units_of_consumption(size, children)
-    ruc = quantile(rng.random(n_demandes))
-    depot = pd.Timestamp(f"{annee - 1}-12-31") - pd.to_timedelta(
-        rng.gamma(1.2, 14 / 1.2, n_demandes) * 30.44, unit="D"
-    )
-    demandes = pd.DataFrame(
-        {
-            "id_demande": [f"SYN-D-{annee - 1}-{i:06d}" for i in range(1, n_demandes + 1)],
-            "date_depot": depot.normalize(),
-            "code_insee": rng.choice(
-                communes["code_insee"].to_numpy(), n_demandes, p=stock / stock.sum()
-            ),
-            "siren_epci": siren,
-            "ressources_annuelles": np.round(ruc * uc),
-            "nb_personnes": size,
-            "nb_moins_14": children,
-            "public_prioritaire": rng.random(n_demandes) < targets.part_prioritaires,
-            "synthetique": True,
-        }
-    )
-
-    # Attributions of year N: where, by whom, then who.
+    demandes = _demand_stock(rng, communes, quantile, annee, siren, n_demandes, targets)
     n = n_attributions
-    share_qpv = stock_qpv.sum() / stock.sum()
-    in_qpv = _exact(rng, n, share_qpv)
-    out_w = np.clip(stock - stock_qpv, 0, None)
-    commune_idx = np.where(
-        in_qpv,
-        rng.choice(len(communes), n, p=stock_qpv / stock_qpv.sum()) if stock_qpv.sum() > 0 else 0,
-        rng.choice(len(communes), n, p=out_w / out_w.sum()),
-    )
-    qpv_lists = communes["qpv"].fillna("").to_numpy()
-    code_qpv = np.array(
-        [
-            rng.choice(qpv_lists[c].split(", ")) if q and qpv_lists[c] else None
-            for c, q in zip(commune_idx, in_qpv, strict=True)
-        ],
-        dtype=object,
-    )
+    in_qpv, commune_idx, code_qpv = _places(rng, communes, n)
     lstock = bailleurs["nb_lls"].to_numpy(dtype="float64")
-    signed = ~_exact(rng, n, targets.part_sans_bail)
-    q1_flag = np.zeros(n, dtype=bool)
-    rehoused = np.zeros(n, dtype=bool)
-    out_idx = np.flatnonzero(signed & ~in_qpv)
-    in_idx = np.flatnonzero(signed & in_qpv)
-    q1_flag[out_idx[_exact(rng, len(out_idx), targets.part_q1_hors_qpv)]] = True
-    q1_flag[in_idx[~_exact(rng, len(in_idx), targets.part_hors_q1_qpv)]] = True
-    not_q1_out = out_idx[~q1_flag[out_idx]]
-    k_ru = min(len(not_q1_out), int(math.floor(targets.part_relogement_ru * len(out_idx) + 0.5)))
-    rehoused[rng.choice(not_q1_out, k_ru, replace=False)] = True
-    unsigned = ~signed
-    q1_flag[unsigned] = rng.random(int(unsigned.sum())) < 0.25
-    size, children = _households(rng, n)
-    uc = units_of_consumption(size, children)
-    # Q1 households: u in [0, 0.25], resources floored so RUC stays at or below Q1;
-    # others: u in (0.25, 1], resources ceiled so RUC stays above Q1.
-    u = np.where(q1_flag, rng.uniform(0.0, 0.25, n), rng.uniform(0.2501, 1.0, n))
-    ruc = quantile(u)
-    resources = np.where(q1_flag, np.floor(ruc * uc), np.ceil(ruc * uc))
-    reservataire = rng.choice(_RESERVATAIRES, n, p=_RESERVATAIRE_P)
-    priority = np.zeros(n, dtype=bool)
-    for name in _RESERVATAIRES:
-        idx = np.flatnonzero(signed & (reservataire == name))
-        priority[idx[_exact(rng, len(idx), targets.part_prioritaires)]] = True
+    signed, q1_flag, rehoused = _lec_flags(rng, in_qpv, targets)
+    size, children, resources, reservataire, priority = _who(
+        rng, quantile, signed, q1_flag, targets
+    )
     day = rng.integers(0, 365, n)
     attributions = pd.DataFrame(
         {
@@ -234,6 +268,8 @@ def synth_sne(
             "public_prioritaire": priority,
             "bail_signe": signed,
             "relogement_ru": rehoused,
+            "mutation": rng.random(n) < 0.10,
+            "nb_pieces": np.clip(np.maximum(1, size - 1) + rng.integers(0, 2, n), 1, 6),
             "delai_attente_mois": np.round(rng.gamma(1.5, delai_moyen_mois / 1.5, n), 1),
             "synthetique": True,
         }
@@ -258,10 +294,12 @@ def synth_default(
     """
     from peuplement.datasets import get_path
     from peuplement.io import load_parc_bailleurs, load_parc_communes
-    from peuplement.lec import read_official, thresholds
+    from peuplement.lec import qpv_generation_in_force, read_official, thresholds
     from peuplement.territory import Territory
 
-    terr = Territory.from_epci(DEFAULT_EPCI, data_dir=data_dir)
+    terr = Territory.from_epci(
+        DEFAULT_EPCI, qpv_generation=qpv_generation_in_force(annee), data_dir=data_dir
+    )
     stock, _ = load_parc_communes(get_path("coeur_ostrevent/parc_communes_2014"))
     landlords, _ = load_parc_bailleurs(get_path("coeur_ostrevent/parc_bailleurs_2014"))
     stock = terr.align(stock).inside
@@ -279,7 +317,7 @@ def synth_default(
     t = thresholds(DEFAULT_EPCI, annee, official=read_official(data_dir))
     if t.q2 is None or t.q3 is None:
         raise SchemaError(
-            f"no official Q2/Q3 thresholds for {annee}: synthetic incomes need all three"
+            f"pas de seuils officiels Q2/Q3 pour {annee} : les revenus synthétiques demandent les trois"
         )
     seuils = (t.q1, t.q2, t.q3)
     return synth_sne(

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
+import geopandas as gpd
 import pandas as pd
 import typer
 from rich.table import Table
 from rich.text import Text
 
 from peuplement._config import DEFAULT_EPCI
-from peuplement._errors import PeuplementError
+from peuplement._errors import DataNotFoundError, PeuplementError
 from peuplement.cli._app import app, command, console, say, table
-from peuplement.cli._common import DataDir, Epci, Out, load_territory
+from peuplement.cli._common import DataDir, Epci, Out
 from peuplement.export import output_dir, write_csv
 from peuplement.fmt import fmt_count, fmt_pct
+from peuplement.lec import LecStatus, Thresholds
+from peuplement.secrecy import SECRET_THRESHOLD
 from peuplement.validation import LoadReport
 
 _OBJECTIFS = {
@@ -25,7 +29,12 @@ _OBJECTIFS = {
     "B": "B (en QPV)",
     "prioritaires": "Prioritaires",
 }
-_COLOURS = {"atteint": "green", "non atteint": "red"}
+_COLOURS = {LecStatus.ATTEINT.value: "green", LecStatus.NON_ATTEINT.value: "red"}
+_QPV_SOURCES = {
+    2015: "périmètres officiels 2015 (décret 2014-1750, ANCT QP_METROPOLE_LB93)",
+    2024: "périmètres officiels 2024 (décret 2023-1314, ANCT QP2024, extrait de 3 EPCI) "
+    "et liste ANCT des codes par commune (incomplète)",
+}
 
 
 def _cell(row: pd.Series) -> Text:
@@ -39,7 +48,10 @@ def _cell(row: pd.Series) -> Text:
 def lec_view(lec_table: pd.DataFrame, title: str) -> Table:
     """One row per EPCI and réservataire, one column per objective: rate, colour by status."""
     rows = lec_table[lec_table["niveau"].isin(["epci", "reservataire"])]
-    view = table(title, caption="taux (attributions manquantes pour atteindre la cible)")
+    view = table(
+        title,
+        caption="taux (attributions manquantes pour atteindre la cible) ; jaune : sans objectif légal ou secret",
+    )
     view.add_column("unité")
     cols = [c for c in _OBJECTIFS if c in set(rows["objectif"])]
     for c in cols:
@@ -49,6 +61,223 @@ def lec_view(lec_table: pd.DataFrame, title: str) -> Table:
         cells = [by_objective.get(c, Text("")) for c in cols]
         view.add_row(Text(f"EPCI {unite}" if niveau == "epci" else str(unite)), *cells)
     return view
+
+
+@dataclass
+class _Qpv:
+    """What the QPV side of the classification uses, and how to say it."""
+
+    generation: int
+    perimeters: gpd.GeoDataFrame | None
+    codes: set[str]
+    complete: bool
+    source: str
+
+
+def _qpv_context(
+    epci: str, communes: list[str], generation: int, qpv_file: Path | None, data_dir: Path | None
+) -> _Qpv:
+    """Perimeters and code list of ``generation`` for the EPCI; perimeters ``None`` when missing."""
+    from peuplement.io.qpv import load_qpv_list
+    from peuplement.territory import Territory
+
+    source = f"fichier fourni {qpv_file.name}" if qpv_file else _QPV_SOURCES[generation]
+    try:
+        layer: gpd.GeoDataFrame | None = Territory.from_epci(
+            epci, qpv_generation=generation, qpv=qpv_file, data_dir=data_dir
+        ).qpv
+    except DataNotFoundError as exc:
+        say(f"Périmètres QPV {generation} absents : {exc}", style="yellow")
+        layer = None
+    if qpv_file is not None:
+        return _Qpv(
+            generation, layer, set(layer["code_qpv"]) if layer is not None else set(), True, source
+        )
+    listed, complete = load_qpv_list(generation, data_dir=data_dir)
+    codes = set(listed["code_qpv"]) | (set(layer["code_qpv"]) if layer is not None else set())
+    if layer is not None and generation == 2024:
+        of_epci = set(listed.loc[listed["code_insee"].isin(communes), "code_qpv"])
+        lacking = sorted(of_epci - set(layer["code_qpv"]))
+        if lacking:
+            say(
+                f"Périmètres QPV 2024 absents pour {len(lacking)} QPV de l'EPCI ({', '.join(lacking[:5])}) : "
+                "les logements localisés par coordonnées seront rejetés ; passez --qpv FICHIER "
+                "(fichier national de l'ANCT).",
+                style="yellow",
+            )
+            layer = None
+    return _Qpv(generation, layer, codes, complete, source)
+
+
+def _inputs(
+    attributions: Path | None, demandes: Path | None, epci: str, annee: int, data_dir: Path | None
+) -> tuple[pd.DataFrame, pd.DataFrame | None, LoadReport, bool]:
+    from peuplement.io import load_attributions, load_demandes
+    from peuplement.synth import synth_default
+
+    if attributions is None:
+        if epci != DEFAULT_EPCI:
+            raise PeuplementError(
+                f"pas de fichier d'attributions pour l'EPCI {epci} : passez --attributions FICHIER"
+            )
+        dem, att = synth_default(annee=annee, data_dir=data_dir)
+        report = LoadReport("attributions synthétiques")
+        report.n_read = len(att)
+        report.close(len(att))
+        return att, dem, report, True
+    att, report = load_attributions(attributions, qpv_generation=None)
+    own = load_demandes(demandes).data if demandes is not None else None
+    return att, own, report, False
+
+
+def _own_applicants(
+    dem: pd.DataFrame | None, communes: list[str], changes: dict[str, str]
+) -> tuple[pd.DataFrame | None, int]:
+    """The EPCI's own applicants (first wished commune in the EPCI) and the count left out."""
+    if dem is None:
+        return None, 0
+    codes = dem["code_insee"].astype("string")
+    codes = codes.where(~codes.isin(list(changes)) | codes.isin(communes), codes.map(changes))
+    inside = codes.isin(communes)
+    return dem[inside.to_numpy()], int((~inside).sum())
+
+
+_LABELS = {
+    "perimetre": "Périmètre",
+    "annee": "Année",
+    "generation_qpv": "Génération QPV",
+    "seuil_q1": "Seuil du 1er quartile",
+    "cibles": "Cibles A et B",
+    "cibles_reservataires": "Cibles des réservataires",
+    "mutations": "Mutations",
+    "demandes_hors_perimetre": "Demandes hors périmètre (écartées du seuil calculé)",
+}
+
+
+def _context(**items: str) -> pd.DataFrame:
+    """The statements every output carries, as a two-column table (element, valeur)."""
+    return pd.DataFrame(
+        {"element": [_LABELS.get(k, k) for k in items], "valeur": list(items.values())}
+    )
+
+
+def _mutations_line(classified: pd.DataFrame, mutations: str) -> str:
+    if "mutation" not in classified.columns:
+        return "non renseignées dans le fichier (aucune colonne mutation)"
+    signed = classified[classified["bail_signe"].astype(bool)]
+    n = int(signed["mutation"].fillna(False).astype(bool).sum())
+    shown = f"moins de {SECRET_THRESHOLD}" if 0 < n < SECRET_THRESHOLD else fmt_count(n)
+    verb = "incluses dans" if mutations == "inclure" else "exclues de"
+    return f"{shown} mutation(s) interne(s) parmi les baux signés, {verb} tous les objectifs (--mutations {mutations})"
+
+
+def _targets_line(engagements: pd.DataFrame | None, annee: int) -> str:
+    from peuplement.lec import RESERVATAIRE_RULES
+
+    parts = [
+        f"{kind} : {'aucune' if pd.isna(r.cible_prioritaires) else fmt_pct(float(r.cible_prioritaires))} ({r.reference})"
+        for kind, r in RESERVATAIRE_RULES.iterrows()
+    ]
+    text = "prioritaires par type de réservataire — " + " ; ".join(parts)
+    if engagements is not None and (engagements["annee"] == annee).any():
+        text += f" ; remplacées par {int((engagements['annee'] == annee).sum())} engagement(s) de la CIA"
+    return text
+
+
+@dataclass
+class _Options:
+    epci: str
+    annee: int
+    seuil: float | None
+    cible_a: float | None
+    cible_b: float | None
+    qpv_generation: int | None
+    qpv: Path | None
+    engagements: Path | None
+    mutations: str
+    secret: bool
+    data_dir: Path | None
+
+
+def _thresholds(opts: _Options, dem: pd.DataFrame | None) -> Thresholds:
+    from peuplement import lec as rules_lec
+
+    try:
+        official = rules_lec.read_official(opts.data_dir)
+    except DataNotFoundError as exc:
+        if opts.seuil is None and dem is None:
+            raise
+        say(
+            f"Seuils officiels absents ({exc.__class__.__name__}) : seuil imposé ou calculé.",
+            style="yellow",
+        )
+        official = None
+    return rules_lec.thresholds(
+        opts.epci, opts.annee, official=official, demandes=dem, seuil=opts.seuil
+    )
+
+
+def run_lec(
+    attributions: Path | None, demandes: Path | None, opts: _Options
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, LoadReport, bool]:
+    """Run the single-EPCI analysis; return the tables to write, the context and the report."""
+    from peuplement import lec as rules_lec
+    from peuplement.io.communes import load_code_changes, load_communes_france
+    from peuplement.io.sne import load_engagements
+
+    communes = load_communes_france(epci=opts.epci)[0]["code_insee"].astype(str).tolist()
+    changes = dict(
+        load_code_changes()[["code_ancien", "code_insee"]].itertuples(index=False, name=None)
+    )
+    generation = opts.qpv_generation or rules_lec.qpv_generation_in_force(opts.annee)
+    att, dem, report, synthetic = _inputs(
+        attributions, demandes, opts.epci, opts.annee, opts.data_dir
+    )
+    dem, dem_outside = _own_applicants(dem, communes, changes)
+    th = _thresholds(opts, dem)
+    qpv = _qpv_context(opts.epci, communes, generation, opts.qpv, opts.data_dir)
+    classified = rules_lec.classify(
+        att, q1=th.q1, q2=th.q2, q3=th.q3, qpv=qpv.perimeters, annee=opts.annee, report=report,
+        communes=communes, code_changes=changes, siren=opts.epci, qpv_generation=generation,
+        qpv_codes=qpv.codes, qpv_list_complete=qpv.complete,
+    )  # fmt: skip
+    commitments = load_engagements(opts.engagements).data if opts.engagements else None
+    lec_table = rules_lec.lec_indicators(
+        classified, annee=opts.annee, siren=opts.epci, cible_a=opts.cible_a, cible_b=opts.cible_b,
+        engagements=commitments, mutations=opts.mutations, secret=opts.secret,
+    )  # fmt: skip
+    seuil = f"{fmt_count(th.q1)} € par UC et par an ({th.source})"
+    if th.q1_calcule is not None:
+        seuil += f" ; calculé sur la demande de l'EPCI : {fmt_count(th.q1_calcule)} €"
+    reasons = (
+        report.rejections.groupby("motif")["ligne"].nunique()
+        if len(report.rejections)
+        else pd.Series(dtype=int)
+    )
+    context = _context(
+        perimetre=f"EPCI {opts.epci} : {len(communes)} communes (COG 2025 ; anciens codes rattachés)",
+        annee=str(opts.annee),
+        generation_qpv=f"{generation} ({'imposée par --qpv-generation' if opts.qpv_generation else 'en vigueur en ' + str(opts.annee)}) — {qpv.source}",
+        seuil_q1=seuil,
+        cibles=f"A {fmt_pct(float(lec_table.loc[lec_table['objectif'] == 'A', 'cible'].iloc[0]))}, "
+        f"B {fmt_pct(float(lec_table.loc[lec_table['objectif'] == 'B', 'cible'].iloc[0]))} "
+        f"({'imposées par l’utilisateur' if opts.cible_a or opts.cible_b else rules_lec.rules(opts.annee)['reference']})",
+        cibles_reservataires=_targets_line(commitments, opts.annee),
+        mutations=_mutations_line(classified, opts.mutations),
+        demandes_hors_perimetre=str(dem_outside),
+        **{f"rejets : {motif}": str(int(n)) for motif, n in reasons.items()},
+    )
+    tables = {
+        f"lec_{opts.annee}": lec_table,
+        f"lec_{opts.annee}_quartiles": rules_lec.quartile_distribution(
+            classified, secret=opts.secret
+        ),
+        f"lec_{opts.annee}_rejets": report.rejections,
+        f"lec_{opts.annee}_parametres": context,
+    }
+    if commitments is not None:
+        tables[f"lec_{opts.annee}_engagements"] = rules_lec.commitments_vs_achieved(lec_table)
+    return tables, context, report, synthetic
 
 
 @app.command()
@@ -63,7 +292,7 @@ def lec(
     demandes: Annotated[
         Path | None,
         typer.Option(
-            help="Demandes en attente au 31/12/N−1 (pour le seuil calculé et les scénarios)."
+            help="Demandes en attente au 31/12/N−1 (seuil calculé sur les demandeurs de l'EPCI)."
         ),
     ] = None,
     epci: Epci = DEFAULT_EPCI,
@@ -71,11 +300,35 @@ def lec(
     seuil: Annotated[
         float | None, typer.Option(help="Seuil du premier quartile imposé (€ par UC et par an).")
     ] = None,
+    cible_a: Annotated[
+        float | None,
+        typer.Option(help="Cible de l'objectif A si la CIA en a fixé une autre (part, ex. 0,25)."),
+    ] = None,
     cible_b: Annotated[
         float | None,
         typer.Option(help="Cible de l'objectif B si la CIL en a fixé une autre que 50 %."),
     ] = None,
-    qpv_generation: Annotated[int, typer.Option(help="Génération des QPV : 2015 ou 2024.")] = 2015,
+    qpv_generation: Annotated[
+        int | None,
+        typer.Option(
+            help="Génération des QPV : 2015 ou 2024 (défaut : celle en vigueur dans l'année)."
+        ),
+    ] = None,
+    qpv: Annotated[
+        Path | None,
+        typer.Option(
+            help="Fichier officiel des périmètres QPV de la génération (GeoJSON, GeoPackage, shapefile)."
+        ),
+    ] = None,
+    engagements: Annotated[
+        Path | None,
+        typer.Option(
+            help="Engagements de la CIA par bailleur / réservataire et année (CSV, voir README)."
+        ),
+    ] = None,
+    mutations: Annotated[
+        str, typer.Option(help="Mutations internes : inclure ou exclure des objectifs.")
+    ] = "inclure",
     all_france: Annotated[
         bool,
         typer.Option(
@@ -95,54 +348,43 @@ def lec(
     """Calcule les objectifs d'attribution de la loi Égalité et Citoyenneté (A, B, publics prioritaires).
 
     Par EPCI, commune, bailleur, réservataire et bailleur × réservataire : numérateur,
-    dénominateur, taux, cible, écart, attributions manquantes et statut. Écrit
-    lec_<annee>.csv, lec_<annee>_quartiles.csv et lec_<annee>_rejets.csv dans <out>/<siren>/.
+    dénominateur, taux, cible, écart, attributions manquantes et statut. Écrit dans
+    <out>/<siren>/ lec_<annee>.csv, _quartiles.csv, _rejets.csv, _parametres.csv
+    (périmètre, génération QPV, seuil, cibles et leurs sources, mutations, rejets par
+    motif) et, avec --engagements, _engagements.csv (engagement contre réalisé).
     """
-    from peuplement import lec as rules_lec
-    from peuplement.io import load_attributions, load_demandes
-    from peuplement.synth import synth_default
-
+    if mutations not in ("inclure", "exclure"):
+        raise PeuplementError(f"--mutations {mutations!r} : attendu « inclure » ou « exclure »")
+    if qpv_generation not in (None, 2015, 2024):
+        raise PeuplementError(f"--qpv-generation {qpv_generation} : attendu 2015 ou 2024")
     if all_france:
         from peuplement.cli.national import lec_france_run
 
         lec_france_run(attributions, annee, secret, data_dir, out)
         return
-    synthetic = attributions is None
-    dem: pd.DataFrame | None
-    if attributions is None:
-        if epci != DEFAULT_EPCI:
-            raise PeuplementError(f"no attributions file for EPCI {epci}: pass --attributions FILE")
-        dem, att = synth_default(annee=annee, data_dir=data_dir)
-        report = LoadReport("attributions synthétiques")
-        report.n_read = len(att)
-        report.close(len(att))
-    else:
-        att, report = load_attributions(attributions, qpv_generation=qpv_generation)
-        dem = load_demandes(demandes).data if demandes is not None else None
-    qpv = None
-    if not synthetic and "x" in att.columns and att["x"].notna().any():
-        qpv = load_territory(epci, data_dir).qpv
-    th = rules_lec.thresholds(
-        epci, annee, official=rules_lec.read_official(data_dir), demandes=dem, seuil=seuil
+    opts = _Options(
+        epci,
+        annee,
+        seuil,
+        cible_a,
+        cible_b,
+        qpv_generation,
+        qpv,
+        engagements,
+        mutations,
+        secret,
+        data_dir,
     )
-    classified = rules_lec.classify(
-        att, q1=th.q1, q2=th.q2, q3=th.q3, qpv=qpv, annee=annee, report=report
-    )
-    lec_table = rules_lec.lec_indicators(
-        classified, annee=annee, siren=epci, cible_b=cible_b, secret=secret
-    )
+    tables, context, report, synthetic = run_lec(attributions, demandes, opts)
     folder = output_dir(out / epci)
-    write_csv(lec_table, folder / f"lec_{annee}.csv")
-    write_csv(rules_lec.quartile_distribution(classified), folder / f"lec_{annee}_quartiles.csv")
-    write_csv(report.rejections, folder / f"lec_{annee}_rejets.csv")
+    for name, frame in tables.items():
+        write_csv(frame, folder / f"{name}.csv")
     title = f"Objectifs LEC {annee} — EPCI {epci}" + (
         " — DONNÉES SYNTHÉTIQUES" if synthetic else ""
     )
-    console.print(lec_view(lec_table, title))
-    line = f"Seuil du 1er quartile : {fmt_count(th.q1)} € par UC ({th.source})"
-    if th.q1_calcule is not None:
-        line += f" ; calculé sur la demande : {fmt_count(th.q1_calcule)} €"
-    say(line)
+    console.print(lec_view(tables[f"lec_{annee}"], title))
+    for element, valeur in context.itertuples(index=False):
+        say(f"{element} : {valeur}")
     if not secret:
         say("Secret statistique DÉSACTIVÉ : usage interne uniquement.", style="bold red")
     say(f"Lignes lues {report.n_read}, rejetées {report.n_rejected}. Écrit dans {folder}/")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from peuplement._errors import DataNotFoundError, PeuplementError
+from peuplement._errors import PeuplementError
 from peuplement.cli._app import app, command, console, say
 from peuplement.cli._common import Out
 from peuplement.export import output_dir, write_csv, write_parquet
@@ -64,10 +64,6 @@ def lec_france_run(
     if attributions is None:
         raise PeuplementError("--all-france needs --attributions FILE (national SNE extract)")
     official = rules_lec.read_official(data_dir)
-    if official is None:
-        raise DataNotFoundError(
-            "--all-france needs the official thresholds table (lec/ in the data directory)"
-        )
     with console.status("Lecture des attributions…"):
         att, report = load_attributions(attributions, annee=annee)
     with console.status("Objectifs de tous les EPCI…"):
@@ -76,7 +72,7 @@ def lec_france_run(
     write_parquet(table, folder / f"lec_{annee}.parquet")
     write_csv(table, folder / f"lec_{annee}.csv")
     epci = table[(table["niveau"] == "epci") & (table["objectif"] == "A")]
-    met = int((epci["statut"] == "atteint").sum())
+    met = int((epci["statut"] == rules_lec.LecStatus.ATTEINT).sum())
     say(
         f"{report.summary()}\nObjectif A {annee} : atteint dans {met} EPCI sur {len(epci)} ; "
         f"{len(left_out)} attribution(s) dans des EPCI sans seuil officiel, non jugées. Écrit dans {folder}/"

@@ -4,7 +4,7 @@ from peuplement.io.communes import load_communes, load_communes_france, load_epc
 from peuplement.io.qpv import load_qpv
 from peuplement.io.reference import load_filosofi, load_seuils_quartiles
 from peuplement.io.rpls import load_parc_bailleurs, load_parc_communes, load_rpls
-from peuplement.io.sne import load_attributions, load_demandes
+from peuplement.io.sne import load_attributions, load_demandes, load_engagements, read_sne_xml
 from peuplement.validation import REJECTION_COLUMNS, Loaded, LoadReport
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "load_communes",
     "load_communes_france",
     "load_demandes",
+    "load_engagements",
     "load_epci_list",
     "load_filosofi",
     "load_parc_bailleurs",
@@ -22,4 +23,5 @@ __all__ = [
     "load_qpv",
     "load_rpls",
     "load_seuils_quartiles",
+    "read_sne_xml",
 ]

@@ -25,7 +25,7 @@ from peuplement.io._geo import to_lambert93
 from peuplement.schema import QPV_PATTERNS, normalize_qpv, resolve_columns
 from peuplement.validation import Loaded, LoadReport
 
-__all__ = ["QPV_ALIASES", "QPV_COLUMNS", "load_qpv", "repair_polygons"]
+__all__ = ["QPV_ALIASES", "QPV_COLUMNS", "load_qpv", "load_qpv_list", "repair_polygons"]
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,14 @@ QPV_ALIASES: dict[str, Sequence[str]] = {
     "insee_qpv": ("insee_com", "code_insee", "INSEE_COM", "depcom"),
 }
 
-_DEFAULT_FILES = {2015: "qpv/qp2015_national_shp/QP_METROPOLE_LB93.shp"}
+#: Default perimeter files. The 2024 one is ANCT's official file cut to three EPCIs
+#: (Cœur d'Ostrevent, CU d'Arras, Lens-Liévin): elsewhere pass the national file.
+_DEFAULT_FILES = {
+    2015: "qpv/qp2015_national_shp/QP_METROPOLE_LB93.shp",
+    2024: "qpv/qpv2024/qpv2024_perimetres_coeur_ostrevent_arras_lens_lievin_wgs84.geojson",
+}
+#: The 2024 QPV codes per commune (ANCT list, incomplete: see PROVENANCE.md).
+_LIST_2024 = "qpv/qpv2024/qpv2024_liste_par_commune_anct_wgs84.geojson"
 _URL_2024 = (
     "https://www.data.gouv.fr/fr/datasets/quartiers-prioritaires-de-la-politique-de-la-ville-qpv/ "
     "(ANCT, 'QP2024_France_Hexagonale_Outre_Mer')"
@@ -78,6 +85,22 @@ def repair_polygons(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, np.ndarray, np
         values = values.copy()
         values[invalid] = polygonal
     return gpd.GeoSeries(values, index=geoms.index, crs=geoms.crs), invalid, change
+
+
+def _file_bbox(
+    path: str | os.PathLike[str], layer: str | None, bbox: tuple[float, float, float, float] | None
+) -> tuple[float, float, float, float] | None:
+    """Express a Lambert-93 box in the file's own CRS (the 2024 files are in CRS84)."""
+    if bbox is None:
+        return None
+    import pyogrio
+    from pyproj import CRS, Transformer
+
+    crs = pyogrio.read_info(path, layer=layer).get("crs")
+    if not crs or CRS.from_user_input(crs) == CRS.from_epsg(2154):
+        return bbox
+    to_file = Transformer.from_crs("EPSG:2154", crs, always_xy=True)
+    return tuple(to_file.transform_bounds(*bbox))  # type: ignore[return-value]
 
 
 def load_qpv(
@@ -125,7 +148,7 @@ def load_qpv(
         raw, name = path.copy(), "<GeoDataFrame>"
     else:
         name = os.path.basename(os.fspath(path))
-        raw = gpd.read_file(path, layer=layer, engine="pyogrio", bbox=bbox)
+        raw = gpd.read_file(path, layer=layer, engine="pyogrio", bbox=_file_bbox(path, layer, bbox))
     report = LoadReport(name)
     report.n_read = len(raw)
     found = resolve_columns(raw, QPV_ALIASES, required=["code_qpv"], source=name, columns=columns)
@@ -205,3 +228,38 @@ def load_qpv(
     out = out.sort_values("code_qpv").reset_index(drop=True)
     report.close(len(out))
     return Loaded(out[QPV_COLUMNS], report)
+
+
+def load_qpv_list(
+    generation: int = 2024,
+    *,
+    path: str | os.PathLike[str] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+) -> tuple[pd.DataFrame, bool]:
+    """Return the QPV codes of a generation per commune, and whether the list is complete.
+
+    For 2024, the ANCT list per commune (``code_qp`` comma-separated per ``insee_com``;
+    1,493 of the 1,584 codes: **incomplete**); for 2015, the codes of the official
+    national perimeters (complete for metropolitan France). A ``path`` to the official
+    national 2024 perimeters (``code_qp``, ``insee_com``) gives a complete list.
+
+    Returns
+    -------
+    tuple
+        A frame ``code_qpv``, ``code_insee`` (one row per QPV × commune listed) and
+        ``True`` when the list is the official complete one.
+    """
+    if generation == 2015 and path is None:
+        layer = load_qpv(generation=2015, data_dir=data_dir).data
+        return pd.DataFrame({"code_qpv": layer["code_qpv"], "code_insee": pd.NA}), True
+    if generation != 2024:
+        raise SchemaError(f"génération QPV {generation!r} ; attendue 2015 ou 2024")
+    source = path or reference_file(_LIST_2024, data_dir_=data_dir)
+    raw = pd.DataFrame(gpd.read_file(source, engine="pyogrio").drop(columns="geometry"))
+    found = resolve_columns(raw, QPV_ALIASES, required=["code_qpv"], source=str(source))
+    codes = raw[found["code_qpv"]].astype("string").str.split(r"\s*,\s*")
+    insee = raw[found["insee_qpv"]].astype("string") if "insee_qpv" in found else pd.NA
+    frame = pd.DataFrame({"code_qpv": codes, "code_insee": insee}).explode("code_qpv")
+    frame["code_qpv"] = frame["code_qpv"].str.strip().str.upper()
+    frame = frame[frame["code_qpv"].str.match(QPV_PATTERNS[2024].pattern).fillna(False)]
+    return frame.drop_duplicates().reset_index(drop=True), path is not None

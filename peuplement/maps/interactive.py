@@ -27,6 +27,7 @@ from branca.element import Element
 
 from peuplement._errors import PeuplementError, SchemaError, preview
 from peuplement.export import write_text
+from peuplement.lec import LecStatus
 from peuplement.maps._common import (
     MISSING_COLOR,
     MISSING_LABEL,
@@ -41,10 +42,11 @@ __all__ = ["Layer", "interactive_map", "notebook_view", "save_map", "to_html"]
 
 #: Colours of the LEC statuses.
 STATUS_COLORS = {
-    "atteint": "#1a9850",
-    "non atteint": "#d73027",
-    "effectif insuffisant": "#bdbdbd",
-    "sans attribution": "#f0f0f0",
+    LecStatus.ATTEINT.value: "#1a9850",
+    LecStatus.NON_ATTEINT.value: "#d73027",
+    LecStatus.EFFECTIF_INSUFFISANT.value: "#bdbdbd",
+    LecStatus.SANS_ATTRIBUTION.value: "#f0f0f0",
+    LecStatus.SANS_OBJECTIF.value: "#c6dbef",
 }
 
 
