@@ -150,6 +150,7 @@ LEC_COLUMNS = [
     "ecart_points",
     "attributions_manquantes",
     "statut",
+    "cible_nombre",
     "source_cible",
     "mutations",
 ]
@@ -716,7 +717,7 @@ def _locate(
     data: pd.DataFrame, report: LoadReport, qpv: gpd.GeoDataFrame | None, generation: int | None
 ) -> pd.DataFrame:
     """Locate dwellings without a QPV code from their coordinates, after checking them."""
-    if "x" not in data.columns or "y" not in data.columns:
+    if "x" not in data.columns or "y" not in data.columns or data[["x", "y"]].isna().all(axis=None):
         return data  # an SNE extract without coordinates: an empty code means outside QPV
     x = pd.to_numeric(data["x"], errors="coerce")
     y = pd.to_numeric(data["y"], errors="coerce")

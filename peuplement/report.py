@@ -94,7 +94,9 @@ def _table(frame: pd.DataFrame, columns: dict[str, str], *, percent: set[str] = 
                     if value is None or (isinstance(value, float) and pd.isna(value))
                     else str(value)
                 )
-                css = {LecStatus.ATTEINT: "ok", LecStatus.NON_ATTEINT: "ko"}.get(text, "")
+                css = {LecStatus.ATTEINT.value: "ok", LecStatus.NON_ATTEINT.value: "ko"}.get(
+                    text, ""
+                )
                 cells.append(f'<td class="{css}">{html.escape(text)}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"

@@ -142,5 +142,5 @@ def drop_other_years(data: pd.DataFrame, report: LoadReport, annee: int) -> pd.D
         data["annee"] != annee,
         column="annee",
         values=data["annee"],
-        reason=f"attribution outside the analysed year {annee}",
+        reason=f"attribution hors de l'année analysée {annee}",
     )

@@ -144,13 +144,13 @@ CASES = [
         "attributions_other_year.csv",
         partial(load_attributions, annee=2025),
         kept=1,
-        rejected={3: "outside the analysed year 2025"},
+        rejected={3: "hors de l'année analysée 2025"},
     ),
     Case(
         "attributions_no_resources.csv",
         load_attributions,
         kept=1,
-        rejected={3: "no resources given"},
+        rejected={3: "ressources non renseignées"},
     ),
     Case(
         "attributions_bad_flag.csv",
@@ -163,7 +163,7 @@ CASES = [
         "attributions_children_ge_persons.csv",
         load_attributions,
         kept=1,
-        rejected={3: "children under 14 must be fewer"},
+        rejected={3: "les enfants de moins de 14 ans doivent être moins nombreux"},
     ),
     Case(
         "attributions_missing_year.csv",
@@ -176,7 +176,7 @@ CASES = [
         kept=2,
         rejected={3: "a date"},
         column={3: "dateCreationDemande"},
-        repair="12 × monthly",
+        repair="12 × ressources mensuelles",
     ),
     Case(
         "demandes_duplicate_id.csv",

@@ -72,7 +72,9 @@ def test_units_of_consumption():
 
 def test_rules_are_versioned():
     assert rules(2026)["cible_a"] == 0.25 and rules(2017)["cible_b"] == 0.5
-    with pytest.raises(SchemaError, match="no LEC rules for year 2030; covered years: 2017–2026"):
+    with pytest.raises(
+        SchemaError, match="pas de règles LEC pour l'année 2030 ; années couvertes : 2017–2026"
+    ):
         rules(2030)
     assert list(RULES.index) == list(range(2017, 2027))
 
@@ -99,12 +101,12 @@ def test_threshold_precedence(shared_data):
     )
     t = thresholds("245901152", 2026, official=official, demandes=demand)
     assert (t.q1, t.q2, t.q3, t.q1_calcule) == (8772, 12771, 18000, 1000)
-    assert "officiels" in t.source
+    assert "arrêté 2026" in t.source and "seuil de l'EPCI" in t.source and not t.regional
     assert thresholds("245901152", 2026, official=official, seuil=9000).q1 == 9000
     assert (
         thresholds("245901152", 2023, official=official, demandes=demand).q1 == 1000
     )  # no 2023 arrêté here
-    with pytest.raises(SchemaError, match="pass --seuil or the demand stock"):
+    with pytest.raises(SchemaError, match="passez --seuil ou --demandes"):
         thresholds("245901152", 2023, official=official)
 
 
@@ -152,8 +154,12 @@ def test_objective_b_and_priority_per_reservataire():
         & (t["unite"] == "Action Logement")
         & (t["objectif"] == "prioritaires")
     ].iloc[0]
-    assert etat["taux"] == pytest.approx(8 / 12) and etat["statut"] == "atteint"
+    # The État's contingent goes to priority households: target 100 %, so 8/12 misses
+    # it by 12 − 8 = 4 attributions (R.441-5), where 25 % would have called it met.
+    assert etat["taux"] == pytest.approx(8 / 12) and etat["cible"] == 1.0
+    assert etat["statut"] == "non atteint" and etat["attributions_manquantes"] == 4
     assert al["taux"] == 0 and al["attributions_manquantes"] == 3  # ceil(0.25 × 12)
+    assert al["cible"] == 0.25
     assert rate(t, "B", "reservataire")["denominateur"] == 12
     # CIL target for B at 70 %: 16/24 misses it by one attribution.
     b70 = rate(run(rows, secret=False, cible_b=0.70), "B")
@@ -178,6 +184,7 @@ def test_secrecy_on_small_units():
 def test_classify_rejections_and_spatial_location(one_qpv):
     frame = attributions([(5000, False, False, False, "Etat", True)] * 4)
     frame["annee"] = [2026, 2026, 2025, 2026]
+    frame["code_qpv"] = pd.array([None] * 4, dtype="string")
     frame["premier_quartile"] = pd.array([True, False, True, pd.NA], dtype="boolean")
     # row 1: in the QPV polygon by coordinates; row 4: no code, no coordinates
     frame["x"] = [700_600.0, 720_000.0, 720_000.0, np.nan]
@@ -187,9 +194,9 @@ def test_classify_rejections_and_spatial_location(one_qpv):
     assert out["id_attribution"].tolist() == ["T0"]
     assert out["code_qpv"].tolist() == ["QP059999"] and out["en_qpv"].tolist() == [True]
     assert report.rejections.set_index("ligne")["motif"].to_dict() == {
-        3: "attribution outside the analysed year 2026",
-        2: "declared first-quartile flag contradicts RUC and threshold 8772",
-        4: "no dwelling location: neither QPV code nor coordinates",
+        3: "attribution hors de l'année analysée 2026",
+        2: "indicateur « premier quartile » déclaré contraire aux ressources et au seuil 8772",
+        4: "logement non localisé : ni code QPV ni coordonnées",
     }
     assert report.n_read == 4 == report.n_kept + report.n_rejected
 
@@ -259,7 +266,12 @@ def test_synth_round_trip(small_territory, targets, statuts):
     )
     assert b["numerateur"] == int(np.floor(targets.part_hors_q1_qpv * b["denominateur"] + 0.5))
     for objectif, statut in statuts.items():
-        assert rate(t, objectif)["statut"] == statut
+        if objectif != "prioritaires":
+            assert rate(t, objectif)["statut"] == statut
+    # Priority households: no EPCI-wide legal target; Action Logement's own is 25 %.
+    assert rate(t, "prioritaires")["statut"] == "sans objectif légal"
+    al = t[(t["unite"] == "Action Logement") & (t["objectif"] == "prioritaires")].iloc[0]
+    assert al["cible"] == 0.25 and al["statut"] == statuts["prioritaires"]
     # Attributions go where the stock is: nothing in QPV in the commune without QPV.
     assert att.loc[att["code_insee"] == "59008", "code_qpv"].isna().all()
     assert set(att["code_qpv"].dropna()) <= {"QP059040", "QP059038", "QP059039"}

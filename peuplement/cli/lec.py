@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -38,9 +37,9 @@ _QPV_SOURCES = {
 
 
 def _cell(row: pd.Series) -> Text:
-    rate, missing = float(row["taux"]), float(row["attributions_manquantes"])
-    text = "secret" if math.isnan(rate) else fmt_pct(rate)
-    if not (math.isnan(missing) or missing == 0):
+    rate, missing = row["taux"], row["attributions_manquantes"]
+    text = "secret" if pd.isna(rate) else fmt_pct(float(rate))
+    if not (pd.isna(missing) or missing == 0):
         text += f" (+{int(missing)})"
     return Text(text, style=_COLOURS.get(str(row["statut"]), "yellow"))
 
@@ -147,6 +146,7 @@ _LABELS = {
     "annee": "Année",
     "generation_qpv": "Génération QPV",
     "seuil_q1": "Seuil du 1er quartile",
+    "seuil_calcule": "Seuil calculé sur la demande de l'EPCI",
     "cibles": "Cibles A et B",
     "cibles_reservataires": "Cibles des réservataires",
     "mutations": "Mutations",
@@ -169,6 +169,17 @@ def _mutations_line(classified: pd.DataFrame, mutations: str) -> str:
     shown = f"moins de {SECRET_THRESHOLD}" if 0 < n < SECRET_THRESHOLD else fmt_count(n)
     verb = "incluses dans" if mutations == "inclure" else "exclues de"
     return f"{shown} mutation(s) interne(s) parmi les baux signés, {verb} tous les objectifs (--mutations {mutations})"
+
+
+def _ab_line(opts: _Options) -> str:
+    from peuplement.lec import rules
+
+    r = rules(opts.annee)
+    a = float(r["cible_a"]) if opts.cible_a is None else opts.cible_a
+    b = float(r["cible_b"]) if opts.cible_b is None else opts.cible_b
+    given = opts.cible_a is not None or opts.cible_b is not None
+    source = "--cible-a / --cible-b (CIA, CIL)" if given else str(r["reference"])
+    return f"A {fmt_pct(a)}, B {fmt_pct(b)} ({source})"
 
 
 def _targets_line(engagements: pd.DataFrame | None, annee: int) -> str:
@@ -247,8 +258,9 @@ def run_lec(
         engagements=commitments, mutations=opts.mutations, secret=opts.secret,
     )  # fmt: skip
     seuil = f"{fmt_count(th.q1)} € par UC et par an ({th.source})"
-    if th.q1_calcule is not None:
-        seuil += f" ; calculé sur la demande de l'EPCI : {fmt_count(th.q1_calcule)} €"
+    computed = (
+        "sans objet (pas de demandes)" if th.q1_calcule is None else f"{fmt_count(th.q1_calcule)} €"
+    )
     reasons = (
         report.rejections.groupby("motif")["ligne"].nunique()
         if len(report.rejections)
@@ -259,9 +271,8 @@ def run_lec(
         annee=str(opts.annee),
         generation_qpv=f"{generation} ({'imposée par --qpv-generation' if opts.qpv_generation else 'en vigueur en ' + str(opts.annee)}) — {qpv.source}",
         seuil_q1=seuil,
-        cibles=f"A {fmt_pct(float(lec_table.loc[lec_table['objectif'] == 'A', 'cible'].iloc[0]))}, "
-        f"B {fmt_pct(float(lec_table.loc[lec_table['objectif'] == 'B', 'cible'].iloc[0]))} "
-        f"({'imposées par l’utilisateur' if opts.cible_a or opts.cible_b else rules_lec.rules(opts.annee)['reference']})",
+        seuil_calcule=computed,
+        cibles=_ab_line(opts),
         cibles_reservataires=_targets_line(commitments, opts.annee),
         mutations=_mutations_line(classified, opts.mutations),
         demandes_hors_perimetre=str(dem_outside),

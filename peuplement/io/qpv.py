@@ -143,7 +143,15 @@ def load_qpv(
                 f"no default file for the {generation} QPV perimeters; download them from "
                 f"{_URL_2024} and pass the path (load_qpv(path, generation=2024))"
             )
-        path = reference_file(_DEFAULT_FILES[generation], data_dir_=data_dir)
+        try:
+            path = reference_file(_DEFAULT_FILES[generation], data_dir_=data_dir)
+        except DataNotFoundError as exc:
+            if generation != 2024:
+                raise
+            raise DataNotFoundError(
+                f"{exc} Périmètres officiels 2024 de toute la France : {_URL_2024} ; "
+                "passez-les avec load_qpv(path, generation=2024) ou --qpv FICHIER."
+            ) from exc
     if isinstance(path, gpd.GeoDataFrame):
         raw, name = path.copy(), "<GeoDataFrame>"
     else:

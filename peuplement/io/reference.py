@@ -20,6 +20,8 @@ SEUILS_FIELDS = [
     Field("q1_annuel_uc", "nonneg", required=True),
     Field("q2_annuel_uc", "nonneg"),
     Field("q3_annuel_uc", "nonneg"),
+    Field("region", "text"),
+    Field("zone", "text"),
 ]
 
 FILOSOFI_FIELDS = [
@@ -51,7 +53,8 @@ def load_seuils_quartiles(
     The thresholds (€ per unit of consumption per year) are fixed each year by arrêté
     (art. L.441-1 CCH). Default file: ``lec/seuils_quartiles_demandeurs_epci_2024_2026.csv``
     of the reference-data directory. Returns ``annee``, ``siren_epci``, ``nom_epci``,
-    ``dep``, ``q1_annuel_uc``, ``q2_annuel_uc``, ``q3_annuel_uc`` (an EPCI spanning two
+    ``dep``, ``q1_annuel_uc``, ``q2_annuel_uc``, ``q3_annuel_uc``, ``region`` and ``zone``
+    (``IDF``: the regional Île-de-France threshold) (an EPCI spanning two
     departments has one row per department, with the same thresholds).
     """
     source = path or reference_file(

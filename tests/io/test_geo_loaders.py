@@ -162,7 +162,7 @@ def test_qpv_2024_file_written_here(tmp_path):
         5: "expected a QPV code QN + department + 3 characters (QN05901M)",
     }
     with pytest.raises(DataNotFoundError, match="data.gouv.fr"):
-        load_qpv(generation=2024)
+        load_qpv(generation=2024, data_dir=tmp_path)
 
 
 def test_missing_reference_file_says_where_to_get_it(tmp_path):

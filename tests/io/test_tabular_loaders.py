@@ -133,10 +133,10 @@ def test_attributions_rejections(tmp_path):
     motifs = report.rejections.set_index("ligne")["motif"].to_dict()
     assert motifs == {
         7: "expected a yes/no flag (1/0, oui/non, true/false)",
-        3: "no resources given (annual or monthly)",
-        4: "attribution outside the analysed year 2025",
-        6: "a household has at least one person",
-        5: "children under 14 must be fewer than the persons (a household has an adult)",
+        3: "ressources non renseignées (ni annuelles ni mensuelles ; le revenu fiscal de référence n'en tient pas lieu)",
+        4: "attribution hors de l'année analysée 2025",
+        6: "un ménage compte au moins une personne",
+        5: "les enfants de moins de 14 ans doivent être moins nombreux que les personnes (un ménage a un adulte)",
     }
     assert report.n_read == report.n_kept + report.n_rejected == 6
 
@@ -147,8 +147,9 @@ def test_demandes_monthly_resources_and_official_names(tmp_path):
     assert data["id_demande"].tolist() == ["1110318016982G1104", "X2"]
     assert data["ressources_annuelles"].tolist() == [12000.0, 10206.0]
     assert data["date_depot"].dt.year.tolist() == [2018, 2019]
-    assert data["nb_moins_14"].tolist() == [0, 0]
-    assert any("12 × monthly" in r for r in report.repairs)
+    # No children column: the count stays unknown (never read as 0, which overstates UC).
+    assert data["nb_moins_14"].isna().all()
+    assert any("12 × ressources mensuelles" in r for r in report.repairs)
 
 
 def test_official_thresholds_of_default_territory(shared_data):
