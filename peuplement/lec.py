@@ -770,6 +770,9 @@ def _locate(
     return data
 
 
+#: Levels of the LEC table.
+LEVELS = ("epci", "commune", "bailleur", "reservataire", "bailleur_reservataire")
+_MASKED = ["numerateur", "denominateur", "taux", "ecart_points", "attributions_manquantes"]
 CIA_SOURCE = "convention intercommunale d'attribution (CIA, CCH L.441-1-6)"
 _NO_TARGET = "aucune : pas d'objectif légal à ce niveau"
 
@@ -821,6 +824,26 @@ def _signed(
     return signed, label
 
 
+_OBJECTIVES = [
+    ("A", "n_a", "d_a"),
+    ("A_hors_relogement", "n_a_hr", "d_a"),
+    ("B", "n_b", "d_b"),
+    ("prioritaires", "n_p", "d_p"),
+]
+
+
+def _objective_rows(signed: pd.DataFrame, levels: Sequence[str]) -> pd.DataFrame:
+    """Numerator and denominator of every objective per unit of every level."""
+    pieces = []
+    for level in levels:
+        for name, num, den in _OBJECTIVES:
+            rows = _rate_rows(signed, [level], num, den).rename(columns={level: "unite"})
+            rows.insert(0, "niveau", level)
+            rows.insert(2, "objectif", name)
+            pieces.append(rows)
+    return pd.concat(pieces, ignore_index=True)
+
+
 def _default_targets(
     table: pd.DataFrame, signed: pd.DataFrame, annee: int, cible_a: float, cible_b: float
 ) -> None:
@@ -856,13 +879,7 @@ def lec_indicators(
     cible_b: float | None = None,
     engagements: pd.DataFrame | None = None,
     mutations: str = "inclure",
-    levels: Sequence[str] = (
-        "epci",
-        "commune",
-        "bailleur",
-        "reservataire",
-        "bailleur_reservataire",
-    ),
+    levels: Sequence[str] = LEVELS,
     secret: bool = True,
     threshold: int = SECRET_THRESHOLD,
 ) -> pd.DataFrame:
@@ -887,8 +904,7 @@ def lec_indicators(
         ``"inclure"`` (default: internal transfers are attributions) or ``"exclure"``;
         the choice is written in the ``mutations`` column of every row.
     secret
-        Apply statistical secrecy (cells under ``threshold`` attributions masked,
-        with secondary suppression within each level and objective).
+        Statistical secrecy (cells under ``threshold`` masked, secondary suppression).
 
     Returns
     -------
@@ -910,20 +926,7 @@ def lec_indicators(
     """
     r = rules(annee)
     signed, label = _signed(classified, siren, mutations)
-    objectives = [
-        ("A", "n_a", "d_a"),
-        ("A_hors_relogement", "n_a_hr", "d_a"),
-        ("B", "n_b", "d_b"),
-        ("prioritaires", "n_p", "d_p"),
-    ]
-    pieces = []
-    for level in levels:
-        for name, num, den in objectives:
-            rows = _rate_rows(signed, [level], num, den).rename(columns={level: "unite"})
-            rows.insert(0, "niveau", level)
-            rows.insert(2, "objectif", name)
-            pieces.append(rows)
-    table = pd.concat(pieces, ignore_index=True)
+    table = _objective_rows(signed, levels)
     a = float(r["cible_a"] if cible_a is None else cible_a)
     _default_targets(table, signed, annee, a, float(r["cible_b"] if cible_b is None else cible_b))
     table["cible_nombre"] = pd.array([pd.NA] * len(table), dtype="Int64")
@@ -939,13 +942,9 @@ def lec_indicators(
     )
     table = table[keep].reset_index(drop=True)
     table = apply_secrecy(
-        table,
-        count="denominateur",
-        masked=["numerateur", "denominateur", "taux", "ecart_points", "attributions_manquantes"],
-        groups=["niveau", "objectif"],
-        threshold=threshold,
-        enabled=secret,
-    )
+        table, count="denominateur", masked=_MASKED, groups=["niveau", "objectif"],
+        threshold=threshold, enabled=secret,
+    )  # fmt: skip
     masked = table["secret"].isin(["primaire", "secondaire"])
     table.loc[masked, "statut"] = LecStatus.EFFECTIF_INSUFFISANT.value
     table["annee"] = annee

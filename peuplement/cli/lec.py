@@ -291,68 +291,80 @@ def run_lec(
     return tables, context, report, synthetic
 
 
+_Attributions = Annotated[
+    Path | None,
+    typer.Option(
+        help="Attributions de l'année (format plat SNE). Défaut : données synthétiques du territoire par défaut."
+    ),
+]
+_Demandes = Annotated[
+    Path | None,
+    typer.Option(
+        help="Demandes en attente au 31/12/N−1 (seuil calculé sur les demandeurs de l'EPCI)."
+    ),
+]
+_Seuil = Annotated[
+    float | None, typer.Option(help="Seuil du premier quartile imposé (€ par UC et par an).")
+]
+_CibleA = Annotated[
+    float | None,
+    typer.Option(help="Cible de l'objectif A si la CIA en a fixé une autre (part, ex. 0.25)."),
+]
+_CibleB = Annotated[
+    float | None, typer.Option(help="Cible de l'objectif B si la CIL en a fixé une autre que 50 %.")
+]
+_Generation = Annotated[
+    int | None,
+    typer.Option(
+        help="Génération des QPV : 2015 ou 2024 (défaut : celle en vigueur dans l'année)."
+    ),
+]
+_QpvFile = Annotated[
+    Path | None,
+    typer.Option(
+        help="Fichier officiel des périmètres QPV de la génération (GeoJSON, GeoPackage, shapefile)."
+    ),
+]
+_Engagements = Annotated[
+    Path | None,
+    typer.Option(
+        help="Engagements de la CIA par bailleur / réservataire et année (CSV, voir README)."
+    ),
+]
+_Mutations = Annotated[
+    str, typer.Option(help="Mutations internes : inclure ou exclure des objectifs.")
+]
+_AllFrance = Annotated[
+    bool,
+    typer.Option(
+        "--all-france", help="Tous les EPCI en une passe, chacun avec son seuil officiel."
+    ),
+]
+_Secret = Annotated[
+    bool,
+    typer.Option(
+        "--secret/--sans-secret",
+        help="Secret statistique (cellules de moins de 11 ménages masquées).",
+    ),
+]
+
+
 @app.command()
 @command
 def lec(
-    attributions: Annotated[
-        Path | None,
-        typer.Option(
-            help="Attributions de l'année (format plat SNE). Défaut : données synthétiques du territoire par défaut."
-        ),
-    ] = None,
-    demandes: Annotated[
-        Path | None,
-        typer.Option(
-            help="Demandes en attente au 31/12/N−1 (seuil calculé sur les demandeurs de l'EPCI)."
-        ),
-    ] = None,
+    attributions: _Attributions = None,
+    demandes: _Demandes = None,
     epci: Epci = DEFAULT_EPCI,
     annee: Annotated[int, typer.Option(help="Année analysée.")] = 2026,
-    seuil: Annotated[
-        float | None, typer.Option(help="Seuil du premier quartile imposé (€ par UC et par an).")
-    ] = None,
-    cible_a: Annotated[
-        float | None,
-        typer.Option(help="Cible de l'objectif A si la CIA en a fixé une autre (part, ex. 0,25)."),
-    ] = None,
-    cible_b: Annotated[
-        float | None,
-        typer.Option(help="Cible de l'objectif B si la CIL en a fixé une autre que 50 %."),
-    ] = None,
-    qpv_generation: Annotated[
-        int | None,
-        typer.Option(
-            help="Génération des QPV : 2015 ou 2024 (défaut : celle en vigueur dans l'année)."
-        ),
-    ] = None,
-    qpv: Annotated[
-        Path | None,
-        typer.Option(
-            help="Fichier officiel des périmètres QPV de la génération (GeoJSON, GeoPackage, shapefile)."
-        ),
-    ] = None,
-    engagements: Annotated[
-        Path | None,
-        typer.Option(
-            help="Engagements de la CIA par bailleur / réservataire et année (CSV, voir README)."
-        ),
-    ] = None,
-    mutations: Annotated[
-        str, typer.Option(help="Mutations internes : inclure ou exclure des objectifs.")
-    ] = "inclure",
-    all_france: Annotated[
-        bool,
-        typer.Option(
-            "--all-france", help="Tous les EPCI en une passe, chacun avec son seuil officiel."
-        ),
-    ] = False,
-    secret: Annotated[
-        bool,
-        typer.Option(
-            "--secret/--sans-secret",
-            help="Secret statistique (cellules de moins de 11 ménages masquées).",
-        ),
-    ] = True,
+    seuil: _Seuil = None,
+    cible_a: _CibleA = None,
+    cible_b: _CibleB = None,
+    qpv_generation: _Generation = None,
+    qpv: _QpvFile = None,
+    engagements: _Engagements = None,
+    mutations: _Mutations = "inclure",
+    all_france: _AllFrance = False,
+    secret: _Secret = True,
     data_dir: DataDir = None,
     out: Out = Path("data/processed"),
 ) -> None:
