@@ -197,6 +197,9 @@ def build_report(data: ReportData) -> str:
                     "Écart (points)",
                     "Attributions manquantes",
                     "Statut",
+                    "Cible (nombre)",
+                    "Source de la cible",
+                    "Mutations",
                 ],
                 strict=True,
             )
