@@ -2,6 +2,8 @@
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from peuplement import SchemaError
@@ -146,3 +148,25 @@ def test_quartile_command(shared_data):
         app, ["quartile", "--ressources-mensuelles", "10", "--personnes", "1", "--moins-14", "1"]
     )
     assert bad.exit_code == 2 and "14 ans ou plus" in bad.output
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    resources=st.floats(min_value=0, max_value=80_000, allow_nan=False),
+    persons=st.integers(min_value=1, max_value=9),
+)
+def test_unknown_children_rule_property(resources, persons):
+    # Kept rows have the quartile every possible count 0 … n−1 gives; rejected rows do not.
+    data = couple_two_children([resources], [None]).assign(nb_personnes=persons)
+    c = classify(data, q1=Q1, q2=Q2, q3=Q3)
+    # The rule, written out: RUC = resources / UC(n, e); quartile = 1 + number of thresholds below RUC.
+    possible = {
+        1 + sum(resources / units_of_consumption([persons], [e])[0] > q for q in (Q1, Q2, Q3))
+        for e in range(persons)
+    }
+    if len(c):
+        assert possible == {int(c["quartile"].iloc[0])} and bool(c["q1"].iloc[0]) == (
+            possible == {1}
+        )
+    else:
+        assert len(possible) > 1
