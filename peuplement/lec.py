@@ -54,6 +54,7 @@ import pandas as pd
 import shapely
 
 from peuplement._errors import DataNotFoundError, SchemaError, preview
+from peuplement.fmt import fmt_pct
 from peuplement.geo import assign_points
 from peuplement.schema import QPV_PATTERNS
 from peuplement.secrecy import SECRET_THRESHOLD, apply_secrecy
@@ -128,13 +129,13 @@ RESERVATAIRE_RULES = pd.DataFrame(
         "cible_prioritaires": [0.25, 0.25, 0.25, 1.0, np.nan, np.nan],
         "reference": [
             "CCH L.441-1 (collectivités et groupements, loi 2017-86 art. 70)",
-            "CCH L.441-1 (Action Logement, loi 2017-86 art. 70)",
-            "CCH L.441-1 (stock non réservé du bailleur, lois ELAN et 3DS)",
+            "CCH L.313-26-2 (Action Logement : 25 % à ses salariés et demandeurs d'emploi prioritaires ou DALO, loi 2017-86)",
+            "CCH L.441-1 (attributions hors contingents du bailleur, loi 2017-86 ; gestion en flux, loi 3DS)",
             "CCH L.441-1 et R.441-5 (contingent préfectoral : publics prioritaires)",
             "CCH R.441-5 (part des agents civils et militaires de l'État : pas d'objectif prioritaire)",
             "type de réservataire non reconnu : pas d'objectif légal (la CIA peut en fixer un)",
         ],
-        "depuis": [2017, 2017, 2019, 2017, 2017, 2017],
+        "depuis": [2017, 2017, 2017, 2017, 2017, 2017],
     }
 ).set_index("type_reservataire")
 
@@ -189,19 +190,24 @@ def _fold(text: str) -> str:
 def reservataire_kind(labels: pd.Series) -> pd.Series:
     """Map réservataire labels to the kinds of :data:`RESERVATAIRE_RULES`.
 
-    Matching is on lower-case words without accents: ``fonctionnaire``/``agents`` →
-    ``etat_fonctionnaires``; ``etat``, ``prefet``, ``prefecture`` → ``etat``;
-    ``action logement`` → ``action_logement``; ``collectivite``, ``commune``, ``epci``,
-    ``departement``, ``region``, ``metropole``, ``ville`` → ``collectivite``;
+    Matching is on lower-case words without accents, in this order: ``fonctionnaire``,
+    ``ministere``, ``armees``, or ``agents`` together with a word of the State →
+    ``etat_fonctionnaires`` (R.441-5's part for civil and military servants);
+    ``action logement`` and its former names (``cil``, ``1 % logement``, ``astria``) →
+    ``action_logement``; ``collectivite``, ``commune``, ``epci``, ``departement``,
+    ``region``, ``metropole``, ``ville`` → ``collectivite`` (so "Commune de Somain -
+    agents" stays a collectivité); ``etat``, ``prefet``, ``prefecture`` → ``etat``;
     ``bailleur``, ``non reserve``, ``organisme`` → ``bailleur``; anything else ``autre``.
 
     >>> reservataire_kind(pd.Series(["État", "Etat - fonctionnaires", "Ville de Somain"])).tolist()
     ['etat', 'etat_fonctionnaires', 'collectivite']
+    >>> reservataire_kind(pd.Series(["Commune de Somain - agents", "Ministère des Armées", "CIL"])).tolist()
+    ['collectivite', 'etat_fonctionnaires', 'action_logement']
     """
+    state = ("etat", "prefet", "prefecture", "prefectoral")
     words = [
-        ("etat_fonctionnaires", ("fonctionnaire", "agents")),
-        ("etat", ("etat", "prefet", "prefecture", "prefectoral")),
-        ("action_logement", ("action logement",)),
+        ("etat_fonctionnaires", ("fonctionnaire", "ministere", "armees")),
+        ("action_logement", ("action logement", "1 % logement", "1% logement", "astria")),
         (
             "collectivite",
             (
@@ -215,6 +221,7 @@ def reservataire_kind(labels: pd.Series) -> pd.Series:
                 "agglomeration",
             ),
         ),
+        ("etat", state),
         ("bailleur", ("bailleur", "non reserve", "organisme", "propre")),
     ]
 
@@ -222,6 +229,11 @@ def reservataire_kind(labels: pd.Series) -> pd.Series:
         if label is None or (isinstance(label, float) and np.isnan(label)) or label is pd.NA:
             return "bailleur"  # no réservataire: the landlord's own stock
         text = _fold(str(label))
+        tokens = set(text.split())
+        if "agents" in tokens and tokens & set(state):
+            return "etat_fonctionnaires"
+        if "cil" in tokens:  # comité interprofessionnel du logement, Action Logement's forerunner
+            return "action_logement"
         for kind, keys in words:
             if any(k in text for k in keys):
                 return kind
@@ -399,11 +411,16 @@ def _quartile_of(
     return quartile
 
 
-#: How a value equal to a threshold is classed, in the arrêtés' own words.
+#: How a value equal to a threshold is classed. L.441-1 speaks of resources "inférieur à
+#: un montant" while the arrêtés define that amount as "le niveau de ressources le plus
+#: élevé du quartile": a household at the amount is the quartile's highest, so it is
+#: classed in it. This is an interpretation, shared by the Hauts-de-France HLM union's
+#: calculator; the outputs count the households exactly at a threshold.
 AT_THRESHOLD = (
     "un ménage dont les ressources par UC sont égales à un seuil est classé dans le quartile "
-    "de ce seuil (le plus bas) : chaque seuil est « le niveau de ressources le plus élevé du "
-    "quartile » (CCH L.441-1 et arrêtés annuels)"
+    "de ce seuil (le plus bas), lecture retenue car chaque seuil est « le niveau de ressources "
+    "le plus élevé du quartile » (arrêtés annuels) ; l'article L.441-1 du CCH parlant de "
+    "ressources « inférieures » à ce montant, les ménages exactement au seuil sont comptés à part"
 )
 
 
@@ -988,6 +1005,12 @@ def apply_commitments(
 ) -> pd.DataFrame:
     """Replace legal targets by the CIA's commitments of ``annee`` (CCH L.441-1-6).
 
+    A commitment adapts objectives A and B (the orientations of the CIL may set their
+    rates), but the 25 % of priority households of collectivités, Action Logement and the
+    landlord's own stock, and the État's contingent, are legal minimums (CCH L.441-1,
+    L.313-26-2): a CIA rate below the legal one adds to it and cannot lower it, so the
+    higher of the two is judged and ``source_cible`` says so.
+
     ``engagements`` has ``annee``, ``objectif`` (``A``, ``A_hors_relogement``, ``B``,
     ``prioritaires``), ``bailleur`` and/or ``reservataire`` (both empty: the whole EPCI),
     and either ``cible`` (a share in [0, 1]) or ``nombre`` (a count of qualifying
@@ -1021,9 +1044,16 @@ def apply_commitments(
     merged[["numerateur", "denominateur"]] = (
         merged[["numerateur", "denominateur"]].fillna(0).astype("int64")
     )
-    merged.loc[hit, "cible"] = merged.loc[hit, "_cible"]
+    legal = pd.to_numeric(merged["cible"], errors="coerce")
+    floor = hit & (merged["objectif"] == "prioritaires") & (legal > merged["_cible"])
+    merged.loc[hit & ~floor, "cible"] = merged.loc[hit & ~floor, "_cible"]
     merged.loc[hit, "cible_nombre"] = merged.loc[hit, "_nombre"]
-    merged.loc[hit, "source_cible"] = CIA_SOURCE
+    merged.loc[hit & ~floor, "source_cible"] = CIA_SOURCE
+    for i in merged.index[floor]:
+        merged.loc[i, "source_cible"] = (
+            f"{merged.loc[i, 'source_cible']} — minimum légal retenu : l'engagement CIA de "
+            f"{fmt_pct(float(merged.loc[i, '_cible']))} lui est inférieur"
+        )
     return merged.drop(columns=["_cible", "_nombre", "_merge"])
 
 
@@ -1034,9 +1064,10 @@ def commitments_vs_achieved(table: pd.DataFrame) -> pd.DataFrame:
     count), ``realise`` (rate or count achieved), ``ecart`` (points or attributions),
     ``attributions_manquantes``, ``statut``.
     """
-    rows = table[table["source_cible"] == CIA_SOURCE].copy()
+    source = table["source_cible"].astype("string")
+    committed = (source == CIA_SOURCE) | source.str.contains("engagement CIA", regex=False)
+    rows = table[committed.fillna(False)].copy()
     by_count = rows["cible_nombre"].notna()
-    from peuplement.fmt import fmt_pct
 
     rows["engagement"] = np.where(
         by_count,

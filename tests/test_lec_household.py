@@ -170,3 +170,13 @@ def test_unknown_children_rule_property(resources, persons):
         )
     else:
         assert len(possible) > 1
+
+
+def test_quartile_command_requires_the_children_count():
+    # Omitted, the count would be 0: 4 persons at 1 600 €/month would weigh 1 + 3 × 0.5 =
+    # 2.5 UC (7 680 € per UC, Q1) instead of 1 + 0.5 + 2 × 0.3 = 2.1 UC (9 142.86 €, Q2).
+    assert 1600 * 12 / 2.5 < 8772 < 1600 * 12 / 2.1
+    result = CliRunner().invoke(
+        app, ["quartile", "--ressources-mensuelles", "1600", "--personnes", "4"]
+    )
+    assert result.exit_code == 2 and "--moins-14" in result.output

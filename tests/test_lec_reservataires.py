@@ -161,3 +161,42 @@ def test_mutations_counted_apart_and_stated():
     # Without the transfer: 2 / 9.
     assert (exc["numerateur"], exc["denominateur"], exc["mutations"]) == (2, 9, "exclues")
     assert (run(rows)["mutations"] == "incluses").all()
+
+
+def test_more_kinds_of_reservataires():
+    # A commune's own staff stay the commune's (collectivité, 25 %); the State's civil and
+    # military servants' part (R.441-5) has no priority target; CIL and Astria are Action
+    # Logement's former names (L.313-26-2).
+    labels = pd.Series(
+        ["Commune de Somain - agents", "Ministère des Armées", "Préfecture - agents de l'État",
+         "CIL", "Astria", "1 % logement"]
+    )  # fmt: skip
+    assert reservataire_kind(labels).tolist() == [
+        "collectivite", "etat_fonctionnaires", "etat_fonctionnaires",
+        "action_logement", "action_logement", "action_logement",
+    ]  # fmt: skip
+
+
+def test_landlord_own_stock_has_its_target_since_2017():
+    # 2018: the landlord's non-reserved stock, 8 signed leases, 1 priority household.
+    # CCH L.441-1 as amended by loi 2017-86: 25 % → 1/8 = 12.5 % "non atteint",
+    # ceil(0.25 × 8 − 1) = 1 attribution missing.
+    rows = [("B", "SIA (non réservé)", 15000, False, i == 0, False, "59574") for i in range(8)]
+    data = attributions(rows).assign(annee=2018)
+    t = lec_indicators(classify(data, q1=Q1), annee=2018, siren=SIREN, secret=False)
+    r = row(t, "reservataire", "SIA (non réservé)", "prioritaires")
+    assert (r["cible"], r["statut"], r["attributions_manquantes"]) == (0.25, "non atteint", 1)
+
+
+def test_cia_cannot_lower_the_legal_priority_minimum(tmp_path):
+    # Ville de Somain: 8 signed leases, 1 priority household (12.5 %). The CIA commits
+    # 10 %, under the legal 25 % (L.441-1): the legal minimum is judged, ceil(0.25 × 8 − 1) = 1.
+    rows = [("B", "Ville de Somain", 15000, False, i == 0, False, "59574") for i in range(8)]
+    path = tmp_path / "engagements.csv"
+    path.write_text(
+        "annee;bailleur;reservataire;objectif;cible;nombre\n2026;;Ville de Somain;prioritaires;0,10;\n"
+    )
+    eng, _ = load_engagements(path)
+    r = row(run(rows, engagements=eng), "reservataire", "Ville de Somain", "prioritaires")
+    assert (r["cible"], r["statut"], r["attributions_manquantes"]) == (0.25, "non atteint", 1)
+    assert "minimum légal retenu" in r["source_cible"] and "10,0" in r["source_cible"]

@@ -23,9 +23,14 @@ def quartile(
         ),
     ],
     personnes: Annotated[int, typer.Option("--personnes", help="Nombre de personnes du ménage.")],
+    # No default: a forgotten count would be read as 0 children, each then weighing 0.5 UC
+    # instead of 0.3, and push families into the first quartile.
     moins_14: Annotated[
-        int, typer.Option("--moins-14", help="Dont enfants de moins de 14 ans.")
-    ] = 0,
+        int,
+        typer.Option(
+            "--moins-14", help="Dont enfants de moins de 14 ans (obligatoire, 0 s'il n'y en a pas)."
+        ),
+    ],
     epci: Epci = DEFAULT_EPCI,
     annee: Annotated[int, typer.Option(help="Année d'attribution (seuils de l'arrêté).")] = 2026,
     seuil: Annotated[

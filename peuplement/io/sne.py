@@ -199,6 +199,18 @@ def load_attributions(
     )
     if annee is not None:
         data = drop_other_years(data, report, annee)
+    # A lease that may not have been signed is not an attribution of the objectives
+    # (CCH L.441-1: "attributions suivies de baux signés"): an empty flag in a column the
+    # extract carries is rejected, never read as signed.
+    carried = data["bail_signe"].notna()
+    if carried.any():
+        data = report.drop(
+            data,
+            ~carried,
+            column="bail_signe",
+            values=data["bail_signe"],
+            reason="bail signé non renseigné : impossible de savoir si l'attribution compte",
+        )
     # An absent flag column means the extract does not carry it: every lease is taken
     # as signed, nobody as rehoused, priority or transferred; said in the report.
     for flag, default in (

@@ -159,3 +159,19 @@ def test_official_thresholds_of_default_territory(shared_data):
     assert report.n_read == 1391 == report.n_kept
     q1 = seuils[seuils["siren_epci"] == "245901152"].sort_values("annee")["q1_annuel_uc"].tolist()
     assert q1 == [8353, 8484, 8772]
+
+
+def test_attributions_empty_lease_flag_is_rejected_not_read_as_signed(tmp_path):
+    # L.441-1 counts "attributions suivies de baux signés": in an extract that carries the
+    # flag, an empty one cannot be read as signed (a refused proposal would be counted).
+    rows = [
+        "T1;2025;59574;;SIA Habitat;Etat;12000;1;0;oui;non;non",
+        "T2;2025;59574;;SIA Habitat;Etat;12000;1;0;;non;non",  # lease flag empty: rejected
+        "T3;2025;59574;;SIA Habitat;Etat;12000;1;0;non;non;non",  # refused: kept, not signed
+    ]
+    data, report = load_attributions(write(tmp_path / "a.csv", ATTR_HEADER + "\n".join(rows)))
+    assert data["id_attribution"].tolist() == ["T1", "T3"]
+    assert data["bail_signe"].tolist() == [True, False]
+    (motif,) = report.rejections.loc[report.rejections["ligne"] == 3, "motif"]
+    assert motif.startswith("bail signé non renseigné")
+    assert report.n_read == report.n_kept + report.n_rejected == 3
