@@ -38,7 +38,16 @@ from peuplement._config import DEFAULT_EPCI
 from peuplement._errors import SchemaError
 from peuplement.lec import units_of_consumption
 
-__all__ = ["SynthTargets", "synth_default", "synth_rpls_france", "synth_sne"]
+__all__ = [
+    "Drift",
+    "SynthTargets",
+    "synth_default",
+    "synth_default_years",
+    "synth_rpls_france",
+    "synth_rpls_years",
+    "synth_sne",
+    "synth_sne_years",
+]
 
 _SIZES = np.array([1, 2, 3, 4, 5, 6])
 _SIZE_P = np.array([0.42, 0.24, 0.15, 0.11, 0.05, 0.03])
@@ -399,3 +408,283 @@ def synth_rpls_france(
             "Y": np.round(y, 1),
         }
     )
+
+
+# --- Several consistent years (issue 16) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Drift:
+    """Year-on-year drift of the synthetic attributions and demand (added each year).
+
+    Attributes
+    ----------
+    part_q1_hors_qpv, part_hors_q1_qpv, part_relogement_ru
+        Change per year of the LEC rates of :class:`SynthTargets` (a share: 0.01 is +1
+        point a year).
+    croissance_demandes, croissance_attributions
+        Relative change per year of the pending requests and of the attributions
+        (0.03 is +3 % a year).
+    """
+
+    part_q1_hors_qpv: float = 0.0
+    part_hors_q1_qpv: float = 0.0
+    part_relogement_ru: float = 0.0
+    croissance_demandes: float = 0.03
+    croissance_attributions: float = -0.01
+
+
+def _rooms(rng: np.random.Generator, size: np.ndarray) -> np.ndarray:
+    # One room per person, capped at 5, give or take one: the usual size norms.
+    return np.clip(np.minimum(size, 5) + rng.choice([-1, 0, 0, 1], len(size)), 1, 6)
+
+
+def _targets_of(targets: SynthTargets, drift: Drift, k: int) -> SynthTargets:
+    def clip(v: float) -> float:
+        return float(min(max(v, 0.0), 1.0))
+
+    return SynthTargets(
+        part_q1_hors_qpv=clip(targets.part_q1_hors_qpv + k * drift.part_q1_hors_qpv),
+        part_relogement_ru=clip(targets.part_relogement_ru + k * drift.part_relogement_ru),
+        part_hors_q1_qpv=clip(targets.part_hors_q1_qpv + k * drift.part_hors_q1_qpv),
+        part_prioritaires=targets.part_prioritaires,
+        part_sans_bail=targets.part_sans_bail,
+    )
+
+
+def synth_sne_years(
+    communes: pd.DataFrame,
+    bailleurs: pd.DataFrame,
+    *,
+    annees: list[int],
+    seuils: dict[int, tuple[float, float, float]],
+    siren: str,
+    n_demandes: int = 1725,
+    n_attributions: int = 715,
+    targets: SynthTargets = SynthTargets(),  # noqa: B008 - frozen dataclass, immutable
+    drift: Drift = Drift(),  # noqa: B008 - frozen dataclass, immutable
+    taux_radiation: float = 0.25,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Generate several consistent years of demand stock and attributions.
+
+    Year after year the same households are followed: the stock at 31/12/N−1 loses the
+    requests satisfied in N−1 (the attributions of that year are linked to them by
+    ``id_demande``) and a share ``taux_radiation`` of the others (renounced or not
+    renewed), the remaining households age by one year (``age_referent``) and new
+    requests filed during N−1 complete the stock to its target size. The attributions of
+    each year follow the calibrated LEC rates of :func:`synth_sne` plus ``drift`` times
+    the number of years since the first one. Every row has ``synthetique = True``.
+
+    Parameters
+    ----------
+    communes, bailleurs, siren, targets
+        As in :func:`synth_sne`.
+    annees
+        Years N of the attributions, increasing.
+    seuils
+        ``{year: (Q1, Q2, Q3)}`` for each year.
+    n_demandes, n_attributions
+        Counts of the first year; later years follow ``drift``.
+    drift
+        :class:`Drift` of rates and counts per year.
+    taux_radiation
+        Share of the unsatisfied requests leaving the stock each year.
+    seed
+        Seed: the same seed gives the same rows.
+
+    Returns
+    -------
+    tuple of DataFrame
+        Demand stocks (one per year, ``annee`` = N for the stock at 31/12/N−1) and
+        attributions, with the columns of :func:`synth_sne` plus ``nb_pieces`` (rooms
+        wanted, or of the dwelling attributed), ``en_qpv``, ``age_referent``, and for
+        attributions ``mutation`` (``interne``, ``inter-bailleurs`` or missing).
+
+    Examples
+    --------
+    >>> communes = pd.DataFrame({"code_insee": ["59001", "59002"], "nb_lls": [600, 400],
+    ...     "nb_lls_qpv": [300, 0], "qpv": ["QP059001", None]})
+    >>> bailleurs = pd.DataFrame({"bailleur": ["A", "B"], "nb_lls": [700, 300]})
+    >>> s = {y: (8000.0, 12000.0, 16000.0) for y in (2024, 2025)}
+    >>> d, a = synth_sne_years(communes, bailleurs, annees=[2024, 2025], seuils=s,
+    ...     siren="245901152", n_demandes=200, n_attributions=80)
+    >>> d.groupby("annee").size().tolist(), bool(a["synthetique"].all())
+    ([200, 206], True)
+    """
+    years = sorted(annees)
+    if years != list(annees) or len(set(years)) != len(years) or not years:
+        raise SchemaError(
+            f"synth_sne_years : années croissantes et distinctes attendues ; {annees}"
+        )
+    absent = [y for y in years if y not in seuils]
+    if absent:
+        raise SchemaError(
+            f"synth_sne_years : pas de seuils pour {absent} ; donnez seuils={{année: (Q1, Q2, Q3)}}"
+        )
+    rng = np.random.default_rng(seed)
+    share_qpv = communes["nb_lls_qpv"].fillna(0).sum() / communes["nb_lls"].sum()
+    stocks, attribs = [], []
+    stock = pd.DataFrame()
+    for k, year in enumerate(years):
+        n_d = int(round(n_demandes * (1 + drift.croissance_demandes) ** k))
+        n_a = int(round(n_attributions * (1 + drift.croissance_attributions) ** k))
+        fresh, attr = synth_sne(
+            communes, bailleurs, annee=year, seuils=seuils[year], siren=siren,
+            n_demandes=n_d, n_attributions=n_a, targets=_targets_of(targets, drift, k),
+            seed=seed + 1000 * (k + 1),
+        )  # fmt: skip
+        fresh["age_referent"] = rng.integers(18, 80, len(fresh))
+        fresh["nb_pieces"] = _rooms(rng, fresh["nb_personnes"].to_numpy())
+        fresh["en_qpv"] = rng.random(len(fresh)) < share_qpv
+        if k:
+            # Satisfied (last year's signed leases) and radiated requests leave; the others age.
+            served = set(attribs[-1].loc[attribs[-1]["bail_signe"], "id_demande"])
+            stay = ~stock["id_demande"].isin(served) & (rng.random(len(stock)) >= taux_radiation)
+            stock = stock[stay].assign(age_referent=lambda f: f["age_referent"] + 1)
+            n_new = max(n_d - len(stock), 0)
+            new = fresh.iloc[:n_new].copy()
+            new["id_demande"] = [f"SYN-D-{year - 1}-N{i:06d}" for i in range(1, n_new + 1)]
+            new["date_depot"] = pd.Timestamp(f"{year - 1}-01-01") + pd.to_timedelta(
+                rng.integers(0, 365, n_new), unit="D"
+            )
+            stock = pd.concat([stock, new], ignore_index=True)
+        else:
+            stock = fresh
+        stock = stock.assign(annee=year)
+        # This year's attributions serve households of the stock (oldest requests first-ish).
+        pick = rng.choice(len(stock), min(len(attr), len(stock)), replace=False)
+        attr = attr.iloc[: len(pick)].copy()
+        attr["id_demande"] = stock["id_demande"].to_numpy()[pick]
+        attr["age_referent"] = stock["age_referent"].to_numpy()[pick]
+        attr["nb_pieces"] = _rooms(rng, attr["nb_personnes"].to_numpy())
+        attr["en_qpv"] = attr["code_qpv"].notna().to_numpy()
+        draw = rng.random(len(attr))
+        attr["mutation"] = pd.array(
+            np.where(draw < 0.12, "interne", np.where(draw < 0.17, "inter-bailleurs", None)),
+            dtype="string",
+        )
+        stocks.append(stock)
+        attribs.append(attr)
+    return pd.concat(stocks, ignore_index=True), pd.concat(attribs, ignore_index=True)
+
+
+def synth_rpls_years(
+    communes: pd.DataFrame,
+    bailleurs: pd.DataFrame,
+    *,
+    annees: list[int],
+    loyer_m2: float = 5.6,
+    hausse_loyer: float = 0.015,
+    construction: float = 0.01,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Generate a synthetic dwelling-level stock for several vintages, with rents, vacancy and mobility.
+
+    The stock of the first vintage has each commune's ``nb_lls`` dwellings
+    (``nb_lls_qpv`` of them in its QPV), landlords in proportion to their stock,
+    financing PLAI 12 % / PLUS 72 % / PLS 10 % / PLI 2 % / other 4 %; each later
+    vintage adds ``construction`` new dwellings (half PLAI, half PLUS, outside QPV) and
+    raises rents by ``hausse_loyer``. Each vintage draws vacancy (3 %, a third over 3
+    months) and moves (9 % of dwellings get a new tenant). Rents in € per month:
+    ``loyer_m2`` × surface × a financing factor (PLAI 0.9, PLS 1.25, PLI 1.5).
+    Every row has ``synthetique = True``. Column names are the canonical ones of
+    :func:`peuplement.load_rpls` plus ``loyer``, ``vacant``, ``vacance_mois``,
+    ``emmenagement``, ``millesime``.
+    """
+    rng = np.random.default_rng(seed)
+    n = communes["nb_lls"].astype("int64").to_numpy()
+    n_qpv = communes["nb_lls_qpv"].fillna(0).astype("int64").to_numpy()
+    code = np.repeat(communes["code_insee"].to_numpy(), n)
+    first_qpv = communes["qpv"].fillna("").str.split(", ").str[0].to_numpy()
+    in_qpv = np.concatenate([np.arange(k) < q for k, q in zip(n, n_qpv, strict=True)])
+    qpv = np.where(in_qpv, np.repeat(first_qpv, n), None)
+    lstock = bailleurs["nb_lls"].to_numpy(dtype="float64")
+    base = pd.DataFrame(
+        {
+            "code_insee": code,
+            "code_qpv": pd.array(qpv, dtype="string"),
+            "bailleur": rng.choice(
+                bailleurs["bailleur"].to_numpy(), len(code), p=lstock / lstock.sum()
+            ),
+            "financement": rng.choice(FIN_LABELS, len(code), p=[0.12, 0.72, 0.10, 0.02, 0.04]),
+            "nb_pieces": rng.choice([1, 2, 3, 4, 5], len(code), p=[0.06, 0.2, 0.38, 0.28, 0.08]),
+        }
+    )
+    base["surface_m2"] = np.round(base["nb_pieces"] * 18 + rng.normal(12, 6, len(base)), 1)
+    years = []
+    for k, year in enumerate(sorted(annees)):
+        if k:
+            m = int(round(len(base) * construction))
+            new = base.sample(m, random_state=int(rng.integers(1 << 31))).copy()
+            new["code_qpv"] = pd.array([None] * m, dtype="string")
+            new["financement"] = rng.choice(["PLAI", "PLUS"], m)
+            base = pd.concat([base, new], ignore_index=True)
+        frame = base.copy()
+        factor = frame["financement"].map(_FIN_FACTOR).to_numpy()
+        frame["loyer"] = np.round(
+            loyer_m2 * (1 + hausse_loyer) ** k * factor * frame["surface_m2"], 2
+        )
+        frame["vacant"] = rng.random(len(frame)) < 0.03
+        frame["vacance_mois"] = np.where(frame["vacant"], rng.choice([1, 2, 6, 14], len(frame)), 0)
+        frame["emmenagement"] = ~frame["vacant"] & (rng.random(len(frame)) < 0.09)
+        frame["millesime"] = year
+        frame["id_logement"] = [f"SYN-L-{i:06d}" for i in range(1, len(frame) + 1)]
+        frame["synthetique"] = True
+        years.append(frame)
+    return pd.concat(years, ignore_index=True)
+
+
+FIN_LABELS = ["PLAI", "PLUS", "PLS", "PLI", "PLA-CFF"]
+_FIN_FACTOR = {"PLAI": 0.9, "PLUS": 1.0, "PLS": 1.25, "PLI": 1.5, "PLA-CFF": 1.1}
+
+
+def synth_default_years(
+    *,
+    annees: tuple[int, ...] = (2024, 2025, 2026),
+    drift: Drift = Drift(),  # noqa: B008 - frozen dataclass, immutable
+    seed: int = 0,
+    data_dir: str | os.PathLike[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Synthetic demand, attributions and RPLS stock over several years for the default territory.
+
+    The calibration of :func:`synth_default` (CIL figures, official thresholds of each
+    year: 2024–2026 are in the reference data) and the dynamics of
+    :func:`synth_sne_years` and :func:`synth_rpls_years`. All rows are synthetic.
+
+    Returns
+    -------
+    tuple of DataFrame
+        ``(demandes, attributions, rpls)``.
+    """
+    from peuplement.datasets import get_path
+    from peuplement.io import load_parc_bailleurs, load_parc_communes
+    from peuplement.lec import read_official, thresholds
+    from peuplement.territory import Territory
+
+    terr = Territory.from_epci(DEFAULT_EPCI, data_dir=data_dir)
+    stock, _ = load_parc_communes(get_path("coeur_ostrevent/parc_communes_2014"))
+    landlords, _ = load_parc_bailleurs(get_path("coeur_ostrevent/parc_bailleurs_2014"))
+    stock = terr.align(stock).inside
+    retained = terr.qpv_communes[terr.qpv_communes["retenue"]]
+    qpv_of = retained.groupby("code_insee")["code_qpv"].agg(lambda s: ", ".join(sorted(s)))
+    stock["qpv"] = stock["code_insee"].map(qpv_of)
+    has_qpv = stock["qpv"].notna()
+    stock["nb_lls_qpv"] = np.where(
+        has_qpv, np.round(stock["nb_lls"] * 0.45 * 8713 / stock.loc[has_qpv, "nb_lls"].sum()), 0
+    )
+    official = read_official(data_dir)
+    seuils: dict[int, tuple[float, float, float]] = {}
+    for year in annees:
+        t = thresholds(DEFAULT_EPCI, year, official=official)
+        if t.q2 is None or t.q3 is None:
+            raise SchemaError(
+                f"pas de seuils officiels Q2/Q3 pour {year} : années possibles 2024–2026"
+            )
+        seuils[year] = (t.q1, t.q2, t.q3)
+    demandes, attributions = synth_sne_years(
+        stock, landlords, annees=list(annees), seuils=seuils, siren=DEFAULT_EPCI,
+        drift=drift, seed=seed,
+    )  # fmt: skip
+    rpls = synth_rpls_years(stock, landlords, annees=list(annees), seed=seed)
+    return demandes, attributions, rpls
