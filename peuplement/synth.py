@@ -524,7 +524,8 @@ def synth_sne_years(
         )
     rng = np.random.default_rng(seed)
     share_qpv = communes["nb_lls_qpv"].fillna(0).sum() / communes["nb_lls"].sum()
-    stocks, attribs = [], []
+    stocks: list[pd.DataFrame] = []
+    attribs: list[pd.DataFrame] = []
     stock = pd.DataFrame()
     for k, year in enumerate(years):
         n_d = int(round(n_demandes * (1 + drift.croissance_demandes) ** k))
@@ -560,10 +561,10 @@ def synth_sne_years(
         attr["nb_pieces"] = _rooms(rng, attr["nb_personnes"].to_numpy())
         attr["en_qpv"] = attr["code_qpv"].notna().to_numpy()
         draw = rng.random(len(attr))
-        attr["mutation"] = pd.array(
-            np.where(draw < 0.12, "interne", np.where(draw < 0.17, "inter-bailleurs", None)),
-            dtype="string",
-        )
+        kind = pd.Series(pd.NA, index=attr.index, dtype="string")
+        kind[draw < 0.17] = "inter-bailleurs"
+        kind[draw < 0.12] = "interne"
+        attr["mutation"] = kind
         stocks.append(stock)
         attribs.append(attr)
     return pd.concat(stocks, ignore_index=True), pd.concat(attribs, ignore_index=True)
@@ -598,12 +599,12 @@ def synth_rpls_years(
     code = np.repeat(communes["code_insee"].to_numpy(), n)
     first_qpv = communes["qpv"].fillna("").str.split(", ").str[0].to_numpy()
     in_qpv = np.concatenate([np.arange(k) < q for k, q in zip(n, n_qpv, strict=True)])
-    qpv = np.where(in_qpv, np.repeat(first_qpv, n), None)
+    qpv = pd.Series(np.repeat(first_qpv, n), dtype="string").where(in_qpv)
     lstock = bailleurs["nb_lls"].to_numpy(dtype="float64")
     base = pd.DataFrame(
         {
             "code_insee": code,
-            "code_qpv": pd.array(qpv, dtype="string"),
+            "code_qpv": qpv.to_numpy(),
             "bailleur": rng.choice(
                 bailleurs["bailleur"].to_numpy(), len(code), p=lstock / lstock.sum()
             ),
