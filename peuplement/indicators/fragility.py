@@ -94,7 +94,8 @@ def qpv_panel(
     pandas.DataFrame
         ``code_qpv``, ``nom_qpv``, ``annee`` and the themes' variables, plus, where their
         inputs exist: ``demandeurs_pour_100_hab`` (job seekers ABC per 100 inhabitants,
-        population of the latest DEMO file of the same or an earlier year) and
+        population of the latest DEMO file of the same or an earlier year, whose census
+        ``recensement_population`` is carried with it) and
         ``part_allocataires_rsa`` (RSA-socle allocataires ÷ CAF allocataires, REVN).
     """
     frames = [f for f in (demo, revn, ipro) if f is not None]
@@ -112,6 +113,10 @@ def qpv_panel(
     if "population" in panel and "nb_demandeurs_abc" in panel:
         # IPRO has a year (2020) without DEMO: carry the last known population forward.
         pop = panel.groupby("code_qpv")["population"].ffill().astype("float64")
+        if "recensement_population" in panel:
+            panel["recensement_population"] = panel.groupby("code_qpv")[
+                "recensement_population"
+            ].ffill()
         panel["demandeurs_pour_100_hab"] = (
             panel["nb_demandeurs_abc"].astype("float64") / pop * 100
         ).where(pop > 0)

@@ -27,6 +27,7 @@ __all__ = [
     "aggregate_departements",
     "changes",
     "compare_with_references",
+    "epci_income_position",
     "financing_class",
     "first_last_changes",
     "mutations_rehousing",
@@ -43,7 +44,7 @@ TYPOLOGIES = ["T1", "T2", "T3", "T4", "T5+"]
 #: Financing classes of the social stock.
 FINANCEMENTS = ["PLAI", "PLUS", "PLS", "PLI", "autre"]
 
-_UNITS = {"points": "points", "percent": "%", "difference": "unité de la valeur"}
+_UNITS = {"points": "points", "percent": "%", "difference": ""}
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], who: str, name: str) -> None:
@@ -537,6 +538,14 @@ def aggregate_departements(
     return out
 
 
+def _region_name(upper: str) -> str:
+    """``HAUTS-DE-FRANCE`` → ``Hauts-de-France`` (the series writes regions in capitals)."""
+    words = upper.title()
+    for small in ("De", "Du", "Des", "La", "Et"):
+        words = words.replace(f"-{small}-", f"-{small.lower()}-")
+    return words.replace("D'", "d'").replace("'Azur", "'Azur")
+
+
 def compare_with_references(
     epci: pd.DataFrame,
     departements: pd.DataFrame,
@@ -578,7 +587,7 @@ def compare_with_references(
         ("département", str(mine["nom_departement"].iloc[0]), mine),
         (
             "région",
-            str(mine["nom_region"].iloc[0]).title(),
+            _region_name(str(mine["nom_region"].iloc[0])),
             aggregate_departements(
                 departements[departements["code_region"] == region], by=("annee",)
             ),
@@ -601,3 +610,54 @@ def compare_with_references(
         ["indicateur", "annee", "niveau"], key=lambda s: s.map(order) if s.name == "niveau" else s
     )
     return out[["annee", "indicateur", "niveau", "territoire", "valeur"]].reset_index(drop=True)
+
+
+def epci_income_position(filosofi_epci: pd.DataFrame, siren: str) -> pd.DataFrame:
+    """Place an EPCI's Filosofi median income and first decile among all EPCI of France.
+
+    Parameters
+    ----------
+    filosofi_epci
+        :func:`peuplement.load_filosofi` at the ``"epci"`` level (``code``,
+        ``mediane_uc``, ``d1_uc``).
+    siren
+        The EPCI.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per measure (``mediane_uc``, ``d1_uc``): ``valeur`` (the EPCI's),
+        ``mediane_des_epci`` (median over the EPCI of France, unweighted),
+        ``rang`` (1 = lowest), ``nb_epci`` and ``part_epci_plus_bas`` (share of EPCI
+        with a lower value, in [0, 1]).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"code": ["1", "2", "3"], "mediane_uc": [10.0, 20.0, 30.0],
+    ...                   "d1_uc": [5.0, 6.0, 7.0]})
+    >>> epci_income_position(f, "1")["part_epci_plus_bas"].tolist()
+    [0.0, 0.0]
+    """
+    _require(filosofi_epci, ["code", "mediane_uc", "d1_uc"], "epci_income_position", "Filosofi")
+    row = filosofi_epci[filosofi_epci["code"] == siren]
+    if row.empty:
+        raise SchemaError(
+            f"epci_income_position : EPCI {siren!r} absent du fichier Filosofi "
+            f"({len(filosofi_epci)} EPCI) ; vérifiez le SIREN."
+        )
+    out = []
+    for col in ("mediane_uc", "d1_uc"):
+        values = filosofi_epci[col].dropna().astype("float64")
+        mine = float(row[col].iloc[0])
+        lower = int((values < mine).sum())
+        out.append(
+            {
+                "mesure": col,
+                "valeur": mine,
+                "mediane_des_epci": float(values.median()),
+                "rang": lower + 1,
+                "nb_epci": int(len(values)),
+                "part_epci_plus_bas": lower / len(values),
+            }
+        )
+    return pd.DataFrame(out)
