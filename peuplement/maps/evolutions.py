@@ -17,7 +17,8 @@ from matplotlib.patches import Patch
 
 from peuplement._errors import SchemaError, preview
 from peuplement.geo import check_projected
-from peuplement.maps._common import MISSING_COLOR, MISSING_LABEL, classify_values, fmt_fr
+from peuplement.fmt import fmt_fr
+from peuplement.maps._common import MISSING_COLOR, MISSING_LABEL, classify_values
 from peuplement.territory import Territory
 
 __all__ = ["comparison_chart", "fragility_bars", "fragility_map", "trend_chart"]
