@@ -28,10 +28,10 @@ import pandas as pd
 
 from peuplement._config import reference_file
 from peuplement._errors import PeuplementError, SchemaError
-from peuplement.validation import Loaded, LoadReport
 from peuplement.io._spec import Field, load_tabular
 from peuplement.io._tabular import read_table
 from peuplement.schema import normalize_qpv
+from peuplement.validation import Loaded, LoadReport
 
 __all__ = [
     "DEPARTEMENT_FIELDS",

@@ -16,8 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from peuplement._errors import SchemaError, preview
-from peuplement.geo import check_projected
 from peuplement.fmt import fmt_fr
+from peuplement.geo import check_projected
 from peuplement.maps._common import MISSING_COLOR, MISSING_LABEL, classify_values
 from peuplement.territory import Territory
 
