@@ -69,7 +69,7 @@ DEFAULT_COMPONENTS: dict[str, Component] = {
 FRAGILISATION_RULE = (
     "Un quartier est dit « en voie de fragilisation » quand, entre le premier et le dernier "
     "millésime INSEE disponibles, son taux de pauvreté a augmenté d'au moins {seuil_points} "
-    "point(s) ET son indice composite de fragilité a augmenté d'au moins {seuil_indice} "
+    "point de pourcentage ET son indice composite de fragilité a augmenté d'au moins {seuil_indice} "
     "(écart-type des QPV de France) : il s'appauvrit et s'éloigne de l'ensemble des quartiers "
     "prioritaires."
 )

@@ -1,0 +1,505 @@
+"""The observatoire over time for one territory: every table of ``peuplement tendances`` and the report's "Évolutions" section.
+
+:func:`compute_evolutions` loads the real INSEE QPV files and the department series,
+and, for the default territory, generates synthetic multi-year stock, demand and
+attributions (labelled synthetic); it returns plain tables (:class:`Evolutions`).
+:func:`evolutions_section` turns them into what a report shows: French headings,
+paragraphs, tables of formatted strings and PNG figures, independent of how the report
+is rendered (string template or Jinja2).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+from dataclasses import dataclass, field
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+
+from peuplement._config import DEFAULT_EPCI
+from peuplement._errors import PeuplementError
+from peuplement.fmt import fmt_count, fmt_fr, fmt_pct
+from peuplement.indicators import fragility as fr
+from peuplement.indicators import trends as tr
+from peuplement.io.insee_qpv import (
+    REFERENCE_YEARS,
+    load_departements_logement,
+    load_insee_qpv_series,
+)
+from peuplement.secrecy import apply_secrecy
+from peuplement.territory import Territory
+
+__all__ = [
+    "COMPARED_LABELS",
+    "Block",
+    "Evolutions",
+    "compute_evolutions",
+    "evolutions_section",
+]
+
+SOURCE_INSEE = (
+    "INSEE, données des quartiers de la politique de la ville (QPV 2015), fichiers thématiques "
+    "DEMO, REVN et IPRO, années de diffusion 2017 à 2022"
+)
+SOURCE_DEPT = (
+    "Ministère du Logement, « Logements et logements sociaux dans les départements » "
+    "(data.gouv.fr, parc social issu du RPLS), 2018–2022"
+)
+
+
+@dataclass
+class Evolutions:
+    """The tables of the observatoire over time for one territory.
+
+    Attributes
+    ----------
+    territory
+        The territory.
+    indices
+        One row per QPV and diffusion year: INSEE indicators and the fragility index.
+    evolution_qpv
+        First-to-last change of each indicator per QPV (``rupture`` marks a change of
+        census).
+    fragilisation
+        QPV sorted by the rise of their poverty rate, with the "en voie de
+        fragilisation" flag and its rule.
+    comparaison
+        The EPCI beside its department, region and France (department series).
+    revenus_epci
+        The EPCI's Filosofi 2019 median and first decile among all EPCI of France.
+    synthetic
+        ``pression``, ``financement``, ``loyers``, ``mutations`` tables from the
+        synthetic multi-year stock and attributions (empty outside the default
+        territory); every row is synthetic.
+    notes
+        French remarks (sources, reference years, what is synthetic).
+    """
+
+    territory: Territory
+    indices: pd.DataFrame
+    evolution_qpv: pd.DataFrame
+    fragilisation: pd.DataFrame
+    comparaison: pd.DataFrame
+    revenus_epci: pd.DataFrame
+    synthetic: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Return every table by its file name (without ``.csv``), synthetic ones suffixed."""
+        out = {
+            "qpv_indicateurs_annuels": self.indices,
+            "qpv_evolution": self.evolution_qpv,
+            "qpv_fragilisation": self.fragilisation,
+            "comparaison_departement_region_france": self.comparaison,
+            "revenus_epci_filosofi": self.revenus_epci,
+        }
+        out |= {f"{k}_synthetique": v for k, v in self.synthetic.items()}
+        return out
+
+
+def _department(territory: Territory) -> str:
+    return str(territory.communes["dep"].mode().iloc[0])
+
+
+def _qpv_tables(
+    territory: Territory, data_dir: str | os.PathLike[str] | None, seuil_points: float
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    codes = sorted(territory.qpv["code_qpv"])
+    if not codes:
+        raise PeuplementError(
+            f"{territory.name} n'a aucun quartier prioritaire de la génération 2015 : "
+            "pas d'indicateurs de fragilité à suivre."
+        )
+    themes = [load_insee_qpv_series(t, data_dir=data_dir).data for t in ("DEMO", "REVN", "IPRO")]
+    national = fr.qpv_panel(*themes)
+    indices = fr.fragility_index(national[national["code_qpv"].isin(codes)], reference=national)
+    kinds: dict[str, tr.Kind] = {
+        "part_pauvres": "points",
+        "revenu_median_uc": "percent",
+        "part_emploi": "points",
+        "nb_allocataires": "percent",
+    }
+    evolution = pd.concat(
+        [
+            tr.first_last_changes(indices, kinds, by=["code_qpv"]),
+            tr.first_last_changes(
+                indices,
+                {"population": "percent", "demandeurs_pour_100_hab": "difference"},
+                by=["code_qpv"],
+                definition="recensement_population",
+            ),
+        ],
+        ignore_index=True,
+    )
+    return indices, evolution, fr.fragilisation(indices, seuil_points=seuil_points)
+
+
+def _secret(table: pd.DataFrame, rules: dict[str, list[str]]) -> pd.DataFrame:
+    """Mask every cell whose count (each key of ``rules``) is 1 to 10 households, with what it reveals.
+
+    Each count is a number of households (requests, attributions, mutations, rehousings):
+    a count under 11 is masked with the rates computed from it (:func:`apply_secrecy`,
+    secondary suppression within the year). ``secret`` lists the masked counts.
+    """
+    out = table.copy()
+    reasons = pd.Series("", index=out.index, dtype="object")
+    for count, masked in rules.items():
+        checked = apply_secrecy(out, count=count, masked=masked, groups=["annee"])
+        hit = checked["secret"].ne("")
+        reasons[hit] = reasons[hit] + (reasons[hit].ne("").map({True: ", ", False: ""})) + count
+        # Later rules must read the original counts, not those masked by earlier ones.
+        for col in masked:
+            out[col] = out[col].astype("float64").mask(hit)
+    out["secret"] = reasons
+    return out
+
+
+def _synthetic_tables(
+    annees: tuple[int, ...], drift_q1: float, seed: int, data_dir: str | os.PathLike[str] | None
+) -> dict[str, pd.DataFrame]:
+    from peuplement.synth import Drift, synth_default_years
+
+    demandes, attributions, rpls = synth_default_years(
+        annees=annees, drift=Drift(part_q1_hors_qpv=drift_q1), seed=seed, data_dir=data_dir
+    )
+    rpls = rpls.assign(en_qpv=rpls["code_qpv"].notna())
+    pressure = _secret(
+        tr.pressure_by_size(demandes, attributions, by=["annee"]),
+        {
+            "nb_demandes": ["nb_demandes", "pression", "taux_satisfaction"],
+            "nb_attributions": ["nb_attributions", "pression", "taux_satisfaction"],
+        },
+    )
+    moves = _secret(
+        tr.mutations_rehousing(attributions, by=("annee",), destination=("en_qpv",)),
+        {
+            "nb_attributions": ["nb_attributions", "part_mutations", "part_relogements_ru"],
+            "nb_mutations_internes": ["nb_mutations_internes", "part_mutations"],
+            "nb_mutations_inter_bailleurs": ["nb_mutations_inter_bailleurs", "part_mutations"],
+            "nb_relogements_ru": [
+                "nb_relogements_ru",
+                "part_relogements_ru",
+                "part_relogements_ru_annee",
+            ],
+        },
+    )
+    return {
+        "parc_epci": tr.rents_vacancy_mobility(rpls, by=("millesime",)).assign(synthetique=True),
+        "pression_typologie": pressure.assign(synthetique=True),
+        "financement": tr.stock_by_financing(rpls, by=("millesime", "en_qpv")).assign(
+            synthetique=True
+        ),
+        "loyers_vacance_mobilite": tr.rents_vacancy_mobility(
+            rpls, by=("millesime", "bailleur")
+        ).assign(synthetique=True),
+        "mutations_relogements": moves.assign(synthetique=True),
+    }
+
+
+#: Headline indicators compared with the department, region and France.
+COMPARED = ["part_logements_sociaux", "part_vacants_parc_social", "loyer_moyen_m2", "part_pauvres"]
+
+
+def _epci_rows(siren: str, synthetic: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Return the EPCI's own values of the compared indicators, each labelled real or synthetic.
+
+    Every compared indicator gets a placeholder row (missing value) so that its
+    references are listed even when the EPCI has no value of its own.
+    """
+    rows: list[dict[str, object]] = [
+        {"annee": 2022, "indicateur": c, "valeur": float("nan"), "synthetique": False}
+        for c in COMPARED
+    ]
+    if siren == DEFAULT_EPCI:
+        # CIL 2017 (RPLS 2013): 8,713 social dwellings for 28,247 principal residences.
+        rows.append(
+            {"annee": 2013, "indicateur": "part_logements_sociaux", "valeur": 8713 / 28247,
+             "synthetique": False}
+        )  # fmt: skip
+    parc = synthetic.get("parc_epci")
+    if parc is not None:
+        for _, r in parc.iterrows():
+            rows += [
+                {"annee": int(r["millesime"]), "indicateur": ind, "valeur": float(r[col]),
+                 "synthetique": True}
+                for ind, col in (("loyer_moyen_m2", "loyer_m2"), ("part_vacants_parc_social", "part_vacants"))
+            ]  # fmt: skip
+    out = pd.DataFrame(rows)
+    out = out[~out.duplicated(["annee", "indicateur"], keep="last")]
+    out["territoire"] = out["synthetique"].map({True: "EPCI (DONNÉES SYNTHÉTIQUES)", False: pd.NA})
+    return out.reset_index(drop=True)
+
+
+def compute_evolutions(
+    siren: str = DEFAULT_EPCI,
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+    annees_synth: tuple[int, ...] = (2024, 2025, 2026),
+    derive_q1: float = 0.0,
+    seuil_points: float = 1.0,
+    seed: int = 0,
+) -> Evolutions:
+    """Compute the observatoire over time for an EPCI.
+
+    Parameters
+    ----------
+    siren
+        The EPCI (default: CA Cœur d'Ostrevent).
+    data_dir
+        Reference-data directory.
+    annees_synth
+        Years of the synthetic stock and attributions (default territory only; the
+        official thresholds exist for 2024–2026).
+    derive_q1
+        Yearly drift of the synthetic share of first-quartile households outside QPV.
+    seuil_points
+        Poverty-rate rise (points) of the "en voie de fragilisation" rule.
+    seed
+        Seed of the synthetic generator.
+
+    Returns
+    -------
+    Evolutions
+        The tables; QPV and comparison tables are real data, ``synthetic`` ones are not.
+    """
+    territory = Territory.from_epci(siren, data_dir=data_dir)
+    indices, evolution, fragile = _qpv_tables(territory, data_dir, seuil_points)
+    departements = load_departements_logement(data_dir=data_dir).data
+    synthetic: dict[str, pd.DataFrame] = {}
+    if siren == DEFAULT_EPCI:
+        synthetic = _synthetic_tables(annees_synth, derive_q1, seed, data_dir)
+    comparison = tr.compare_with_references(
+        _epci_rows(siren, synthetic),
+        departements,
+        code_departement=_department(territory),
+        nom_epci=territory.name,
+    )
+    comparison = comparison[(comparison["niveau"] != "EPCI") | comparison["valeur"].notna()]
+    comparison = comparison.merge(
+        _epci_rows(siren, synthetic)[["annee", "indicateur", "territoire", "synthetique"]],
+        on=["annee", "indicateur"],
+        how="left",
+        suffixes=("", "_epci"),
+    )
+    is_epci = comparison["niveau"] == "EPCI"
+    comparison.loc[is_epci, "territoire"] = comparison.loc[is_epci, "territoire_epci"].fillna(
+        territory.name
+    )
+    comparison["synthetique"] = is_epci & comparison["synthetique"].fillna(False).astype(bool)
+    comparison = comparison.drop(columns="territoire_epci").reset_index(drop=True)
+    from peuplement.io.reference import load_filosofi
+
+    revenus = tr.epci_income_position(load_filosofi("epci", data_dir=data_dir).data, siren)
+    notes = [f"Sources : {SOURCE_INSEE} ; {SOURCE_DEPT} ; INSEE Filosofi 2019 (EPCI)."]
+    notes += [f"{theme} : {text}." for theme, text in REFERENCE_YEARS.items()]
+    if synthetic:
+        notes.append(
+            "Parc, demandes et attributions par année : DONNÉES SYNTHÉTIQUES (peuplement.synth), "
+            "aucune donnée RPLS ni SNE réelle ; cellules de moins de 11 ménages masquées."
+        )
+    else:
+        notes.append(
+            "Pas de parc ni d'attributions pluriannuels pour ce territoire : fournissez vos "
+            "fichiers RPLS et SNE de plusieurs années (load_rpls, load_attributions)."
+        )
+    return Evolutions(territory, indices, evolution, fragile, comparison, revenus, synthetic, notes)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of the report's "Évolutions" section, ready to render.
+
+    Attributes
+    ----------
+    kind
+        ``"titre"`` (a sub-heading), ``"texte"`` (a paragraph), ``"synthetique"`` (the
+        synthetic-data warning), ``"tableau"`` (``table``: every cell already a French
+        string, columns French labels) or ``"figure"`` (``image``: a PNG data URI).
+    text
+        The heading, paragraph or caption (plain text: escape it when rendering HTML).
+    table
+        The table of ``"tableau"`` blocks.
+    image
+        The ``data:image/png;base64,…`` URI of ``"figure"`` blocks.
+    """
+
+    kind: str
+    text: str = ""
+    table: pd.DataFrame | None = None
+    image: str = ""
+
+
+def _png(fig: Figure) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _signed(value: float, unit: str, digits: int = 1) -> str:
+    if pd.isna(value):
+        return "–"
+    return f"{'+' if value > 0 else ''}{fmt_fr(value, digits=digits)} {unit}".strip()
+
+
+def _fragility_blocks(ev: Evolutions) -> list[Block]:
+    from peuplement.maps.evolutions import fragility_bars, fragility_map, trend_chart
+
+    f = ev.fragilisation
+    names = f.set_index("code_qpv")["nom_qpv"]
+    table = pd.DataFrame(
+        {
+            "Quartier": f["code_qpv"] + " " + f["nom_qpv"].fillna(""),
+            "Taux de pauvreté (début)": [
+                f"{fmt_pct(v)} ({a})" for v, a in zip(f["pauvrete_debut"], f["annee_debut"], strict=True)
+            ],
+            "Taux de pauvreté (fin)": [
+                f"{fmt_pct(v)} ({a})" for v, a in zip(f["pauvrete_fin"], f["annee_fin"], strict=True)
+            ],
+            "Variation": [_signed(v, "points") for v in f["variation_pauvrete_points"]],
+            "Indice de fragilité (fin)": f["indice_fin"].map(lambda v: fmt_fr(v, digits=2)),
+            "Variation de l'indice": [_signed(v, "", 2) for v in f["variation_indice"]],
+            "En voie de fragilisation": f["en_voie_de_fragilisation"].map({True: "oui", False: "non"}),
+        }
+    )  # fmt: skip
+    pauvrete = tr.changes(ev.indices, ["part_pauvres"], by=["code_qpv"]).dropna(subset=["valeur"])
+    weights = "; ".join(
+        f"{c.label} {fmt_pct(c.weight, digits=0)}" for c in fr.DEFAULT_COMPONENTS.values()
+    )
+    return [
+        Block("titre", "Fragilité des quartiers prioritaires (données INSEE réelles)"),
+        Block("texte", str(f["regle"].iloc[0]) if len(f) else ""),
+        Block(
+            "texte",
+            "Indice composite : moyenne pondérée d'indicateurs standardisés chaque année sur "
+            f"l'ensemble des QPV de France ({weights}) ; une composante secrète est écartée et "
+            "les poids renormalisés (au moins la moitié du poids doit être connue).",
+        ),
+        Block("tableau", "Quartiers classés par hausse du taux de pauvreté", table=table),
+        Block("figure", "Taux de pauvreté par quartier", image=_png(trend_chart(
+            pauvrete, "part_pauvres", by="code_qpv", labels=names, percent=True,
+            label="Taux de pauvreté", title="Taux de pauvreté (seuil 60 %) des quartiers",
+            source=f"Source : {SOURCE_INSEE}"))),
+        Block("figure", "Variation du taux de pauvreté", image=_png(fragility_bars(f))),
+        Block("figure", "Carte de la variation du taux de pauvreté", image=_png(fragility_map(
+            ev.territory, f, "variation_pauvrete_points", label="Variation (points)",
+            breaks=[-1, 0, 1, 5], title="Variation du taux de pauvreté des QPV"))),
+    ]  # fmt: skip
+
+
+#: French labels of the compared indicators.
+COMPARED_LABELS = {
+    "part_logements_sociaux": "Part de logements sociaux",
+    "part_vacants_parc_social": "Vacance du parc social",
+    "loyer_moyen_m2": "Loyer moyen du parc social (€/m²/mois)",
+    "part_pauvres": "Taux de pauvreté",
+}
+
+_LABELS = {
+    "part_logements_sociaux": ("Part de logements sociaux", True),
+    "part_vacants_parc_social": ("Vacance du parc social", True),
+    "loyer_moyen_m2": ("Loyer moyen du parc social (€/m²/mois)", False),
+    "part_pauvres": ("Taux de pauvreté", True),
+}
+
+
+def _comparison_blocks(ev: Evolutions) -> list[Block]:
+    from peuplement.maps.evolutions import comparison_chart
+
+    c = ev.comparaison
+    latest = c[c["niveau"] != "EPCI"]["annee"].max()
+    rows = c[(c["annee"] == latest) & (c["niveau"] != "EPCI")]
+    wide = rows.pivot_table(index="indicateur", columns="niveau", values="valeur", aggfunc="first")
+    wide = wide[[n for n in ("département", "région", "France") if n in wide.columns]]
+    table = pd.DataFrame(
+        {
+            "Indicateur": [_LABELS.get(i, (i, False))[0] for i in wide.index],
+            **{
+                n.capitalize(): [
+                    fmt_pct(v) if _LABELS.get(i, ("", False))[1] else fmt_fr(v, digits=2)
+                    for i, v in wide[n].items()
+                ]
+                for n in wide.columns
+            },
+        }
+    )
+    r = ev.revenus_epci.set_index("mesure").astype("float64").loc["mediane_uc"].to_dict()
+    text = (
+        f"Revenu disponible médian par unité de consommation de l'EPCI (Filosofi 2019) : "
+        f"{fmt_count(r['valeur'])} €, contre {fmt_count(r['mediane_des_epci'])} € "
+        f"pour l'EPCI médian de France ; {fmt_pct(r['part_epci_plus_bas'])} des "
+        f"{fmt_count(r['nb_epci'])} EPCI ont un revenu médian plus bas."
+    )  # fmt: skip
+    return [
+        Block("titre", "Le territoire, son département, sa région et la France"),
+        Block("texte", text),
+        Block("tableau", f"Indicateurs de référence, {latest} ({SOURCE_DEPT})", table=table),
+        Block("figure", "Part de logements sociaux", image=_png(comparison_chart(
+            c, "part_logements_sociaux", percent=True, label="Logements sociaux / résidences principales",
+            title="Part de logements sociaux", source=f"Sources : CIL 2017 (RPLS 2013) ; {SOURCE_DEPT}"))),
+    ]  # fmt: skip
+
+
+def _synthetic_blocks(ev: Evolutions) -> list[Block]:
+    s = ev.synthetic
+    if not s:
+        return [Block("texte", ev.notes[-1])]
+    p = s["pression_typologie"]
+    pressure = p.pivot(index="typologie", columns="annee", values="pression")
+    pressure_table = pd.DataFrame(
+        {"Typologie": pressure.index.astype(str)}
+        | {str(y): pressure[y].map(lambda v: fmt_fr(v, digits=2)).to_numpy() for y in pressure.columns}
+    )  # fmt: skip
+    m = s["mutations_relogements"]
+    moves = pd.DataFrame(
+        {
+            "Année": m["annee"].astype(str),
+            "Destination": m["en_qpv"].map({True: "en QPV", False: "hors QPV"}),
+            "Attributions": m["nb_attributions"].map(fmt_count),
+            "Mutations internes": m["nb_mutations_internes"].map(fmt_count),
+            "Mutations inter-bailleurs": m["nb_mutations_inter_bailleurs"].map(fmt_count),
+            "Relogements RU": m["nb_relogements_ru"].map(
+                lambda v: "secret" if pd.isna(v) else fmt_count(v)
+            ),
+        }
+    )
+    return [
+        Block("titre", "Demande, offre, mutations et relogements par année"),
+        Block(
+            "synthetique",
+            "DONNÉES SYNTHÉTIQUES : parc, demandes et attributions générés "
+            "(peuplement.synth), aucune donnée RPLS ni SNE réelle.",
+        ),  # fmt: skip
+        Block("tableau", "Pression (demandes par attribution) par typologie", table=pressure_table),
+        Block(
+            "tableau",
+            "Mutations et relogements (renouvellement urbain) par destination",
+            table=moves,
+        ),
+    ]
+
+
+def evolutions_section(ev: Evolutions) -> list[Block]:
+    """Return the report's "Évolutions" section as renderable blocks (French, formatted).
+
+    Parameters
+    ----------
+    ev
+        :func:`compute_evolutions` output.
+
+    Returns
+    -------
+    list of Block
+        Headings, paragraphs, tables of formatted strings and PNG figures, in order: the
+        fragility of quartiers (real INSEE data), the comparison with the department,
+        region and France, the synthetic multi-year demand and attributions, the notes.
+    """
+    blocks = [Block("titre", "Évolutions")]
+    blocks += _fragility_blocks(ev)
+    blocks += _comparison_blocks(ev)
+    blocks += _synthetic_blocks(ev)
+    blocks += [Block("texte", note) for note in ev.notes]
+    return blocks

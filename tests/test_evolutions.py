@@ -1,0 +1,77 @@
+"""The observatoire over time for the default territory: ``peuplement tendances`` and the report section."""
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from peuplement.cli import app
+from peuplement.evolutions import compute_evolutions, evolutions_section
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def evolutions():
+    return compute_evolutions()
+
+
+def test_tables_real_and_synthetic(evolutions):
+    f = evolutions.fragilisation.set_index("code_qpv")
+    # REVN 2017 → 2022: Somain 41.4 → 44.1 %, +2.7 points, the only QPV flagged.
+    assert f.loc["QP059040", "variation_pauvrete_points"] == pytest.approx(2.7)
+    assert f.index[f["en_voie_de_fragilisation"]].tolist() == ["QP059040"]
+    evo = evolutions.evolution_qpv
+    pop = evo[evo["indicateur"] == "population"].set_index("code_qpv")
+    # Somain: 1,633 (census 2013) → 1,401 (census 2018): −14.2 %, marked as a rupture.
+    assert pop.loc["QP059040", "variation"] == pytest.approx((1401 / 1633 - 1) * 100)
+    assert pop["rupture"].all()
+    assert not evo.loc[evo["indicateur"] == "part_pauvres", "rupture"].any()
+    comp = evolutions.comparaison
+    nord = comp[(comp["niveau"] == "département") & (comp["annee"] == 2022)]
+    assert nord.set_index("indicateur").loc["loyer_moyen_m2", "territoire"] == "Nord"
+    epci = comp[comp["niveau"] == "EPCI"]
+    # Real EPCI row: CIL 2017, 8,713 social dwellings / 28,247 principal residences.
+    real = epci[~epci["synthetique"]]
+    assert real["valeur"].tolist() == pytest.approx([8713 / 28247])
+    assert epci.loc[epci["synthetique"], "territoire"].str.contains("SYNTHÉTIQUES").all()
+    for table in evolutions.synthetic.values():
+        assert table["synthetique"].all()
+    moves = evolutions.synthetic["mutations_relogements"]
+    # No published count of households between 1 and 10.
+    counts = moves.filter(like="nb_").stack()
+    assert not counts.between(1, 10).any()
+
+
+def test_section_blocks(evolutions):
+    blocks = evolutions_section(evolutions)
+    kinds = [b.kind for b in blocks]
+    assert kinds[0] == "titre" and blocks[0].text == "Évolutions"
+    assert "synthetique" in kinds and kinds.count("figure") == 4
+    first = next(b for b in blocks if b.kind == "tableau").table
+    assert first.iloc[0]["Quartier"].startswith("QP059040")
+    assert first.iloc[0]["Variation"] == "+2,7 points"
+    assert first.iloc[0]["Taux de pauvreté (début)"] == "41,4\u202f% (2017)"
+    assert all(b.image.startswith("data:image/png;base64,") for b in blocks if b.kind == "figure")
+
+
+def test_tendances_command(tmp_path, shared_data):
+    result = runner.invoke(
+        app, ["tendances", "--data-dir", str(shared_data), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "QP059040" in result.output and "+2,7 *" in result.output
+    assert "DONNÉES SYNTHÉTIQUES" in result.output
+    folder = tmp_path / "245901152" / "evolutions"
+    frag = pd.read_csv(folder / "qpv_fragilisation.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    assert frag["code_qpv"].head(3).tolist() == ["QP059040", "QP059037", "QP059036"]
+    assert (folder / "mutations_relogements_synthetique.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [(["--annees", "2024,deux"], "virgules"), (["--annees", "2025,2024"], "croissantes")],
+)
+def test_tendances_bad_options(tmp_path, option, message):
+    result = runner.invoke(app, ["tendances", *option, "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert message in result.output
