@@ -37,6 +37,7 @@ __all__ = [
     "Block",
     "Evolutions",
     "compute_evolutions",
+    "evolutions_html",
     "evolutions_section",
 ]
 
@@ -342,6 +343,7 @@ def _png(fig: Figure) -> str:
 def _signed(value: float, unit: str, digits: int = 1) -> str:
     if pd.isna(value):
         return "–"
+    value = round(float(value), digits) + 0.0  # no "-0,00"
     return f"{'+' if value > 0 else ''}{fmt_fr(value, digits=digits)} {unit}".strip()
 
 
@@ -503,3 +505,42 @@ def evolutions_section(ev: Evolutions) -> list[Block]:
     blocks += _synthetic_blocks(ev)
     blocks += [Block("texte", note) for note in ev.notes]
     return blocks
+
+
+# Rendered with Jinja2's autoescape: every text, label and cell is escaped; only the
+# PNG data URIs (made here) go into attributes.
+_TEMPLATE = """\
+<section id="evolutions">
+{%- for b in blocks %}
+{%- if b.kind == "titre" and loop.first %}<h2>{{ b.text }}</h2>
+{%- elif b.kind == "titre" %}<h3>{{ b.text }}</h3>
+{%- elif b.kind == "synthetique" %}<p class="synth">{{ b.text }}</p>
+{%- elif b.kind == "texte" %}<p class="small">{{ b.text }}</p>
+{%- elif b.kind == "figure" %}<img alt="{{ b.text }}" src="{{ b.image }}">
+{%- elif b.kind == "tableau" %}<table><caption>{{ b.text }}</caption><thead><tr>
+{%- for c in b.table.columns %}<th>{{ c }}</th>{% endfor %}</tr></thead><tbody>
+{%- for row in b.table.itertuples(index=False) %}<tr>
+{%- for v in row %}<td>{{ v }}</td>{% endfor %}</tr>{% endfor %}</tbody></table>
+{%- endif %}
+{%- endfor %}
+</section>
+"""
+
+
+def evolutions_html(blocks: list[Block]) -> str:
+    """Render :func:`evolutions_section` blocks as an HTML ``<section>`` (Jinja2, autoescaped).
+
+    The first ``titre`` block is an ``<h2>``, the others ``<h3>``; paragraphs, the
+    synthetic-data warning (class ``synth``), captioned tables and ``<img>`` figures
+    follow in order.
+
+    Examples
+    --------
+    >>> html = evolutions_html([Block("titre", "Évolutions"), Block("texte", "a < b")])
+    >>> "<h2>Évolutions</h2>" in html and "a &lt; b" in html
+    True
+    """
+    import jinja2
+
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.from_string(_TEMPLATE).render(blocks=blocks)

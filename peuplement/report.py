@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from peuplement import lec as lec_rules
 from peuplement._config import DEFAULT_EPCI
 from peuplement._errors import DataNotFoundError
+from peuplement.evolutions import Block, compute_evolutions, evolutions_html, evolutions_section
 from peuplement.export import output_dir, write_csv, write_gpkg, write_text
 from peuplement.fmt import fmt_fr
 from peuplement.indicators import (
@@ -69,6 +70,8 @@ class ReportData:
     key_figures: dict[str, str] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The "Évolutions" section (:func:`peuplement.evolutions.evolutions_section`), if any.
+    evolutions: list[Block] = field(default_factory=list)
 
 
 def _png(fig: Figure) -> str:
@@ -236,6 +239,9 @@ def build_report(data: ReportData) -> str:
             )
             + "</section>"
         )
+
+    if data.evolutions:
+        parts.append(evolutions_html(data.evolutions))
 
     parts.append('<section id="methodologie"><h2>Méthodologie et sources</h2><ul>')
     for source in data.sources:
@@ -406,7 +412,7 @@ def default_report_data(
         f"Demandes et attributions : DONNÉES SYNTHÉTIQUES (peuplement.synth, graine 0), calibrées sur les chiffres publiés "
         f"({int(figures['demandes_en_attente'])} demandes, {int(figures['attributions'])} attributions).",
     ]
-    return assemble(
+    data = assemble(
         territory,
         stock,
         landlords=landlords,
@@ -419,6 +425,8 @@ def default_report_data(
         data_dir=data_dir,
         secret=secret,
     )
+    data.evolutions = evolutions_section(compute_evolutions(DEFAULT_EPCI, data_dir=data_dir))
+    return data
 
 
 def export_report(data: ReportData, folder: str | os.PathLike[str]) -> Path:

@@ -5,7 +5,7 @@ import pytest
 from typer.testing import CliRunner
 
 from peuplement.cli import app
-from peuplement.evolutions import compute_evolutions, evolutions_section
+from peuplement.evolutions import compute_evolutions, evolutions_html, evolutions_section
 
 runner = CliRunner()
 
@@ -52,6 +52,11 @@ def test_section_blocks(evolutions):
     assert first.iloc[0]["Variation"] == "+2,7 points"
     assert first.iloc[0]["Taux de pauvreté (début)"] == "41,4\u202f% (2017)"
     assert all(b.image.startswith("data:image/png;base64,") for b in blocks if b.kind == "figure")
+    html = evolutions_html(blocks)
+    assert html.startswith('<section id="evolutions"><h2>Évolutions</h2>')
+    assert "<td>QP059040 Quartier Prioritaire De Somain</td>" in html
+    assert "d&#39;au moins 1 point de pourcentage" in html  # text escaped by Jinja2
+    assert html.count("<img ") == 4 and html.count("<table>") == 4
 
 
 def test_tendances_command(tmp_path, shared_data):

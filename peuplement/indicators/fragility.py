@@ -69,10 +69,18 @@ DEFAULT_COMPONENTS: dict[str, Component] = {
 FRAGILISATION_RULE = (
     "Un quartier est dit « en voie de fragilisation » quand, entre le premier et le dernier "
     "millésime INSEE disponibles, son taux de pauvreté a augmenté d'au moins {seuil_points} "
-    "point de pourcentage ET son indice composite de fragilité a augmenté d'au moins {seuil_indice} "
-    "(écart-type des QPV de France) : il s'appauvrit et s'éloigne de l'ensemble des quartiers "
-    "prioritaires."
+    "point de pourcentage ET son indice composite de fragilité {indice} : il s'appauvrit sans "
+    "que l'ensemble des quartiers prioritaires de France ne s'appauvrisse autant."
 )
+
+
+def _index_clause(seuil_indice: float) -> str:
+    if seuil_indice == 0:
+        return "n'a pas baissé (exprimé en écarts-types des QPV de France)"
+    return (
+        f"a augmenté d'au moins {f'{seuil_indice:g}'.replace('.', ',')} "
+        "écart-type des QPV de France"
+    )
 
 
 def qpv_panel(
@@ -281,8 +289,7 @@ def fragilisation(
         & out["variation_indice"].ge(seuil_indice)
     ).fillna(False)
     out["regle"] = FRAGILISATION_RULE.format(
-        seuil_points=f"{seuil_points:g}".replace(".", ","),
-        seuil_indice=f"{seuil_indice:g}".replace(".", ","),
+        seuil_points=f"{seuil_points:g}".replace(".", ","), indice=_index_clause(seuil_indice)
     )
     out = out.reset_index().rename(columns={"index": by})
     return out.sort_values(
