@@ -222,9 +222,15 @@ def test_report_command(tmp_path, shared_data, browser):
         "lec",
         "communes",
         "bailleurs",
+        "evolutions",
         "methodologie",
     ]
     assert len(browser.find_elements(By.CSS_SELECTOR, "img")) >= 4
+    # The "Évolutions" section: real INSEE fragility, Somain first, four figures drawn.
+    section = browser.find_element(By.ID, "evolutions")
+    assert "QP059040" in section.find_element(By.CSS_SELECTOR, "tbody tr").text
+    shown = section.find_elements(By.CSS_SELECTOR, "img")
+    assert len(shown) == 4 and all(i.get_property("naturalWidth") > 0 for i in shown)
     browser.switch_to.frame(browser.find_element(By.CSS_SELECTOR, "iframe"))
     assert len(browser.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane path")) == 28
     browser.switch_to.default_content()
