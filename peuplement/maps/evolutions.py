@@ -162,6 +162,7 @@ def fragility_bars(
         text = f"{sign}{fmt_fr(v, digits=1)} pt"
         ax.annotate(text, (v, y), ha="left" if v >= 0 else "right", va="center", fontsize=8)
     ax.axvline(0, color="#404040", linewidth=0.8)
+    ax.margins(x=0.18)  # room for the value labels beyond the longest bars
     ax.set_xlabel("Variation du taux de pauvreté entre le premier et le dernier millésime (points)")
     ax.legend(
         handles=[
