@@ -105,7 +105,7 @@ INSEE_QPV_FIELDS: dict[str, list[Field]] = {
 
 #: Diffusion years stored in the reference data, per theme (2015 QPV generation).
 INSEE_QPV_YEARS: dict[str, tuple[int, ...]] = {
-    "DEMO": (2017, 2018, 2019, 2021, 2022),
+    "DEMO": (2017, 2018, 2019, 2020, 2021, 2022),
     "REVN": (2017, 2018, 2019, 2021, 2022),
     "IPRO": (2017, 2018, 2019, 2020, 2021, 2022),
 }
@@ -131,6 +131,8 @@ REFERENCE_YEARS: dict[str, str] = {
 }
 
 _FILES = "qpv/insee_qpv2015_series/{theme}_{annee}.csv"
+#: Years stored only in INSEE's raw layout (plain integers, no ``LIBGEO``): same variables.
+_RAW_FILES = {("DEMO", 2020): "qpv/insee_qpv2015_series/data_DEMO_2020_V1_QP.csv"}
 
 
 def census_of(annee: int) -> int:
@@ -191,7 +193,8 @@ def load_insee_qpv(
         It is not the reference year of the variables: see :data:`REFERENCE_YEARS`.
     path
         The file; default ``qpv/insee_qpv2015_series/{theme}_{annee}.csv`` of the
-        reference-data directory.
+        reference-data directory (DEMO 2020 exists only in INSEE's raw layout,
+        ``data_DEMO_2020_V1_QP.csv``, read the same way).
     data_dir
         Reference-data directory (``--data-dir``).
     total
@@ -222,7 +225,8 @@ def load_insee_qpv(
             f"thème INSEE {theme!r} inconnu ; thèmes possibles : {sorted(INSEE_QPV_FIELDS)}"
         )
     fields = INSEE_QPV_FIELDS[key]
-    source = path or reference_file(_FILES.format(theme=key, annee=annee), data_dir_=data_dir)
+    relative = _RAW_FILES.get((key, annee), _FILES.format(theme=key, annee=annee))
+    source = path or reference_file(relative, data_dir_=data_dir)
     data, report = _load_file(source, fields)
     is_total = data["code_qpv"].str.casefold().eq("ensemble").fillna(False)
     if not total:

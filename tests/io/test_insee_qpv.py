@@ -19,13 +19,16 @@ def test_demo_population_of_default_territory_and_census_change(shared_data):
     demo, report = load_insee_qpv_series("DEMO", qpv=COEUR_OSTREVENT)
     totals = demo.groupby("annee")["population"].sum()
     # PROVENANCE.md: 12,411 (census 2013, as insee_pop_qp_2013.csv) then 12,109 (census 2018).
-    assert totals.to_dict() == {2017: 12411, 2018: 12411, 2019: 12411, 2021: 12109, 2022: 12109}
+    # (2020 read from INSEE's raw layout, data_DEMO_2020_V1_QP.csv.)
+    assert totals.to_dict() == {
+        2017: 12411, 2018: 12411, 2019: 12411, 2020: 12411, 2021: 12109, 2022: 12109
+    }  # fmt: skip
     census = demo.groupby("annee")["recensement_population"].first().to_dict()
-    assert census == {2017: 2013, 2018: 2013, 2019: 2013, 2021: 2018, 2022: 2018}
-    # Row accounting over the five files: 1346 + 1346 + 1346 + 1400 + 1400 lines read;
-    # the three older files each set aside their "Ensemble" row.
-    assert report.n_read == 6838
-    assert report.n_kept == 6838 - 3
+    assert census == {2017: 2013, 2018: 2013, 2019: 2013, 2020: 2013, 2021: 2018, 2022: 2018}
+    # Row accounting over the six files: 1346 + 1346 + 1346 + 1400 + 1400 + 1400 lines
+    # read; the 2017–2019 files each set aside their "Ensemble" row (the raw 2020 has none).
+    assert report.n_read == 8238
+    assert report.n_kept == 8238 - 3
 
 
 def test_revn_poverty_rate_somain(shared_data):
