@@ -71,6 +71,9 @@ class Evolutions:
         The EPCI beside its department, region and France (department series).
     revenus_epci
         The EPCI's Filosofi 2019 median and first decile among all EPCI of France.
+    niveaux
+        Each QPV's latest median income beside its communes' and the EPCI's (Filosofi
+        2019), and its latest poverty rate beside the department's.
     synthetic
         ``pression``, ``financement``, ``loyers``, ``mutations`` tables from the
         synthetic multi-year stock and attributions (empty outside the default
@@ -85,6 +88,7 @@ class Evolutions:
     fragilisation: pd.DataFrame
     comparaison: pd.DataFrame
     revenus_epci: pd.DataFrame
+    niveaux: pd.DataFrame
     synthetic: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -96,6 +100,7 @@ class Evolutions:
             "qpv_fragilisation": self.fragilisation,
             "comparaison_departement_region_france": self.comparaison,
             "revenus_epci_filosofi": self.revenus_epci,
+            "qpv_commune_epci_departement": self.niveaux,
         }
         out |= {f"{k}_synthetique": v for k, v in self.synthetic.items()}
         return out
@@ -200,6 +205,51 @@ def _synthetic_tables(
     }
 
 
+def _levels(
+    territory: Territory,
+    indices: pd.DataFrame,
+    filosofi_epci: pd.DataFrame,
+    filosofi_communes: pd.DataFrame,
+    departements: pd.DataFrame,
+) -> pd.DataFrame:
+    """Each QPV's latest income and poverty rate beside its communes, EPCI and department.
+
+    Incomes: the QPV's latest REVN file (probably Filosofi 2019, see
+    :data:`~peuplement.io.insee_qpv.REFERENCE_YEARS`) against Filosofi 2019 of the
+    communes and the EPCI. Poverty: the QPV's latest rate against the department's
+    rate of the department series' latest year (no commune or EPCI poverty rate in
+    the reference data).
+    """
+    links = territory.qpv_communes[territory.qpv_communes["retenue"]]
+    revn = indices.dropna(subset=["revenu_median_uc"])
+    latest = revn[revn["annee"] == revn["annee"].max()]
+    income = fr.compare_levels(
+        latest,
+        links,
+        communes=filosofi_communes.rename(
+            columns={"code": "code_insee", "mediane_uc": "revenu_median_uc"}
+        ),
+        epci=filosofi_epci[filosofi_epci["code"] == territory.siren].rename(
+            columns={"mediane_uc": "revenu_median_uc"}
+        ),
+    )
+    dep = departements[departements["code_departement"] == _department(territory)]
+    dep = dep[dep["annee"] == dep["annee"].max()]
+    poverty = fr.compare_levels(latest, links, departement=dep, value="part_pauvres")
+    out = income.merge(
+        poverty[["code_qpv", "code_insee", "valeur_qpv", "valeur_departement",
+                 "ecart_departement_points"]],
+        on=["code_qpv", "code_insee"],
+        suffixes=("_revenu", "_pauvrete"),
+    )  # fmt: skip
+    out = out.merge(links[["code_qpv", "code_insee", "nom"]], on=["code_qpv", "code_insee"])
+    out.insert(0, "annee_qpv", int(latest["annee"].iloc[0]))
+    out["annee_departement"] = int(dep["annee"].iloc[0])
+    return out.drop(columns=["valeur_departement_revenu", "rapport_departement"]).rename(
+        columns={"nom": "nom_commune"}
+    )
+
+
 #: Headline indicators compared with the department, region and France.
 COMPARED = ["part_logements_sociaux", "part_vacants_parc_social", "loyer_moyen_m2", "part_pauvres"]
 
@@ -293,7 +343,12 @@ def compute_evolutions(
     comparison = comparison.drop(columns="territoire_epci").reset_index(drop=True)
     from peuplement.io.reference import load_filosofi
 
-    revenus = tr.epci_income_position(load_filosofi("epci", data_dir=data_dir).data, siren)
+    filosofi_epci = load_filosofi("epci", data_dir=data_dir).data
+    revenus = tr.epci_income_position(filosofi_epci, siren)
+    niveaux = _levels(
+        territory, indices, filosofi_epci, load_filosofi("commune", data_dir=data_dir).data,
+        departements,
+    )  # fmt: skip
     notes = [f"Sources : {SOURCE_INSEE} ; {SOURCE_DEPT} ; INSEE Filosofi 2019 (EPCI)."]
     notes += [f"{theme} : {text}." for theme, text in REFERENCE_YEARS.items()]
     if synthetic:
@@ -306,7 +361,9 @@ def compute_evolutions(
             "Pas de parc ni d'attributions pluriannuels pour ce territoire : fournissez vos "
             "fichiers RPLS et SNE de plusieurs années (load_rpls, load_attributions)."
         )
-    return Evolutions(territory, indices, evolution, fragile, comparison, revenus, synthetic, notes)
+    return Evolutions(
+        territory, indices, evolution, fragile, comparison, revenus, niveaux, synthetic, notes
+    )
 
 
 @dataclass(frozen=True)
@@ -408,6 +465,30 @@ _LABELS = {
 }
 
 
+def _levels_block(ev: Evolutions) -> Block:
+    n = ev.niveaux
+    table = pd.DataFrame(
+        {
+            "Quartier": n["code_qpv"] + " " + n["nom_qpv"].fillna(""),
+            "Commune": n["nom_commune"],
+            "Revenu médian QPV (€/UC)": n["valeur_qpv_revenu"].map(fmt_count),
+            "Revenu médian commune": n["valeur_commune"].map(fmt_count),
+            "QPV / commune": n["rapport_commune"].map(fmt_pct),
+            "QPV / EPCI": n["rapport_epci"].map(fmt_pct),
+            "Pauvreté QPV": n["valeur_qpv_pauvrete"].map(fmt_pct),
+            "Pauvreté département": n["valeur_departement_pauvrete"].map(fmt_pct),
+            "Écart au département": [_signed(v, "points") for v in n["ecart_departement_points"]],
+        }
+    )
+    year, dep_year = int(n["annee_qpv"].iloc[0]), int(n["annee_departement"].iloc[0])
+    return Block(
+        "tableau",
+        f"Les quartiers face à leur commune, à l'EPCI et au département (QPV : INSEE, diffusion "
+        f"{year} ; communes et EPCI : Filosofi 2019 ; département : série {dep_year})",
+        table=table,
+    )
+
+
 def _comparison_blocks(ev: Evolutions) -> list[Block]:
     from peuplement.maps.evolutions import comparison_chart
 
@@ -501,6 +582,7 @@ def evolutions_section(ev: Evolutions) -> list[Block]:
     """
     blocks = [Block("titre", "Évolutions")]
     blocks += _fragility_blocks(ev)
+    blocks.append(_levels_block(ev))
     blocks += _comparison_blocks(ev)
     blocks += _synthetic_blocks(ev)
     blocks += [Block("texte", note) for note in ev.notes]

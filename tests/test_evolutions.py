@@ -26,6 +26,12 @@ def test_tables_real_and_synthetic(evolutions):
     assert pop.loc["QP059040", "variation"] == pytest.approx((1401 / 1633 - 1) * 100)
     assert pop["rupture"].all()
     assert not evo.loc[evo["indicateur"] == "part_pauvres", "rupture"].any()
+    levels = evolutions.niveaux.set_index(["code_qpv", "code_insee"])
+    somain = levels.loc[("QP059040", "59574")]
+    # REVN 2022: 13,750 € vs Somain 18,130 € (Filosofi 2019); 44.1 % vs Nord 18.4 % (2022).
+    assert somain["rapport_commune"] == pytest.approx(13750 / 18130)
+    assert somain["ecart_departement_points"] == pytest.approx(44.1 - 18.4)
+    assert len(levels) == 12  # 8 QPV over 12 (QPV, commune) pairs
     comp = evolutions.comparaison
     nord = comp[(comp["niveau"] == "département") & (comp["annee"] == 2022)]
     assert nord.set_index("indicateur").loc["loyer_moyen_m2", "territoire"] == "Nord"
@@ -56,7 +62,7 @@ def test_section_blocks(evolutions):
     assert html.startswith('<section id="evolutions"><h2>Évolutions</h2>')
     assert "<td>QP059040 Quartier Prioritaire De Somain</td>" in html
     assert "d&#39;au moins 1 point de pourcentage" in html  # text escaped by Jinja2
-    assert html.count("<img ") == 4 and html.count("<table>") == 4
+    assert html.count("<img ") == 4 and html.count("<table>") == 5
 
 
 def test_tendances_command(tmp_path, shared_data):
