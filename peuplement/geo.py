@@ -452,8 +452,8 @@ class PolygonGrid:
     key
         Column of ``polygons`` that :meth:`assign` returns.
     cell
-        Cell size in metres; by default a seventy-fifth of the median extent of the
-        polygons' bounding boxes, between 10 m and 2 km (about 20 m for QPV).
+        Cell size in metres; by default a thirtieth of the median extent of the
+        polygons' bounding boxes, between 10 m and 2 km (about 27 m for QPV).
 
     Examples
     --------
@@ -481,7 +481,7 @@ class PolygonGrid:
             if cell is None:
                 bounds = shapely.bounds(geoms[usable])
                 extent = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
-                cell = float(np.clip(np.median(extent) / 75, 10.0, 2_000.0))
+                cell = float(np.clip(np.median(extent) / 30, 10.0, 2_000.0))
             self.grid = _build_grid(self.geoms, cell)
 
     def positions(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -272,3 +272,56 @@ def test_cli_all_france(small_france, tmp_path, shared_data):
     assert (tmp_path / "france" / "indicators_commune.parquet").exists()
     missing = runner.invoke(app, ["indicators", "--all-france", "--out", str(tmp_path)])
     assert missing.exit_code == 2 and "--rpls" in missing.output
+
+
+def hhi_bailleurs_dask(parquet_paths, lookup):
+    """Herfindahl index of landlords per EPCI and vintage on dask: the grouped definition of
+    ``territory_concentration`` (HHI = sum of squared shares), mapped step for step.
+
+    1. stock per unit (vintage × EPCI × landlord): a partitioned ``groupby().size()``;
+    2. each territory's total: ``groupby().sum()`` of step 1, joined back on the keys;
+    3. the terms s² summed per territory: ``groupby().sum()``.
+    The small commune look-up is broadcast to every partition by the merge.
+    """
+    import dask.dataframe as dd
+
+    rows = dd.read_parquet(
+        [str(p) for p in parquet_paths], columns=["millesime", "code_insee", "bailleur"]
+    )
+    rows = rows.merge(
+        lookup[["code", "siren_epci"]], left_on="code_insee", right_on="code", how="left"
+    )
+    rows = rows.assign(
+        siren_epci=rows["siren_epci"].fillna("sans EPCI"),
+        bailleur=rows["bailleur"].fillna("(non renseigné)"),
+    )
+    keys = ["millesime", "siren_epci"]
+    per = rows.groupby([*keys, "bailleur"]).size().rename("nb_lls").reset_index()
+    total = per.groupby(keys)["nb_lls"].sum().rename("total").reset_index()
+    per = per.merge(total, on=keys)
+    per = per.assign(s2=(per["nb_lls"] / per["total"]) ** 2)
+    return per.groupby(keys)["s2"].sum().compute(scheduler="synchronous")
+
+
+# dask 2026.8 still passes inplace= to pandas 3.1 internally (a deprecation, not our code)
+@pytest.mark.filterwarnings("ignore:The inplace keyword:pandas.errors.Pandas4Warning")
+def test_hhi_on_dask_equals_pandas(small_france, tmp_path):
+    import duckdb
+
+    from peuplement.france import indicators_france_years
+    from peuplement.io.national import commune_lookup
+
+    _, path = small_france
+    report = ingest_rpls(path, tmp_path / "rpls_2024.parquet", millesime=2024)
+    older = tmp_path / "rpls_2023.parquet"
+    # A second vintage: every third dwelling gone, so each EPCI's shares change.
+    duckdb.read_parquet(str(report.parquet)).filter("ligne % 3 <> 0").project(
+        "* REPLACE (2023::INTEGER AS millesime)"
+    ).write_parquet(str(older))
+    pandas_hhi = indicators_france_years([older, report.parquet])["epci"].set_index(
+        ["millesime", "siren_epci"]
+    )["hhi_bailleurs"]
+    dask_hhi = hhi_bailleurs_dask([older, report.parquet], commune_lookup())
+    joined = pandas_hhi.to_frame("pandas").join(dask_hhi.rename("dask"), how="outer")
+    assert len(joined) == len(pandas_hhi) > 400  # two vintages of some 250 EPCI each
+    np.testing.assert_allclose(joined["dask"], joined["pandas"], rtol=1e-12)
