@@ -53,6 +53,60 @@ def check_projected(
 _SPLIT = re.compile(r"\s*[,;/]\s*")
 
 
+def _overlay_pairs(qpv: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> pd.DataFrame:
+    """QPV × commune pairs that intersect with a positive area, and the QPV's share in each."""
+    q_idx, c_idx = communes.sindex.query(qpv.geometry.values, predicate="intersects")
+    qgeom = qpv.geometry.values[q_idx]
+    cgeom = communes.geometry.values[c_idx]
+    inter = shapely.area(shapely.intersection(qgeom, cgeom))
+    qarea = shapely.area(qgeom)
+    pairs = pd.DataFrame(
+        {
+            "code_qpv": qpv["code_qpv"].to_numpy()[q_idx],
+            "code_insee": communes["code_insee"].to_numpy()[c_idx],
+            "nom": communes["nom"].to_numpy()[c_idx],
+            "surface_m2": inter,
+            "part_surface_qpv": np.where(qarea > 0, inter / np.where(qarea > 0, qarea, 1), 0.0),
+        }
+    )
+    pairs = pairs[pairs["surface_m2"] > 0]
+    return pairs[pairs["surface_m2"] > 0]
+
+
+def _official_list(qpv: gpd.GeoDataFrame) -> pd.DataFrame:
+    """One row per commune listed by the QPV file: ``code_qpv``, ``kind`` (code/nom), ``key``."""
+    listed_rows = []
+    for code, names, codes in zip(
+        qpv["code_qpv"], qpv["communes_qpv"].fillna(""), qpv["insee_qpv"].fillna(""), strict=True
+    ):
+        for c in _SPLIT.split(str(codes)):
+            if c:
+                listed_rows.append((code, "code", c.zfill(5)))
+        if not codes:
+            for n in _SPLIT.split(str(names)):
+                if n.strip():
+                    listed_rows.append((code, "nom", place_key(n)))
+    listed = pd.DataFrame(listed_rows, columns=["code_qpv", "kind", "key"])
+    return listed
+
+
+def _unmatched(pairs: pd.DataFrame, listed: pd.DataFrame) -> list[tuple[str, str]]:
+    """Return the listed entries (QPV, code or name key) matching no intersecting commune."""
+    in_list = pairs["liste_officielle"]
+    matched_names = set(
+        zip(pairs.loc[in_list, "code_qpv"], pairs.loc[in_list, "key_nom"], strict=True)
+    )
+    matched_codes = set(
+        zip(pairs.loc[in_list, "code_qpv"], pairs.loc[in_list, "code_insee"], strict=True)
+    )
+    unmatched = [
+        (q, k)
+        for q, kind, k in listed.itertuples(index=False)
+        if (q, k) not in (matched_codes if kind == "code" else matched_names)
+    ]
+    return unmatched
+
+
 def qpv_communes(
     qpv: gpd.GeoDataFrame,
     communes: gpd.GeoDataFrame,
@@ -90,34 +144,8 @@ def qpv_communes(
         ``listée sans intersection``).
     """
     check_projected(qpv, communes, what="qpv_communes")
-    q_idx, c_idx = communes.sindex.query(qpv.geometry.values, predicate="intersects")
-    qgeom = qpv.geometry.values[q_idx]
-    cgeom = communes.geometry.values[c_idx]
-    inter = shapely.area(shapely.intersection(qgeom, cgeom))
-    qarea = shapely.area(qgeom)
-    pairs = pd.DataFrame(
-        {
-            "code_qpv": qpv["code_qpv"].to_numpy()[q_idx],
-            "code_insee": communes["code_insee"].to_numpy()[c_idx],
-            "nom": communes["nom"].to_numpy()[c_idx],
-            "surface_m2": inter,
-            "part_surface_qpv": np.where(qarea > 0, inter / np.where(qarea > 0, qarea, 1), 0.0),
-        }
-    )
-    pairs = pairs[pairs["surface_m2"] > 0]
-    # Official list, one row per listed commune.
-    listed_rows = []
-    for code, names, codes in zip(
-        qpv["code_qpv"], qpv["communes_qpv"].fillna(""), qpv["insee_qpv"].fillna(""), strict=True
-    ):
-        for c in _SPLIT.split(str(codes)):
-            if c:
-                listed_rows.append((code, "code", c.zfill(5)))
-        if not codes:
-            for n in _SPLIT.split(str(names)):
-                if n.strip():
-                    listed_rows.append((code, "nom", place_key(n)))
-    listed = pd.DataFrame(listed_rows, columns=["code_qpv", "kind", "key"])
+    pairs = _overlay_pairs(qpv, communes)
+    listed = _official_list(qpv)
     pairs["key_nom"] = pairs["nom"].map(lambda s: place_key(str(s)))
     by_code = listed[listed["kind"] == "code"]
     by_name = listed[listed["kind"] == "nom"]
@@ -127,18 +155,7 @@ def qpv_communes(
         pair_names.isin(list(zip(by_name["code_qpv"], by_name["key"], strict=True)))
     )
     pairs["liste_officielle"] = in_list
-    # Listed entries that match no intersecting commune.
-    matched_names = set(
-        zip(pairs.loc[in_list, "code_qpv"], pairs.loc[in_list, "key_nom"], strict=True)
-    )
-    matched_codes = set(
-        zip(pairs.loc[in_list, "code_qpv"], pairs.loc[in_list, "code_insee"], strict=True)
-    )
-    unmatched = [
-        (q, k)
-        for q, kind, k in listed.itertuples(index=False)
-        if (q, k) not in (matched_codes if kind == "code" else matched_names)
-    ]
+    unmatched = _unmatched(pairs, listed)
     has_unmatched = {q for q, _ in unmatched}
     has_list = set(listed["code_qpv"])
     big = pairs["part_surface_qpv"] >= min_share
