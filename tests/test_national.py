@@ -272,6 +272,27 @@ def test_cli_all_france(small_france, tmp_path, shared_data):
     assert (tmp_path / "france" / "indicators_commune.parquet").exists()
     missing = runner.invoke(app, ["indicators", "--all-france", "--out", str(tmp_path)])
     assert missing.exit_code == 2 and "--rpls" in missing.output
+    # Two vintages in one pass: the second drops every other dwelling.
+    older = tmp_path / "rpls_2023.parquet"
+    pd.read_parquet(parquet).iloc[::2].assign(millesime=2023).to_parquet(older)
+    result = runner.invoke(app, ["trends", str(older), str(parquet), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    evolution = pd.read_csv(
+        tmp_path / "france" / "evolution_epci.csv", sep=";", dtype={"siren_epci": str}
+    )
+    per_year = pd.read_csv(
+        tmp_path / "france" / "indicators_epci_millesimes.csv", sep=";", dtype={"siren_epci": str}
+    ).pivot(index="siren_epci", columns="millesime", values="nb_lls")
+    assert per_year[2023].sum() == 15_000 and per_year[2024].sum() == 30_000
+    # Each EPCI's change is its 2024 stock minus its 2023 stock; EPCIs with no dwelling
+    # left in 2023 have no previous vintage, hence no change row.
+    both = per_year.dropna()
+    assert set(evolution["millesime"]) == {2024}
+    assert evolution.set_index("siren_epci")["delta_nb_lls"].sort_index().tolist() == (
+        (both[2024] - both[2023]).sort_index().tolist()
+    )
+    alone = runner.invoke(app, ["trends", str(parquet), "--out", str(tmp_path)])
+    assert alone.exit_code == 2 and "au moins 2" in alone.output
 
 
 def hhi_bailleurs_dask(parquet_paths, lookup):
