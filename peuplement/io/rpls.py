@@ -44,8 +44,10 @@ RPLS_FIELDS = [
     ),
     Field("annee_construction", "year", ("CONSTRUCT", "ANNEE_CONSTRUCTION")),
     Field("financement", "text", ("FINAN", "FINAN_CODE", "FINANCEMENT")),
-    Field("nb_pieces", "count", ("NBPIECE", "NB_PIECES")),
-    Field("surface_m2", "nonneg", ("SURFHAB", "SURFACE", "SURFACE_HABITABLE")),
+    # Plausible ranges, shared with the DuckDB ingestion: a social dwelling has 1 to 20
+    # rooms and 1 to 1,000 m² (the largest in RPLS have about 12 rooms and 300 m²).
+    Field("nb_pieces", "count", ("NBPIECE", "NB_PIECES"), bounds=(1, 20)),
+    Field("surface_m2", "nonneg", ("SURFHAB", "SURFACE", "SURFACE_HABITABLE"), bounds=(1, 1000)),
     Field("x", "number", ("X", "COORD_X", "X_L93")),
     Field("y", "number", ("Y", "COORD_Y", "Y_L93")),
 ]
