@@ -4,10 +4,21 @@ Every command ends on a French message and a non-zero exit code on bad input, ne
 Python traceback (``peuplement --debug …`` shows one for a bug report).
 """
 
-from peuplement.cli import indicators, lec, map, national, quartile, report, synth, territory
+from peuplement.cli import (
+    donnees,
+    epci,
+    indicators,
+    lec,
+    map,
+    national,
+    quartile,
+    report,
+    synth,
+    territory,
+)
 from peuplement.cli._app import app
 
 __all__ = ["app"]
 
 # The command modules register themselves on ``app`` when imported.
-_COMMANDS = (territory, indicators, synth, lec, quartile, map, report, national)
+_COMMANDS = (territory, indicators, synth, lec, quartile, map, report, national, epci, donnees)
