@@ -10,6 +10,7 @@ from peuplement.cli import (
     indicators,
     lec,
     map,
+    modele,
     national,
     quartile,
     report,
@@ -21,4 +22,16 @@ from peuplement.cli._app import app
 __all__ = ["app"]
 
 # The command modules register themselves on ``app`` when imported.
-_COMMANDS = (territory, indicators, synth, lec, quartile, map, report, national, epci, donnees)
+_COMMANDS = (
+    territory,
+    indicators,
+    synth,
+    lec,
+    quartile,
+    map,
+    report,
+    national,
+    epci,
+    donnees,
+    modele,
+)
