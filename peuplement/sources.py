@@ -135,7 +135,9 @@ _REGISTRY: tuple[Source, ...] = (
         "GeoJSON CRS84 : code_qp, lib_qp, insee_com, lib_com, siren_epci (listes séparées par des virgules)",
         "--data-dir : qpv/qpv2024/ (ou load_qpv(chemin, generation=2024))",
         "peuplement.io.qpv.load_qpv",
-        fichiers=("qpv/qpv2024/qpv2024_perimetres_coeur_ostrevent_arras_lens_lievin_wgs84.geojson",),
+        fichiers=(
+            "qpv/qpv2024/qpv2024_perimetres_coeur_ostrevent_arras_lens_lievin_wgs84.geojson",
+        ),
     ),
     Source(
         "insee_qpv_population",
@@ -434,6 +436,4 @@ def sources_status(
     given: Mapping[str, str | os.PathLike[str] | None] | None = None,
 ) -> list[SourceStatus]:
     """Return :func:`source_status` for every source of :data:`SOURCES`, in order."""
-    return [
-        source_status(s, data_dir=data_dir, epci=epci, given=given) for s in SOURCES.values()
-    ]
+    return [source_status(s, data_dir=data_dir, epci=epci, given=given) for s in SOURCES.values()]

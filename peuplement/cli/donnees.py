@@ -102,7 +102,10 @@ def donnees(
         say(f"    ici : {status.detail}")
         say(f"    millésime : {src.millesime}")
         say(f"    format : {src.format}")
-        say(f"    où l'obtenir : {src.url}" + (" (accès restreint)" if src.acces != "ouvert" else ""))
+        say(
+            f"    où l'obtenir : {src.url}"
+            + (" (accès restreint)" if src.acces != "ouvert" else "")
+        )
         say(f"    prise en charge : {src.prise_en_charge}")
         if src.modele:
             say(f"    modèle à remplir : peuplement modele {src.modele}")

@@ -49,6 +49,13 @@ def _matches(names: pd.Series, words: list[str]) -> pd.Series:
     return hit
 
 
+def _via_label(names: list[str], codes: list[str]) -> str:
+    """French label of the communes through which an EPCI was found (three at most)."""
+    shown = ", ".join(f"{n} ({c})" for n, c in list(zip(names, codes, strict=True))[:3])
+    more = f" et {len(names) - 3} autre(s)" if len(names) > 3 else ""
+    return f"commune {shown}{more}"
+
+
 def find_epci(query: str) -> pd.DataFrame:
     """Find EPCIs (COG 2025) by name, SIREN, or the name or INSEE code of one of their communes.
 
@@ -104,11 +111,12 @@ def find_epci(query: str) -> pd.DataFrame:
         hits = hits.assign(exact=hits["nom"].map(fold) == fold(text))
         hits = hits.sort_values("exact", ascending=False, kind="stable")
         via = hits.groupby("siren_epci", sort=False)[["nom", "code_insee"]].agg(list)
-        labels = via.apply(
-            lambda r: "commune "
-            + ", ".join(f"{n} ({c})" for n, c in list(zip(r["nom"], r["code_insee"]))[:3])
-            + (f" et {len(r['nom']) - 3} autre(s)" if len(r["nom"]) > 3 else ""),
-            axis=1,
+        labels = pd.Series(
+            [
+                _via_label(names, codes)
+                for names, codes in zip(via["nom"], via["code_insee"], strict=True)
+            ],
+            index=via.index,
         )
         by_commune = epci.set_index("siren_epci").loc[labels.index].reset_index()
         by_commune["trouve_par"] = by_commune["siren_epci"].map(labels)
@@ -145,15 +153,15 @@ def epci_command(
     view = table(f"EPCI correspondant à « {recherche} » (COG 2025)")
     for column in ("SIREN", "Nom", "Type", "Communes", "Population", "Trouvé par"):
         view.add_column(column)
-    for row in result.head(limite).itertuples():
+    for row in result.head(limite).to_dict("records"):
         add_row(
             view,
-            row.siren_epci,
-            row.nom_epci,
-            row.type_epci,
-            fmt_count(row.nb_communes),
-            fmt_count(row.population),
-            row.trouve_par,
+            row["siren_epci"],
+            row["nom_epci"],
+            row["type_epci"],
+            fmt_count(row["nb_communes"]),
+            fmt_count(row["population"]),
+            row["trouve_par"],
         )
     console.print(view)
     if len(result) > limite:

@@ -142,7 +142,11 @@ COLUMN_DOCS: dict[str, tuple[str, str, str]] = {
         "part entre 0 et 1",
         "0,25",
     ),
-    "cible_nombre": ("Cible en nombre d'attributions ; vide si la cible est une part", "attributions", "40"),
+    "cible_nombre": (
+        "Cible en nombre d'attributions ; vide si la cible est une part",
+        "attributions",
+        "40",
+    ),
 }
 
 _FORMATS = {
@@ -261,5 +265,7 @@ def modele(
     console.print(view)
     if exemple:
         say("La ligne d'exemple est fictive : remplacez-la par vos données.")
-    say(f"Écrit : {csv_path}, {xlsx_path} (signification et unité de chaque colonne : feuille « dictionnaire »).")
+    say(
+        f"Écrit : {csv_path}, {xlsx_path} (signification et unité de chaque colonne : feuille « dictionnaire »)."
+    )
     say(f"À passer à : {template.option} (lu par {template.chargeur}).")

@@ -30,7 +30,12 @@ RPLS_RESULTATS_SHEET = "Commune"
 #: Canonical columns of the "Commune" sheet. ``nb_lls`` and ``nb_lls_qpv`` are named as in
 #: :data:`peuplement.io.rpls.PARC_COMMUNES_FIELDS`, so the result is a commune stock table.
 RPLS_RESULTATS_FIELDS = [
-    Field("code_insee", "insee", ("DEPCOM_ARM", "DEPCOM", "CODGEO", "COM", "code_commune"), required=True),
+    Field(
+        "code_insee",
+        "insee",
+        ("DEPCOM_ARM", "DEPCOM", "CODGEO", "COM", "code_commune"),
+        required=True,
+    ),
     Field("nom", "text", ("LIBCOM", "LIBGEO", "libelle_commune")),
     Field("nb_lls", "count", ("nb_ls",), required=True),
     Field("nb_lls_qpv", "count", ("nb_ls_en_qpv",)),
@@ -103,7 +108,9 @@ def load_rpls_resultats(
         reason="plus de logements en QPV que dans la commune",
     )
     arrondissements = load_code_changes().query("type == 'ARM'")
-    parents = set(arrondissements.loc[arrondissements["code_ancien"].isin(data["code_insee"]), "code_insee"])
+    parents = set(
+        arrondissements.loc[arrondissements["code_ancien"].isin(data["code_insee"]), "code_insee"]
+    )
     both = sorted(parents & set(data["code_insee"]))
     if both:
         report.note(

@@ -124,7 +124,9 @@ def _year_columns(
     return mapping, years
 
 
-def _percent(data: pd.DataFrame, column: str, report: LoadReport, upper: float | None) -> pd.DataFrame:
+def _percent(
+    data: pd.DataFrame, column: str, report: LoadReport, upper: float | None
+) -> pd.DataFrame:
     """Parse a percentage written ``16,78``, ``16,78 %`` or ``16.78``; reject the unreadable ones."""
     text = data[column].astype("string").str.replace("%", "", regex=False)
     values, bad = to_number(text)
@@ -222,9 +224,14 @@ def load_sru(
         reason="commune présente deux fois (première ligne gardée)",
     )
     inventory = years.get("taux_sru_pct") or years.get("nb_lls_inventaire")
-    data["annee_inventaire"] = pd.array([int(inventory)] * len(data) if inventory else [pd.NA] * len(data), dtype="Int64")
+    data["annee_inventaire"] = pd.array(
+        [int(inventory)] * len(data) if inventory else [pd.NA] * len(data), dtype="Int64"
+    )
     data["periode_triennale"] = pd.array([years.get("taux_cible_pct")] * len(data), dtype="string")
-    for key, column in (("prelevement_net_eur", "annee_prelevement"), ("population", "annee_population")):
+    for key, column in (
+        ("prelevement_net_eur", "annee_prelevement"),
+        ("population", "annee_population"),
+    ):
         value = years.get(key)
         data[column] = pd.array([int(value) if value else pd.NA] * len(data), dtype="Int64")
     data["taux_sru_pct"] = data["taux_sru_pct"].astype(np.float64)

@@ -44,8 +44,36 @@ RPLS_2023_HDF_HEADER = [*RPLS_2024_HEADER, "PLG_QP", "PLG_IRIS2022_CODE", "QUALI
 
 _ROWS = [
     # Somain (59574), a dwelling in QPV; Aniche (59008) one outside any QPV.
-    ["32", "59", "245901152", "1", "59574", "59490", "{qpv}", "Collectif", "3", "67", "1972", "13", "D"],
-    ["32", "59", "245901152", "1", "59008", "59580", "", "Individuel", "4", "81,5", "1930", "10", "E"],
+    [
+        "32",
+        "59",
+        "245901152",
+        "1",
+        "59574",
+        "59490",
+        "{qpv}",
+        "Collectif",
+        "3",
+        "67",
+        "1972",
+        "13",
+        "D",
+    ],
+    [
+        "32",
+        "59",
+        "245901152",
+        "1",
+        "59008",
+        "59580",
+        "",
+        "Individuel",
+        "4",
+        "81,5",
+        "1930",
+        "10",
+        "E",
+    ],
 ]
 
 
@@ -85,9 +113,12 @@ def test_rpls_dwelling_file_by_vintage(tmp_path, header, qpv, generation, extra)
 
 def test_rpls_dwelling_file_latin1(tmp_path):
     path = tmp_path / "rpls.csv"
-    text = ";".join(RPLS_2025_HEADER) + "\n" + ";".join(
-        c.format(qpv="") for c in _ROWS[1][:7]
-    ) + ";Logement collectif à étages;4;81;1930;10;E\n"
+    text = (
+        ";".join(RPLS_2025_HEADER)
+        + "\n"
+        + ";".join(c.format(qpv="") for c in _ROWS[1][:7])
+        + ";Logement collectif à étages;4;81;1930;10;E\n"
+    )
     path.write_bytes(text.encode("cp1252"))
     data, report = load_rpls(path, millesime=2025)
     assert data["type_construction"].tolist() == ["Logement collectif à étages"]
@@ -138,7 +169,9 @@ def test_rpls_results_workbook_commune_sheet(tmp_path):
 
 def test_results_workbook_feeds_the_commune_stock_loader(tmp_path):
     # The loader's output has the commune stock columns: the stock loader takes it as is.
-    path = _workbook(tmp_path / "resultats_rpls_2024.xlsx", [["59574", "Somain", 1635, 0, 0, 0, 812, 1, 1, 1, 1]])
+    path = _workbook(
+        tmp_path / "resultats_rpls_2024.xlsx", [["59574", "Somain", 1635, 0, 0, 0, 812, 1, 1, 1, 1]]
+    )
     data, _ = load_rpls_resultats(path, annee=2024)
     stock, report = load_parc_communes(data.drop(columns="ligne"), millesime=2024)
     assert stock[["code_insee", "nb_lls", "nb_lls_qpv"]].values.tolist() == [["59574", 1635, 812]]
@@ -178,9 +211,45 @@ def test_sru_inventory_as_published(tmp_path):
     path = _sru_file(
         tmp_path / "donnees-sru-data-gouv-2025.csv",
         [
-            ["59", "59574", "Somain", "CA du Cœur d'Ostrevent", "12 047", "27,51", "1 635", "Non", "Non", "20", "0"],
-            ["59", "59008", "Aniche", "CA du Cœur d'Ostrevent", "10 000", "18,2 %", "1 246", "Oui", "Oui", "25", "12 345,67"],
-            ["59", "59390", "Masny", "CA du Cœur d'Ostrevent", "4 000", "n.c.", "100", "Non", "Non", "20", "0"],
+            [
+                "59",
+                "59574",
+                "Somain",
+                "CA du Cœur d'Ostrevent",
+                "12 047",
+                "27,51",
+                "1 635",
+                "Non",
+                "Non",
+                "20",
+                "0",
+            ],
+            [
+                "59",
+                "59008",
+                "Aniche",
+                "CA du Cœur d'Ostrevent",
+                "10 000",
+                "18,2 %",
+                "1 246",
+                "Oui",
+                "Oui",
+                "25",
+                "12 345,67",
+            ],
+            [
+                "59",
+                "59390",
+                "Masny",
+                "CA du Cœur d'Ostrevent",
+                "4 000",
+                "n.c.",
+                "100",
+                "Non",
+                "Non",
+                "20",
+                "0",
+            ],
         ],
     )
     data, report = load_sru(path)
