@@ -242,3 +242,35 @@ def test_modele_unknown_name(tmp_path):
     result = runner.invoke(app, ["modele", "logements", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "parc, bailleurs, demandes, attributions, engagements" in result.output
+
+
+# --- COG names in the CLI tables --------------------------------------------------------
+
+
+def test_cli_tables_use_cog_names(tmp_path, shared_data):
+    outputs = {}
+    for command in ("territory", "indicators"):
+        result = runner.invoke(
+            app, [command, "--data-dir", str(shared_data), "--out", str(tmp_path)]
+        )
+        assert result.exit_code == 0, result.output
+        outputs[command] = result.output
+    folder = tmp_path / "245901152"
+    read = {"sep": ";", "decimal": ",", "dtype": {"code_insee": str, "siren_epci_actuel": str}}
+    communes = pd.read_csv(folder / "indicators_commune.csv", **read).set_index("code_insee")
+    # The shipped 2014 file writes "Ecaillon" and "Emerchicourt".
+    assert communes.loc["59185", "nom"] == "Écaillon"
+    assert communes.loc["59192", "nom"] == "Émerchicourt"
+    # Émerchicourt's 26 dwellings stay in the data's perimeter, flagged as outside today's EPCI.
+    assert communes.loc["59192", "nb_lls"] == 26
+    assert not communes.loc["59192", "dans_perimetre_actuel"]
+    assert communes.loc["59192", "siren_epci_actuel"] == "200042190"
+    assert communes["dans_perimetre_actuel"].sum() == 20
+    outside = pd.read_csv(folder / "hors_perimetre.csv", **read)
+    assert outside[["nom", "siren_epci_actuel"]].values.tolist() == [["Émerchicourt", "200042190"]]
+    # The file's spellings are kept in the repair lines only.
+    for output in outputs.values():
+        assert (
+            "nom de commune remplacé par celui du COG 2025 : Ecaillon → Écaillon, "
+            "Emerchicourt → Émerchicourt (2)" in output
+        )

@@ -15,7 +15,8 @@ from peuplement.cli._app import say
 from peuplement.datasets import get_path
 from peuplement.io.qpv import QPV_COLUMNS
 from peuplement.schema import CRS_LAMBERT93
-from peuplement.territory import Territory
+from peuplement.territory import Perimeter, Territory
+from peuplement.validation import LoadReport
 
 __all__ = [
     "DataDir",
@@ -25,6 +26,7 @@ __all__ = [
     "Parc",
     "default_stock",
     "load_territory",
+    "record_renamed",
 ]
 
 DataDir = Annotated[
@@ -67,3 +69,18 @@ def load_territory(epci: str, data_dir: Path | None) -> Territory:
             crs=CRS_LAMBERT93,
         )
         return Territory.from_epci(epci, qpv=empty)
+
+
+def record_renamed(split: Perimeter, report: LoadReport) -> None:
+    """Keep the file's own spelling of commune names in the load report, and only there.
+
+    Every table shows the COG name (Écaillon); the repair line says which spellings of
+    the file were replaced (Ecaillon → Écaillon), with their row.
+    """
+    if len(split.renamed):
+        examples = ", ".join(
+            f"{r.nom_fichier} → {r.nom}" for r in split.renamed.head(5).itertuples()
+        )
+        report.repair(
+            f"nom de commune remplacé par celui du COG 2025 : {examples}", len(split.renamed)
+        )

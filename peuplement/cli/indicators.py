@@ -19,6 +19,7 @@ from peuplement.cli._common import (
     Parc,
     default_stock,
     load_territory,
+    record_renamed,
 )
 from peuplement.datasets import get_path
 from peuplement.export import output_dir, write_csv
@@ -96,11 +97,16 @@ def indicators(
     terr = load_territory(epci, data_dir)
     stock, report = load_parc_communes(stock_path, millesime=millesime)
     split = terr.align(stock, value="nb_lls")
+    record_renamed(split, report)
+    # Figures analysed on the data's perimeter, every commune under its COG name; a commune
+    # that has left the EPCI since is flagged, with its current EPCI.
     pop = terr.communes[["code_insee", "population"]]
     stock = (
-        stock.drop(columns="ligne").merge(pop, on="code_insee", how="left").assign(siren_epci=epci)
+        split.both()
+        .drop(columns="ligne")
+        .merge(pop, on="code_insee", how="left")
+        .assign(siren_epci=epci)
     )
-    stock["dans_perimetre_actuel"] = stock["code_insee"].isin(terr.communes["code_insee"])
     folder = output_dir(out / terr.slug)
     write_csv(
         commune_concentration(stock, by="siren_epci", sru_target=sru),
@@ -134,6 +140,8 @@ def indicators(
         "Secret statistique",
         "sans objet : comptes de logements (RPLS public), aucune donnée de ménage",
     )
+    if report.repairs:
+        add_row(view, "Réparations", " ; ".join(report.repairs))
     add_row(view, "Lignes lues / rejetées", f"{report.n_read} / {report.n_rejected}")
     console.print(view)
     say(f"Écrit dans {folder}/")

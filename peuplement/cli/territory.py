@@ -16,6 +16,7 @@ from peuplement.cli._common import (
     Parc,
     default_stock,
     load_territory,
+    record_renamed,
 )
 from peuplement.export import output_dir, write_csv, write_gpkg
 from peuplement.fmt import fmt_count
@@ -55,6 +56,7 @@ def territory(
         stock, report = load_parc_communes(stock_path, millesime=millesime)
         rejects = report.rejections
         split = terr.align(stock, value="nb_lls")
+        record_renamed(split, report)
         counts = terr.communes[["code_insee", "nom", "population"]].merge(
             split.inside.drop(columns=["ligne", "nom"], errors="ignore"),
             on="code_insee",
@@ -65,6 +67,8 @@ def territory(
         add_row(summary, "Parc social (périmètre actuel)", fmt_count(split.inside["nb_lls"].sum()))
         add_row(summary, "Parc social (périmètre des données)", fmt_count(stock["nb_lls"].sum()))
         add_row(summary, "Hors périmètre", split.summary())
+        if report.repairs:
+            add_row(summary, "Réparations", " ; ".join(report.repairs))
         add_row(summary, "Lignes lues / rejetées", f"{report.n_read} / {report.n_rejected}")
     else:
         add_row(summary, "Parc social", "non fourni (--parc FICHIER)")
