@@ -220,7 +220,7 @@ _REGISTRY: tuple[Source, ...] = (
         "https://www.statistiques.developpement-durable.gouv.fr (catalogue DiDo, « RPLS »)",
         "millésimes 2017 à 2025 (DEPCOM_CODE avant 2025, DEPCOM à partir de 2025)",
         "CSV `;`, une ligne par logement : DEPCOM_CODE/DEPCOM, QPV_CODE, FINAN_CODE, NBPIECE, CONSTRUCT…",
-        "peuplement ingest --rpls FICHIER --millesime AAAA ; indicators --all-france --rpls FICHIER",
+        "peuplement ingest FICHIER --millesime AAAA, puis indicators --all-france --rpls PARQUET",
         "peuplement.io.rpls.load_rpls",
     ),
     Source(

@@ -274,3 +274,59 @@ def test_cli_tables_use_cog_names(tmp_path, shared_data):
             "nom de commune remplacé par celui du COG 2025 : Ecaillon → Écaillon, "
             "Emerchicourt → Émerchicourt (2)" in output
         )
+
+
+# --- another EPCI: what is missing, and the official workbook read as is --------------
+
+
+def test_missing_stock_says_what_where_and_which_template(tmp_path):
+    for command in ("indicators", "map"):
+        result = runner.invoke(app, [command, "--epci", "246200364", "--out", str(tmp_path)])
+        assert result.exit_code == 2
+        text = " ".join(result.output.split())
+        assert "il manque « Parc social par commune (tableau de l'observatoire) »" in text
+        assert "peuplement modele parc" in text and "--parc FICHIER" in text
+        assert "https://www.statistiques.developpement-durable.gouv.fr" in text
+        assert "peuplement donnees --epci 246200364" in text
+
+
+def test_missing_attributions_names_the_sne_and_the_template(tmp_path):
+    result = runner.invoke(app, ["lec", "--epci", "246200364", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())
+    assert "Attributions de logements sociaux (extraction du SNE)" in text
+    assert "peuplement modele attributions" in text and "accès restreint" in text
+
+
+def test_results_workbook_given_to_parc(tmp_path, shared_data):
+    book = tmp_path / "resultats_rpls_2024.xlsx"
+    header = ["DEPCOM_ARM", "LIBCOM", "nb_ls", "nb_ls_en_qpv", "tx_vac", "tx_mob"]
+    rows = [
+        ["62498", "LENS", 5000, 2500, 1.2, 7.5],  # the file's spelling; the COG says "Lens"
+        ["62510", "Lievin", 7000, 3000, 1.0, 8.0],
+        ["59574", "Somain", 10, 0, 0.0, 0.0],  # in Cœur d'Ostrevent, not in Lens-Liévin
+    ]
+    with pd.ExcelWriter(book) as writer:
+        pd.DataFrame({"x": [1]}).to_excel(writer, sheet_name="Région")
+        title = ["Parc locatif social au 1er janvier 2024"] + [None] * 5
+        pd.DataFrame([title, [None] * 6, header, *rows]).to_excel(
+            writer, sheet_name="Commune", index=False, header=False
+        )
+    args = ["indicators", "--epci", "246200364", "--parc", str(book)]
+    args += ["--data-dir", str(shared_data), "--out", str(tmp_path)]
+    no_year = runner.invoke(app, args)
+    assert no_year.exit_code == 2 and "--millesime" in no_year.output
+    result = runner.invoke(app, [*args, "--millesime", "2024"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(
+        tmp_path / "246200364" / "indicators_commune.csv",
+        sep=";",
+        decimal=",",
+        dtype={"code_insee": str, "siren_epci_actuel": str},
+    ).set_index("code_insee")
+    assert table.loc["62498", "nom"] == "Lens" and table.loc["62510", "nom"] == "Liévin"
+    # Shares on the data's perimeter: 5,000 / (5,000 + 7,000 + 10) = 0.41632.
+    assert table.loc["62498", "part_territoire"] == pytest.approx(5000 / 12010)
+    assert not table.loc["59574", "dans_perimetre_actuel"]
+    assert table.loc["59574", "siren_epci_actuel"] == "245901152"
+    assert "LENS → Lens" in result.output and "Lievin → Liévin" in result.output

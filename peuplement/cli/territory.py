@@ -15,12 +15,12 @@ from peuplement.cli._common import (
     Out,
     Parc,
     default_stock,
+    load_stock,
     load_territory,
     record_renamed,
 )
 from peuplement.export import output_dir, write_csv, write_gpkg
 from peuplement.fmt import fmt_count
-from peuplement.io import load_parc_communes
 from peuplement.validation import REJECTION_COLUMNS
 
 
@@ -53,7 +53,7 @@ def territory(
     add_row(summary, "Communes en QPV", f"{len(terr.communes_qpv)}")
     rejects = pd.DataFrame(columns=REJECTION_COLUMNS)
     if stock_path is not None:
-        stock, report = load_parc_communes(stock_path, millesime=millesime)
+        stock, report = load_stock(stock_path, millesime)
         rejects = report.rejections
         split = terr.align(stock, value="nb_lls")
         record_renamed(split, report)

@@ -22,7 +22,12 @@ from peuplement.io._spec import Field, load_tabular
 from peuplement.io.communes import load_code_changes
 from peuplement.validation import Loaded
 
-__all__ = ["RPLS_RESULTATS_FIELDS", "RPLS_RESULTATS_SHEET", "load_rpls_resultats"]
+__all__ = [
+    "RPLS_RESULTATS_FIELDS",
+    "RPLS_RESULTATS_SHEET",
+    "is_rpls_resultats",
+    "load_rpls_resultats",
+]
 
 #: The sheet read.
 RPLS_RESULTATS_SHEET = "Commune"
@@ -46,6 +51,18 @@ RPLS_RESULTATS_FIELDS = [
     Field("taux_mobilite_pct", "nonneg", ("tx_mob",)),
     Field("densite_pour_100_rp", "nonneg", ("densite",)),
 ]
+
+
+def is_rpls_resultats(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a spreadsheet with a "Commune" sheet, as the SDES results workbook.
+
+    A commune stock table given on the command line (``--parc``) may be that workbook:
+    it is then read with :func:`load_rpls_resultats` (its first sheet is not the table).
+    """
+    if os.fspath(path).lower().rsplit(".", 1)[-1] not in ("xlsx", "xlsm", "xls"):
+        return False
+    with pd.ExcelFile(path) as book:
+        return RPLS_RESULTATS_SHEET in [str(name) for name in book.sheet_names]
 
 
 def load_rpls_resultats(
