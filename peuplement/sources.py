@@ -32,7 +32,14 @@ import pandas as pd
 
 from peuplement._config import data_dir as _data_dir
 
-__all__ = ["SOURCES", "Source", "SourceStatus", "source_status", "sources_status"]
+__all__ = [
+    "SOURCES",
+    "Source",
+    "SourceStatus",
+    "source_status",
+    "sources_status",
+    "status_frame",
+]
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,15 @@ class Source:
     departements: tuple[str, ...] | None = None
     modele: str | None = None
     acces: str = "ouvert"
+
+    @property
+    def citation(self) -> str:
+        """How a report cites it: publisher, name and vintage, in French.
+
+        >>> SOURCES["filosofi_epci"].citation
+        'INSEE, Filosofi 2019, revenus disponibles par EPCI (Filosofi 2019)'
+        """
+        return f"{self.producteur}, {self.nom} ({self.millesime})"
 
 
 _DG = "https://www.data.gouv.fr/fr/datasets/"
@@ -437,3 +453,26 @@ def sources_status(
 ) -> list[SourceStatus]:
     """Return :func:`source_status` for every source of :data:`SOURCES`, in order."""
     return [source_status(s, data_dir=data_dir, epci=epci, given=given) for s in SOURCES.values()]
+
+
+def status_frame(statuses: Sequence[SourceStatus]) -> pd.DataFrame:
+    """One row per source: key, name, publisher, state, detail, vintage, format, URL, option, template, access.
+
+    The table ``peuplement donnees --csv`` writes; a report's "sources" section can take
+    the rows of the sources it used.
+    """
+    return pd.DataFrame(
+        {
+            "cle": [s.source.cle for s in statuses],
+            "source": [s.source.nom for s in statuses],
+            "producteur": [s.source.producteur for s in statuses],
+            "etat": [s.etat for s in statuses],
+            "detail": [s.detail for s in statuses],
+            "millesime": [s.source.millesime for s in statuses],
+            "format": [s.source.format for s in statuses],
+            "ou_l_obtenir": [s.source.url for s in statuses],
+            "prise_en_charge": [s.source.prise_en_charge for s in statuses],
+            "modele": [s.source.modele or "" for s in statuses],
+            "acces": [s.source.acces for s in statuses],
+        }
+    )

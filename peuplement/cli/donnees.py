@@ -5,16 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from peuplement._errors import PeuplementError
 from peuplement.cli._app import app, command, say
 from peuplement.cli._common import DataDir
 from peuplement.export import write_csv
-from peuplement.sources import SOURCES, SourceStatus, sources_status
+from peuplement.sources import SOURCES, sources_status, status_frame
 
-__all__ = ["parse_given", "status_table"]
+__all__ = ["parse_given"]
 
 _MARK = {
     "présent": "[présent]",
@@ -36,25 +35,6 @@ def parse_given(pairs: list[str]) -> dict[str, str]:
             )
         given[key.strip()] = path.strip()
     return given
-
-
-def status_table(statuses: list[SourceStatus]) -> pd.DataFrame:
-    """One row per source: key, name, state, detail, vintage, where to get it, what takes it."""
-    return pd.DataFrame(
-        {
-            "cle": [s.source.cle for s in statuses],
-            "source": [s.source.nom for s in statuses],
-            "producteur": [s.source.producteur for s in statuses],
-            "etat": [s.etat for s in statuses],
-            "detail": [s.detail for s in statuses],
-            "millesime": [s.source.millesime for s in statuses],
-            "format": [s.source.format for s in statuses],
-            "ou_l_obtenir": [s.source.url for s in statuses],
-            "prise_en_charge": [s.source.prise_en_charge for s in statuses],
-            "modele": [s.source.modele or "" for s in statuses],
-            "acces": [s.source.acces for s in statuses],
-        }
-    )
 
 
 @app.command()
@@ -112,5 +92,5 @@ def donnees(
     n_ok = sum(s.disponible for s in statuses)
     say(f"{n_ok} source(s) disponible(s) sur {len(statuses)}. Formats détaillés : docs/formats.md.")
     if csv is not None:
-        write_csv(status_table(statuses), csv)
+        write_csv(status_frame(statuses), csv)
         say(f"Écrit : {csv}")

@@ -71,7 +71,12 @@ def territory(
             add_row(summary, "Réparations", " ; ".join(report.repairs))
         add_row(summary, "Lignes lues / rejetées", f"{report.n_read} / {report.n_rejected}")
     else:
-        add_row(summary, "Parc social", "non fourni (--parc FICHIER)")
+        add_row(
+            summary,
+            "Parc social",
+            "non fourni : --parc FICHIER (modèle : « peuplement modele parc » ; le classeur "
+            "resultats_rpls_<année>.xlsx du SDES est accepté avec --millesime)",
+        )
     write_csv(rejects, folder / "rejets.csv")
     for note in terr.notes:
         add_row(summary, "Note", note)
