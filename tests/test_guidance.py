@@ -3,9 +3,13 @@ the source registry behind ``donnees``."""
 
 from __future__ import annotations
 
+import unicodedata
+
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from peuplement.cli import app
@@ -13,6 +17,7 @@ from peuplement.cli.epci import find_epci
 from peuplement.cli.modele import COLUMN_DOCS, ENGAGEMENT_FIELDS, TEMPLATES, dictionary
 from peuplement.io import load_attributions, load_demandes, load_parc_bailleurs, load_parc_communes
 from peuplement.io._spec import load_tabular
+from peuplement.io.communes import load_epci_list
 from peuplement.sources import SOURCES, source_status, sources_status
 
 runner = CliRunner(env={"COLUMNS": "200"})  # wide enough that no table cell wraps
@@ -49,6 +54,26 @@ def test_find_epci_by_siren_and_commune():
     assert by_name["siren_epci"].iloc[0] == "245901152"
     assert by_name["trouve_par"].iloc[0] == "commune Écaillon (59185)"
     assert find_epci("2a004")["trouve_par"].tolist() == ["commune Ajaccio (2A004)"]
+
+
+_EPCI = load_epci_list()
+
+
+def _plain(text: str) -> str:
+    """Upper case without accents: how a name is often typed."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("Œ", "OE"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(min_value=0, max_value=len(_EPCI) - 1), st.booleans())
+def test_every_epci_is_found_by_its_name_however_typed(row, plain):
+    # Property: any EPCI of the COG is found by its own name, as written or in upper case
+    # without accents, and its SIREN is found exactly.
+    siren, name = _EPCI.iloc[row][["siren_epci", "nom_epci"]]
+    found = find_epci(_plain(name) if plain else name)
+    assert siren in found.loc[found["trouve_par"] == "nom de l'EPCI", "siren_epci"].tolist()
+    assert find_epci(siren)["siren_epci"].tolist() == [siren]
 
 
 def test_find_epci_nothing():

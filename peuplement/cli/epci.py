@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Annotated
 
@@ -38,15 +39,31 @@ def _words(text: str) -> list[str]:
     return [w for w in (fold(p) for p in re.split(r"[\s\-'’]+", text)) if w]
 
 
-def _matches(names: pd.Series, words: list[str]) -> pd.Series:
+def _spaced(names: pd.Series) -> pd.Series:
+    """Folded names with their words separated by one space (and one at each end)."""
+    return " " + names.fillna("").map(lambda n: " ".join(_words(n))) + " "
+
+
+def _matches(spaced: pd.Series, words: list[str]) -> pd.Series:
     """Whether every query word starts a word of the name ("lens" finds Lens-Liévin, not Guitalens)."""
-    # Folded names with their words separated by one space, so that a query word can
-    # be matched at a word start with a plain substring test.
-    spaced = " " + names.fillna("").map(lambda n: " ".join(_words(n))) + " "
-    hit = pd.Series(True, index=names.index)
+    hit = pd.Series(True, index=spaced.index)
     for word in words:
         hit &= spaced.str.contains(" " + word, regex=False)
     return hit
+
+
+@functools.lru_cache(maxsize=1)
+def _index() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The communes and EPCIs of the COG with their searchable names, built once per process."""
+    france, _ = load_communes_france(crs="EPSG:4326")
+    communes = pd.DataFrame(france[["code_insee", "nom", "population", "siren_epci"]])
+    communes["cle"] = _spaced(communes["nom"])
+    sizes = communes.groupby("siren_epci").agg(
+        nb_communes=("code_insee", "size"), population=("population", "sum")
+    )
+    epci = load_epci_list().join(sizes, on="siren_epci")
+    epci["cle"] = _spaced(epci["nom_epci"])
+    return communes, epci
 
 
 def _via_label(names: list[str], codes: list[str]) -> str:
@@ -60,8 +77,8 @@ def find_epci(query: str) -> pd.DataFrame:
     """Find EPCIs (COG 2025) by name, SIREN, or the name or INSEE code of one of their communes.
 
     Names are compared without accents, case or punctuation; every word of ``query``
-    must begin a word of the name (``"lens"`` finds Lens-Liévin, not Guitalens). An EPCI found by its own name comes
-    first, then those found through a commune.
+    must begin a word of the name (``"lens"`` finds Lens-Liévin, not Guitalens). An EPCI
+    found by its own name comes first, then those found through a commune.
 
     Parameters
     ----------
@@ -83,13 +100,7 @@ def find_epci(query: str) -> pd.DataFrame:
     >>> find_epci("ecaillon")["trouve_par"].iloc[0]
     'commune Écaillon (59185)'
     """
-    communes, _ = load_communes_france(crs="EPSG:4326")
-    communes = pd.DataFrame(communes.drop(columns="geometry"))
-    epci = load_epci_list()
-    sizes = communes.groupby("siren_epci").agg(
-        nb_communes=("code_insee", "size"), population=("population", "sum")
-    )
-    epci = epci.join(sizes, on="siren_epci")
+    communes, epci = _index()
     text = query.strip()
     words = _words(text)
     if not words:
@@ -98,14 +109,14 @@ def find_epci(query: str) -> pd.DataFrame:
     if re.fullmatch(r"\d{9}", text):
         found.append(epci[epci["siren_epci"] == text].assign(trouve_par="SIREN"))
     else:
-        found.append(epci[_matches(epci["nom_epci"], words)].assign(trouve_par="nom de l'EPCI"))
+        found.append(epci[_matches(epci["cle"], words)].assign(trouve_par="nom de l'EPCI"))
     code = text.upper()
     if re.fullmatch(r"\d[\dAB]\d{3}", code):
         older = load_code_changes()
         code = older.set_index("code_ancien")["code_insee"].get(code, code)
         hits = communes[communes["code_insee"] == code]
     else:
-        hits = communes[_matches(communes["nom"], words)]
+        hits = communes[_matches(communes["cle"], words)]
     if len(hits):
         # A commune named exactly as asked ranks before those whose name only holds it.
         hits = hits.assign(exact=hits["nom"].map(fold) == fold(text))

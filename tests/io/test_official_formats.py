@@ -11,6 +11,8 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from peuplement import Territory
 from peuplement._errors import SchemaError
@@ -300,6 +302,22 @@ def test_sru_not_an_inventory(tmp_path):
     path = _sru_file(tmp_path / "autre.csv", [["59574", "1"]], header=["Code_INSEE_commune", "x"])
     with pytest.raises(SchemaError, match="inventaire SRU"):
         load_sru(path)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.decimals(min_value=0, max_value=100, places=2),
+    st.sampled_from(["{}", "{} %", "{}\u00a0%"]),
+    st.sampled_from([",", "."]),
+)
+def test_sru_rate_written_any_published_way(rate, template, decimal):
+    # Property: a rate written with a decimal comma or point, with or without a "%" sign,
+    # reads back as the same number.
+    cell = template.format(str(rate).replace(".", decimal))
+    raw = pd.DataFrame({"Code_INSEE_commune": ["59574"], "Taux_SRU_au_01_01_2024": [cell]})
+    data, report = load_sru(raw)
+    assert report.n_rejected == 0
+    assert data["taux_sru_pct"].iloc[0] == pytest.approx(float(rate))
 
 
 def test_sru_shares_instead_of_percentages_are_flagged(tmp_path):
