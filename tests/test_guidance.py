@@ -14,9 +14,14 @@ from typer.testing import CliRunner
 
 from peuplement.cli import app
 from peuplement.cli.epci import find_epci
-from peuplement.cli.modele import COLUMN_DOCS, ENGAGEMENT_FIELDS, TEMPLATES, dictionary
-from peuplement.io import load_attributions, load_demandes, load_parc_bailleurs, load_parc_communes
-from peuplement.io._spec import load_tabular
+from peuplement.cli.modele import COLUMN_DOCS, TEMPLATES, dictionary
+from peuplement.io import (
+    load_attributions,
+    load_demandes,
+    load_engagements,
+    load_parc_bailleurs,
+    load_parc_communes,
+)
 from peuplement.io.communes import load_epci_list
 from peuplement.sources import SOURCES, source_status, sources_status
 
@@ -191,7 +196,7 @@ LOADERS = {
     "bailleurs": load_parc_bailleurs,
     "demandes": load_demandes,
     "attributions": load_attributions,
-    "engagements": lambda path: load_tabular(path, ENGAGEMENT_FIELDS),
+    "engagements": load_engagements,
 }
 
 
@@ -203,8 +208,8 @@ def test_every_template_column_is_documented():
         assert table["colonne"].tolist() == [f.name for f in template.fields]
         assert set(table["colonne"]) <= set(COLUMN_DOCS)
         assert table["signification"].str.len().gt(0).all()
-    assert [f.name for f in ENGAGEMENT_FIELDS] == [
-        "annee", "bailleur", "reservataire", "objectif", "cible_taux", "cible_nombre"
+    assert dictionary("engagements")["colonne"].tolist() == [
+        "annee", "bailleur", "reservataire", "objectif", "cible", "nombre"
     ]  # fmt: skip
 
 
@@ -235,7 +240,7 @@ def test_template_with_its_example_row_loads_it(tmp_path, name, suffix):
             "QN05940M", 14400.0, 3
         )  # fmt: skip
     if name == "engagements":
-        assert (row["objectif"], row["cible_taux"], row["cible_nombre"]) == ("A", 0.25, 40)
+        assert (row["objectif"], row["cible"]) == ("A", 0.25) and pd.isna(row["nombre"])
 
 
 def test_xlsx_template_has_a_dictionary_sheet_and_text_codes(tmp_path):

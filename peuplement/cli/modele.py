@@ -23,26 +23,14 @@ from peuplement.cli._app import add_row, app, command, console, say, table
 from peuplement.export import output_dir, write_bytes, write_csv
 from peuplement.io._spec import Field
 from peuplement.io.rpls import PARC_BAILLEURS_FIELDS, PARC_COMMUNES_FIELDS
-from peuplement.io.sne import ATTRIBUTION_FIELDS, DEMANDE_FIELDS
+from peuplement.io.sne import ATTRIBUTION_FIELDS, DEMANDE_FIELDS, ENGAGEMENT_FIELDS
 
 __all__ = [
     "COLUMN_DOCS",
-    "ENGAGEMENT_FIELDS",
     "TEMPLATES",
     "dictionary",
     "example_row",
     "template_xlsx",
-]
-
-#: Commitments of the convention intercommunale d'attribution, per year, landlord and
-#: réservataire (one row per objective). The loader lives in :mod:`peuplement.lec`.
-ENGAGEMENT_FIELDS = [
-    Field("annee", "year", required=True),
-    Field("bailleur", "text"),
-    Field("reservataire", "text"),
-    Field("objectif", "text", required=True),
-    Field("cible_taux", "nonneg"),
-    Field("cible_nombre", "count"),
 ]
 
 
@@ -84,8 +72,8 @@ TEMPLATES: dict[str, Template] = {
     "engagements": Template(
         ENGAGEMENT_FIELDS,
         "Engagements de la convention intercommunale d'attribution",
-        "peuplement.lec (chargeur en cours d'écriture)",
-        "(pas encore d'option)",
+        "peuplement.io.load_engagements",
+        "--engagements",
     ),
 }
 
@@ -100,12 +88,19 @@ COLUMN_DOCS: dict[str, tuple[str, str, str]] = {
     "id_demande": ("Numéro unique de la demande (SNE, numUnique)", "", "059112345678901"),
     "date_depot": ("Date de dépôt de la demande (SNE, dateCreationDemande)", "", "2025-03-14"),
     "ressources_annuelles": (
-        "Ressources annuelles du ménage déclarées dans la demande. Le champ SNE "
-        "revenuFiscal/montantMoins1 (revenu fiscal de référence N-1) n'est pas la même "
-        "notion : à vérifier avant usage",
+        "Ressources annuelles du ménage déclarées dans la demande (à défaut : 12 × les "
+        "mensuelles) ; le revenu fiscal de référence n'en tient pas lieu",
         "€ par an",
         "14400",
     ),
+    "revenu_fiscal_reference": (
+        "Revenu fiscal de référence N-1 (SNE : demandeur/revenuFiscal/montantMoins1) ; "
+        "n'est pas utilisé comme ressources",
+        "€ par an",
+        "13800",
+    ),
+    "mutation": ("Attribution à un ménage déjà locataire du parc social (mutation)", "", "non"),
+    "nb_pieces": ("Nombre de pièces du logement attribué", "pièces", "3"),
     "ressources_mensuelles": (
         "Ressources mensuelles du ménage (si les annuelles manquent : × 12)",
         "€ par mois",
@@ -132,20 +127,23 @@ COLUMN_DOCS: dict[str, tuple[str, str, str]] = {
     "x": ("Coordonnée X du logement en Lambert-93", "m", "712345"),
     "y": ("Coordonnée Y du logement en Lambert-93", "m", "7029876"),
     "objectif": (
-        "Objectif de la CIA : A (attributions hors QPV au premier quartile), B (attributions "
-        "en QPV aux autres quartiles) ou prioritaires (publics prioritaires)",
+        "Objectif de la CIA : A (attributions hors QPV au premier quartile), "
+        "A_hors_relogement (le même, relogements du renouvellement urbain exclus), B "
+        "(attributions en QPV aux autres quartiles) ou prioritaires (publics prioritaires)",
         "",
         "A",
     ),
-    "cible_taux": (
-        "Cible en part des attributions (0,25 pour 25 %) ; vide si la cible est un nombre",
+    "cible": (
+        "Cible en part des attributions (0,25 ; « 25 » ou « 25 % » est lu 0,25) ; vide si "
+        "la cible est un nombre",
         "part entre 0 et 1",
         "0,25",
     ),
-    "cible_nombre": (
-        "Cible en nombre d'attributions ; vide si la cible est une part",
+    "nombre": (
+        "Cible en nombre d'attributions ; vide si la cible est une part (l'une ou l'autre, "
+        "pas les deux)",
         "attributions",
-        "40",
+        "",
     ),
 }
 
