@@ -77,6 +77,9 @@ class Source:
         Name of the ``peuplement modele`` template for it, if any.
     acces
         ``"ouvert"`` (open data) or ``"restreint"`` (given to authorised bodies only).
+    option
+        The command-line option that takes the file (``"--parc"``), or ``None`` when
+        the source is read from the reference-data directory or a package.
     """
 
     cle: str
@@ -92,6 +95,17 @@ class Source:
     departements: tuple[str, ...] | None = None
     modele: str | None = None
     acces: str = "ouvert"
+    option: str | None = None
+
+    def command_line(self, command: str, epci: str) -> str | None:
+        """Return the command line that adds this source to ``command`` for ``epci`` (if an option takes it).
+
+        >>> SOURCES["parc_communes"].command_line("report", "246200364")
+        'peuplement report --epci 246200364 --parc FICHIER'
+        """
+        if self.option is None:
+            return None
+        return f"peuplement {command} --epci {epci} {self.option} FICHIER"
 
     @property
     def citation(self) -> str:
@@ -246,8 +260,9 @@ _REGISTRY: tuple[Source, ...] = (
         "https://www.statistiques.developpement-durable.gouv.fr (« Le parc locatif social au 1er janvier »)",
         "un classeur par année (resultats_rpls_<année>.xlsx)",
         "XLSX, feuille Commune : nb_ls, nb_ls_en_qpv, tx_vac, tx_mob…",
-        "Python : load_rpls_resultats(chemin, annee=…) ; pas encore d'option de commande",
+        "--parc FICHIER --millesime AAAA (territory, indicators, map)",
         "peuplement.io.rpls_resultats.load_rpls_resultats",
+        option="--parc",
     ),
     Source(
         "parc_communes",
@@ -259,6 +274,7 @@ _REGISTRY: tuple[Source, ...] = (
         "--parc FICHIER (territory, indicators, map, report)",
         "peuplement.io.rpls.load_parc_communes",
         modele="parc",
+        option="--parc",
     ),
     Source(
         "parc_bailleurs",
@@ -271,6 +287,7 @@ _REGISTRY: tuple[Source, ...] = (
         "peuplement.io.rpls.load_parc_bailleurs",
         modele="bailleurs",
         acces="restreint",
+        option="--bailleurs",
     ),
     Source(
         "sru",
@@ -293,6 +310,7 @@ _REGISTRY: tuple[Source, ...] = (
         "peuplement.io.sne.load_demandes",
         modele="demandes",
         acces="restreint",
+        option="--demandes",
     ),
     Source(
         "sne_attributions",
@@ -305,6 +323,7 @@ _REGISTRY: tuple[Source, ...] = (
         "peuplement.io.sne.load_attributions",
         modele="attributions",
         acces="restreint",
+        option="--attributions",
     ),
     Source(
         "cia_engagements",
@@ -317,6 +336,7 @@ _REGISTRY: tuple[Source, ...] = (
         "peuplement.io.sne.load_engagements",
         modele="engagements",
         acces="restreint",
+        option="--engagements",
     ),
 )
 

@@ -122,6 +122,15 @@ def test_registry_lists_every_source_of_the_product():
     assert set(SOURCES) == expected
     for source in SOURCES.values():
         assert source.url and source.millesime and source.prise_en_charge and source.format
+    # Each file a user gives has its option, so a report can print the command that adds it.
+    assert {k: s.option for k, s in SOURCES.items() if s.option} == {
+        "rpls_resultats": "--parc",
+        "parc_communes": "--parc",
+        "parc_bailleurs": "--bailleurs",
+        "sne_demandes": "--demandes",
+        "sne_attributions": "--attributions",
+        "cia_engagements": "--engagements",
+    }
     # Every template named by a source exists, and every template has its source.
     assert {s.modele for s in SOURCES.values() if s.modele} == set(TEMPLATES)
 
@@ -318,6 +327,7 @@ def test_missing_stock_says_what_where_and_which_template(tmp_path):
         assert "peuplement modele parc" in text and "--parc FICHIER" in text
         assert "https://www.statistiques.developpement-durable.gouv.fr" in text
         assert "peuplement donnees --epci 246200364" in text
+        assert f"« peuplement {command} --epci 246200364 --parc FICHIER »" in text
 
 
 def test_missing_attributions_names_the_sne_and_the_template(tmp_path):
@@ -326,6 +336,7 @@ def test_missing_attributions_names_the_sne_and_the_template(tmp_path):
     text = " ".join(result.output.split())
     assert "Attributions de logements sociaux (extraction du SNE)" in text
     assert "peuplement modele attributions" in text and "accès restreint" in text
+    assert "« peuplement lec --epci 246200364 --attributions FICHIER »" in text
 
 
 def test_results_workbook_given_to_parc(tmp_path, shared_data):

@@ -109,14 +109,14 @@ def load_stock(path: Path, millesime: int | None) -> tuple[pd.DataFrame, LoadRep
     return data, report
 
 
-def missing_input(key: str, epci: str, option: str) -> PeuplementError:
+def missing_input(key: str, epci: str, command: str) -> PeuplementError:
     """Return the French error for a missing input: what, which option, where to get it, which template.
 
     Built from the source registry (:mod:`peuplement.sources`), so the message names the
     official source, its URL and the template that the option accepts.
     """
     source = SOURCES[key]
-    text = f"il manque « {source.nom} » pour l'EPCI {epci} : passez {option} FICHIER"
+    text = f"il manque « {source.nom} » pour l'EPCI {epci} : passez {source.option} FICHIER"
     if source.modele:
         text += f" (modèle vide avec son dictionnaire : « peuplement modele {source.modele} »)"
     if key == "parc_communes":
@@ -127,5 +127,6 @@ def missing_input(key: str, epci: str, option: str) -> PeuplementError:
         )
     elif source.acces != "ouvert":
         text += f". Source : {source.producteur}, {source.url} (accès restreint)"
+    text += f". Commande : « {source.command_line(command, epci)} »"
     text += f". Sources disponibles ici : « peuplement donnees --epci {epci} »."
     return PeuplementError(text)

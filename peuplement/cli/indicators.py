@@ -93,7 +93,7 @@ def indicators(
         get_path("coeur_ostrevent/parc_bailleurs_2014") if epci == DEFAULT_EPCI else None
     )
     if stock_path is None:
-        raise missing_input("parc_communes", epci, "--parc")
+        raise missing_input("parc_communes", epci, "indicators")
     terr = load_territory(epci, data_dir)
     stock, report = load_stock(stock_path, millesime)
     split = terr.align(stock, value="nb_lls")

@@ -116,7 +116,7 @@ def _inputs(
 
     if attributions is None:
         if epci != DEFAULT_EPCI:
-            raise missing_input("sne_attributions", epci, "--attributions")
+            raise missing_input("sne_attributions", epci, "lec")
         dem, att = synth_default(annee=annee, data_dir=data_dir)
         report = LoadReport("attributions synthétiques")
         report.n_read = len(att)

@@ -58,7 +58,7 @@ def map_(
 
     stock_path = parc or default_stock(epci)
     if stock_path is None:
-        raise missing_input("parc_communes", epci, "--parc")
+        raise missing_input("parc_communes", epci, "map")
     terr = load_territory(epci, data_dir)
     stock, _ = load_stock(stock_path, millesime)
     communes = commune_concentration(terr.align(stock).inside)
