@@ -7,7 +7,7 @@ them in maps, charts and reports.
 
 from importlib.metadata import PackageNotFoundError, version
 
-from peuplement import export, fmt, geo, indicators, lec, secrecy, synth, validation
+from peuplement import export, fmt, geo, indicators, lec, secrecy, sources, synth, validation
 from peuplement._config import DEFAULT_EPCI, data_dir
 from peuplement._errors import CRSError, DataNotFoundError, PeuplementError, SchemaError
 from peuplement.geo import assign_points, qpv_communes
@@ -26,7 +26,9 @@ from peuplement.io import (
     load_parc_communes,
     load_qpv,
     load_rpls,
+    load_rpls_resultats,
     load_seuils_quartiles,
+    load_sru,
 )
 from peuplement.territory import Perimeter, Territory
 
@@ -52,6 +54,7 @@ __all__ = [
     "indicators",
     "lec",
     "secrecy",
+    "sources",
     "synth",
     "validation",
     "load_attributions",
@@ -67,6 +70,8 @@ __all__ = [
     "load_parc_communes",
     "load_qpv",
     "load_rpls",
+    "load_rpls_resultats",
     "load_seuils_quartiles",
+    "load_sru",
     "qpv_communes",
 ]

@@ -28,6 +28,21 @@ class Perimeter:
     outside: pd.DataFrame
     value: str | None = None
     mapped: pd.DataFrame = field(default_factory=pd.DataFrame)
+    renamed: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def both(self) -> pd.DataFrame:
+        """Return the rows inside and outside together, flagged ``dans_perimetre_actuel``.
+
+        For figures analysed on the data's own perimeter: every row keeps its COG name,
+        and a commune that has left the territory since is flagged, with its current
+        EPCI (``siren_epci_actuel``, ``nom_epci_actuel``).
+        """
+        inside = self.inside.assign(dans_perimetre_actuel=True)
+        outside = self.outside.assign(dans_perimetre_actuel=False)
+        frames = [f for f in (inside, outside) if len(f)]
+        if not frames:
+            return inside
+        return pd.concat(frames, ignore_index=True)
 
     def summary(self) -> str:
         """Return a French sentence stating what falls outside, with counts."""
@@ -42,14 +57,18 @@ class Perimeter:
             )
         if self.outside.empty:
             return " ; ".join(parts) or "toutes les lignes sont dans le périmètre"
-        names = ", ".join(
-            f"{r.get('nom', r['code_insee'])} ({r['code_insee']})"
-            for _, r in self.outside.head(5).iterrows()
-        )
+        names = ", ".join(_outside_label(r) for _, r in self.outside.head(5).iterrows())
         text = f"{len(self.outside)} ligne(s) hors du périmètre : {names}"
         if self.value:
             text += f" ; {int(self.outside[self.value].sum())} {self.value} hors périmètre"
         return " ; ".join([*parts, text])
+
+
+def _outside_label(row: pd.Series) -> str:
+    """``Émerchicourt (59192, aujourd'hui dans la CA de la Porte du Hainaut)``."""
+    epci = row.get("nom_epci_actuel")
+    where = f", aujourd'hui dans : {epci}" if isinstance(epci, str) and epci else ""
+    return f"{row.get('nom', row['code_insee'])} ({row['code_insee']}{where})"
 
 
 @dataclass(frozen=True)
@@ -211,7 +230,13 @@ class Territory:
         """Split a table keyed by commune into rows inside and outside the territory.
 
         Figures given on another perimeter (an older COG, a commune that has left the
-        EPCI since) are returned in ``outside`` with their counts, never dropped.
+        EPCI since) are returned in ``outside`` with their counts and the commune's
+        current EPCI (``siren_epci_actuel``, ``nom_epci_actuel``), never dropped.
+
+        Commune names come from the COG (Écaillon, not Ecaillon), inside and outside:
+        the ``nom`` column is replaced (or added), and the file's own spellings, where
+        they differ, are kept in :attr:`Perimeter.renamed` only (``code_insee``,
+        ``nom_fichier``, ``nom``).
 
         Examples
         --------
@@ -222,8 +247,8 @@ class Territory:
         >>> from peuplement.datasets import get_path
         >>> stock, _ = load_parc_communes(get_path("coeur_ostrevent/parc_communes_2014"))
         >>> out = Territory.from_epci("245901152").align(stock, value="nb_lls").outside
-        >>> out[["code_insee", "nb_lls"]].values.tolist()
-        [['59192', 26]]
+        >>> out[["code_insee", "nom", "nb_lls", "siren_epci_actuel"]].values.tolist()
+        [['59192', 'Émerchicourt', 26, '200042190']]
         """
         if column not in table.columns:
             raise SchemaError(
@@ -239,15 +264,11 @@ class Territory:
             lookup = changes.set_index("code_ancien")
             mapped = lookup.loc[table.loc[old, column]].reset_index()
             table.loc[old, column] = mapped["code_insee"].to_numpy()
-            if "nom" in table.columns:
-                current = self.communes.set_index("code_insee")["nom"]
-                table.loc[old, "nom"] = (
-                    table.loc[old, column].map(current).fillna(table.loc[old, "nom"])
-                )
             logger.info(
                 "align: %d code(s) of an older geography mapped to their COG commune",
                 int(old.sum()),
             )
+        table, renamed = _cog_names(table, column)
         inside = table[column].isin(self.communes["code_insee"])
         kept = table[inside]
         if kept[column].duplicated().any():
@@ -257,10 +278,48 @@ class Territory:
             ]
             agg = {c: ("sum" if c in numeric else "first") for c in kept.columns if c != column}
             kept = kept.groupby(column, as_index=False, sort=False).agg(agg)
-        return Perimeter(kept.reset_index(drop=True), table[~inside].copy(), value, mapped)
+        outside = table[~inside].copy()
+        current = _current_epci(outside[column])
+        outside["siren_epci_actuel"] = current["siren_epci"].to_numpy()
+        outside["nom_epci_actuel"] = current["nom_epci"].to_numpy()
+        return Perimeter(kept.reset_index(drop=True), outside, value, mapped, renamed)
 
     @property
     def communes_qpv(self) -> list[str]:
         """INSEE codes of the communes of the territory covered by at least one QPV."""
         codes = self.qpv_communes.loc[self.qpv_communes["retenue"], "code_insee"].dropna()
         return sorted(set(codes) & set(self.communes["code_insee"]))
+
+
+def _france_communes() -> pd.DataFrame:
+    """Code, COG name and EPCI of every commune of France (COG 2025), without outlines."""
+    france, _ = load_communes_france(crs="EPSG:4326")
+    return pd.DataFrame(france[["code_insee", "nom", "siren_epci", "nom_epci"]])
+
+
+def _cog_names(table: pd.DataFrame, column: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Put the COG name of each commune in ``nom``; return the table and the spellings replaced."""
+    names = _france_communes().set_index("code_insee")["nom"]
+    cog = table[column].map(names)
+    renamed = pd.DataFrame(columns=["code_insee", "nom_fichier", "nom"])
+    if "nom" in table.columns:
+        given = table["nom"].astype("string").str.strip()
+        differs = given.notna() & cog.notna() & (given != cog)
+        renamed = pd.DataFrame(
+            {
+                "code_insee": table.loc[differs, column].to_numpy(),
+                "nom_fichier": given[differs].to_numpy(),
+                "nom": cog[differs].to_numpy(),
+            }
+        )
+        if "ligne" in table.columns:
+            renamed.insert(0, "ligne", table.loc[differs, "ligne"].to_numpy())
+        cog = cog.fillna(given)
+    table = table.assign(nom=cog.astype("string"))
+    return table, renamed.reset_index(drop=True)
+
+
+def _current_epci(codes: pd.Series) -> pd.DataFrame:
+    """Return the COG 2025 EPCI of each commune code (empty where the code is not a commune)."""
+    lookup = _france_communes().drop_duplicates("code_insee").set_index("code_insee")
+    return lookup.reindex(codes.to_numpy())[["siren_epci", "nom_epci"]]

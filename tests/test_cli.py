@@ -33,7 +33,7 @@ def test_territory_command_default(tmp_path, shared_data):
     assert (
         "8\u202f713" in result.output
         and "70\u202f957" in result.output
-        and "Emerchicourt" in result.output
+        and "Émerchicourt" in result.output  # the COG name, not the file's "Emerchicourt"
     )
 
 

@@ -45,7 +45,44 @@ def test_2014_figures_on_both_perimeters(default):
     split = default.align(stock, value="nb_lls")
     assert int(split.inside["nb_lls"].sum()) + int(split.outside["nb_lls"].sum()) == 8713
     assert split.outside[["code_insee", "nb_lls"]].values.tolist() == [["59192", 26]]
-    assert "Emerchicourt (59192)" in split.summary() and "26 nb_lls" in split.summary()
+    # The COG name, not the file's "Emerchicourt", and the EPCI it belongs to now.
+    assert (
+        "Émerchicourt (59192, aujourd'hui dans : Communauté d'agglomération de la Porte du Hainaut)"
+        in split.summary()
+    )
+    assert "26 nb_lls" in split.summary()
+
+
+def test_align_takes_names_from_the_cog(default):
+    stock, _ = load_parc_communes(get_path("coeur_ostrevent/parc_communes_2014"))
+    split = default.align(stock, value="nb_lls")
+    names = dict(zip(split.inside["code_insee"], split.inside["nom"], strict=True))
+    # The 2014 file writes "Ecaillon" (row 10) and "Emerchicourt" (row 16): every table
+    # shows the COG names; the file's spellings are kept in `renamed` only.
+    assert names["59185"] == "Écaillon"
+    assert split.outside["nom"].tolist() == ["Émerchicourt"]
+    assert split.renamed.values.tolist() == [
+        [10, "59185", "Ecaillon", "Écaillon"],
+        [16, "59192", "Emerchicourt", "Émerchicourt"],
+    ]
+    # The commune that left the EPCI is listed as such, with the EPCI it belongs to now.
+    assert split.outside[["siren_epci_actuel", "nom_epci_actuel"]].values.tolist() == [
+        ["200042190", "Communauté d'agglomération de la Porte du Hainaut"]
+    ]
+    both = split.both()
+    # 20 communes inside + 1 outside = the 21 rows of the file, 8,713 dwellings in all.
+    assert len(both) == 21 and int(both["nb_lls"].sum()) == 8713
+    assert both.loc[~both["dans_perimetre_actuel"], "code_insee"].tolist() == ["59192"]
+
+
+def test_align_adds_cog_names_to_a_table_without_them(default):
+    import pandas as pd
+
+    table = pd.DataFrame({"code_insee": ["59185", "62498"], "nb_lls": [379, 10]})
+    split = default.align(table)
+    assert split.inside["nom"].tolist() == ["Écaillon"] and split.renamed.empty
+    # Lens (62498) is not in Cœur d'Ostrevent: outside, with its current EPCI.
+    assert split.outside[["nom", "siren_epci_actuel"]].values.tolist() == [["Lens", "246200364"]]
 
 
 def test_lens_lievin_qpv(shared_data):

@@ -5,9 +5,12 @@ Python traceback (``peuplement --debug …`` shows one for a bug report).
 """
 
 from peuplement.cli import (
+    donnees,
+    epci,
     indicators,
     lec,
     map,
+    modele,
     national,
     quartile,
     report,
@@ -20,4 +23,17 @@ from peuplement.cli._app import app
 __all__ = ["app"]
 
 # The command modules register themselves on ``app`` when imported.
-_COMMANDS = (territory, indicators, synth, lec, quartile, map, report, national, tendances)
+_COMMANDS = (
+    territory,
+    indicators,
+    synth,
+    lec,
+    quartile,
+    map,
+    report,
+    national,
+    tendances,
+    epci,
+    donnees,
+    modele,
+)

@@ -10,12 +10,16 @@ import pandas as pd
 import typer
 
 from peuplement._config import DEFAULT_EPCI
-from peuplement._errors import DataNotFoundError
+from peuplement._errors import DataNotFoundError, PeuplementError
 from peuplement.cli._app import say
 from peuplement.datasets import get_path
 from peuplement.io.qpv import QPV_COLUMNS
+from peuplement.io.rpls import load_parc_communes
+from peuplement.io.rpls_resultats import is_rpls_resultats, load_rpls_resultats
 from peuplement.schema import CRS_LAMBERT93
-from peuplement.territory import Territory
+from peuplement.sources import SOURCES
+from peuplement.territory import Perimeter, Territory
+from peuplement.validation import LoadReport
 
 __all__ = [
     "DataDir",
@@ -24,7 +28,10 @@ __all__ = [
     "Out",
     "Parc",
     "default_stock",
+    "load_stock",
     "load_territory",
+    "missing_input",
+    "record_renamed",
 ]
 
 DataDir = Annotated[
@@ -67,3 +74,59 @@ def load_territory(epci: str, data_dir: Path | None) -> Territory:
             crs=CRS_LAMBERT93,
         )
         return Territory.from_epci(epci, qpv=empty)
+
+
+def record_renamed(split: Perimeter, report: LoadReport) -> None:
+    """Keep the file's own spelling of commune names in the load report, and only there.
+
+    Every table shows the COG name (Écaillon); the repair line says which spellings of
+    the file were replaced (Ecaillon → Écaillon), with their row.
+    """
+    if len(split.renamed):
+        examples = ", ".join(
+            f"{r.nom_fichier} → {r.nom}" for r in split.renamed.head(5).itertuples()
+        )
+        report.repair(
+            f"nom de commune remplacé par celui du COG 2025 : {examples}", len(split.renamed)
+        )
+
+
+def load_stock(path: Path, millesime: int | None) -> tuple[pd.DataFrame, LoadReport]:
+    """Load the commune stock given with ``--parc``: a commune table, or the SDES results workbook.
+
+    The workbook ``resultats_rpls_<année>.xlsx`` is recognised by its "Commune" sheet; its
+    vintage is then required (``--millesime``), never read from the file name.
+    """
+    if is_rpls_resultats(path):
+        if millesime is None:
+            raise PeuplementError(
+                f"{path.name} est un classeur de résultats RPLS (feuille « Commune ») : "
+                "précisez son millésime avec --millesime AAAA (parc au 1er janvier de cette année)"
+            )
+        data, report = load_rpls_resultats(path, annee=millesime)
+        return data, report
+    data, report = load_parc_communes(path, millesime=millesime)
+    return data, report
+
+
+def missing_input(key: str, epci: str, command: str) -> PeuplementError:
+    """Return the French error for a missing input: what, which option, where to get it, which template.
+
+    Built from the source registry (:mod:`peuplement.sources`), so the message names the
+    official source, its URL and the template that the option accepts.
+    """
+    source = SOURCES[key]
+    text = f"il manque « {source.nom} » pour l'EPCI {epci} : passez {source.option} FICHIER"
+    if source.modele:
+        text += f" (modèle vide avec son dictionnaire : « peuplement modele {source.modele} »)"
+    if key == "parc_communes":
+        official = SOURCES["rpls_resultats"]
+        text += (
+            f". Chiffres officiels : {official.nom} ({official.producteur}), {official.url} ; "
+            "le classeur resultats_rpls_<année>.xlsx se passe tel quel à --parc avec --millesime"
+        )
+    elif source.acces != "ouvert":
+        text += f". Source : {source.producteur}, {source.url} (accès restreint)"
+    text += f". Commande : « {source.command_line(command, epci)} »"
+    text += f". Sources disponibles ici : « peuplement donnees --epci {epci} »."
+    return PeuplementError(text)

@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 
 from peuplement._config import DEFAULT_EPCI
-from peuplement._errors import DataNotFoundError, PeuplementError
+from peuplement._errors import DataNotFoundError
 from peuplement.cli._app import add_row, app, command, console, say, table
 from peuplement.cli._common import (
     DataDir,
@@ -18,7 +18,10 @@ from peuplement.cli._common import (
     Out,
     Parc,
     default_stock,
+    load_stock,
     load_territory,
+    missing_input,
+    record_renamed,
 )
 from peuplement.datasets import get_path
 from peuplement.export import output_dir, write_csv
@@ -29,7 +32,7 @@ from peuplement.indicators import (
     landlord_concentration,
     territory_concentration,
 )
-from peuplement.io import load_parc_bailleurs, load_parc_communes
+from peuplement.io import load_parc_bailleurs
 from peuplement.territory import Territory
 
 
@@ -90,17 +93,20 @@ def indicators(
         get_path("coeur_ostrevent/parc_bailleurs_2014") if epci == DEFAULT_EPCI else None
     )
     if stock_path is None:
-        raise PeuplementError(
-            f"no stock file for EPCI {epci}: pass --parc FILE (commune-level RPLS counts)"
-        )
+        raise missing_input("parc_communes", epci, "indicators")
     terr = load_territory(epci, data_dir)
-    stock, report = load_parc_communes(stock_path, millesime=millesime)
+    stock, report = load_stock(stock_path, millesime)
     split = terr.align(stock, value="nb_lls")
+    record_renamed(split, report)
+    # Figures analysed on the data's perimeter, every commune under its COG name; a commune
+    # that has left the EPCI since is flagged, with its current EPCI.
     pop = terr.communes[["code_insee", "population"]]
     stock = (
-        stock.drop(columns="ligne").merge(pop, on="code_insee", how="left").assign(siren_epci=epci)
+        split.both()
+        .drop(columns="ligne")
+        .merge(pop, on="code_insee", how="left")
+        .assign(siren_epci=epci)
     )
-    stock["dans_perimetre_actuel"] = stock["code_insee"].isin(terr.communes["code_insee"])
     folder = output_dir(out / terr.slug)
     write_csv(
         commune_concentration(stock, by="siren_epci", sru_target=sru),
@@ -134,6 +140,8 @@ def indicators(
         "Secret statistique",
         "sans objet : comptes de logements (RPLS public), aucune donnée de ménage",
     )
+    if report.repairs:
+        add_row(view, "Réparations", " ; ".join(report.repairs))
     add_row(view, "Lignes lues / rejetées", f"{report.n_read} / {report.n_rejected}")
     console.print(view)
     say(f"Écrit dans {folder}/")

@@ -15,7 +15,7 @@ from rich.text import Text
 from peuplement._config import DEFAULT_EPCI
 from peuplement._errors import DataNotFoundError, PeuplementError
 from peuplement.cli._app import app, command, console, say, table
-from peuplement.cli._common import DataDir, Epci, Out
+from peuplement.cli._common import DataDir, Epci, Out, missing_input
 from peuplement.export import output_dir, write_csv
 from peuplement.fmt import fmt_count, fmt_pct
 from peuplement.lec import LecStatus, Thresholds
@@ -116,9 +116,7 @@ def _inputs(
 
     if attributions is None:
         if epci != DEFAULT_EPCI:
-            raise PeuplementError(
-                f"pas de fichier d'attributions pour l'EPCI {epci} : passez --attributions FICHIER"
-            )
+            raise missing_input("sne_attributions", epci, "lec")
         dem, att = synth_default(annee=annee, data_dir=data_dir)
         report = LoadReport("attributions synthétiques")
         report.n_read = len(att)

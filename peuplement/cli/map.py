@@ -11,9 +11,17 @@ import typer
 from peuplement._config import DEFAULT_EPCI
 from peuplement._errors import PeuplementError
 from peuplement.cli._app import app, command, say
-from peuplement.cli._common import DataDir, Epci, Parc, default_stock, load_territory
+from peuplement.cli._common import (
+    DataDir,
+    Epci,
+    Millesime,
+    Parc,
+    default_stock,
+    load_stock,
+    load_territory,
+    missing_input,
+)
 from peuplement.indicators import DICTIONARY, commune_concentration
-from peuplement.io import load_parc_communes
 
 _PERCENT_COLUMNS = {"part_territoire", "part_cumulee", "part_lls_qpv", "taux_sru"}
 _SOURCE = (
@@ -38,6 +46,7 @@ def map_(
     ] = "quantiles",
     k: Annotated[int, typer.Option(help="Nombre de classes.")] = 5,
     parc: Parc = None,
+    millesime: Millesime = None,
     data_dir: DataDir = None,
     out: Annotated[Path, typer.Option("--out", help="Répertoire des cartes.")] = Path("maps"),
 ) -> None:
@@ -49,9 +58,9 @@ def map_(
 
     stock_path = parc or default_stock(epci)
     if stock_path is None:
-        raise PeuplementError(f"no stock file for EPCI {epci}: pass --parc FILE")
+        raise missing_input("parc_communes", epci, "map")
     terr = load_territory(epci, data_dir)
-    stock, _ = load_parc_communes(stock_path)
+    stock, _ = load_stock(stock_path, millesime)
     communes = commune_concentration(terr.align(stock).inside)
     choices = [
         c

@@ -15,11 +15,12 @@ from peuplement.cli._common import (
     Out,
     Parc,
     default_stock,
+    load_stock,
     load_territory,
+    record_renamed,
 )
 from peuplement.export import output_dir, write_csv, write_gpkg
 from peuplement.fmt import fmt_count
-from peuplement.io import load_parc_communes
 from peuplement.validation import REJECTION_COLUMNS
 
 
@@ -52,9 +53,10 @@ def territory(
     add_row(summary, "Communes en QPV", f"{len(terr.communes_qpv)}")
     rejects = pd.DataFrame(columns=REJECTION_COLUMNS)
     if stock_path is not None:
-        stock, report = load_parc_communes(stock_path, millesime=millesime)
+        stock, report = load_stock(stock_path, millesime)
         rejects = report.rejections
         split = terr.align(stock, value="nb_lls")
+        record_renamed(split, report)
         counts = terr.communes[["code_insee", "nom", "population"]].merge(
             split.inside.drop(columns=["ligne", "nom"], errors="ignore"),
             on="code_insee",
@@ -65,9 +67,16 @@ def territory(
         add_row(summary, "Parc social (périmètre actuel)", fmt_count(split.inside["nb_lls"].sum()))
         add_row(summary, "Parc social (périmètre des données)", fmt_count(stock["nb_lls"].sum()))
         add_row(summary, "Hors périmètre", split.summary())
+        if report.repairs:
+            add_row(summary, "Réparations", " ; ".join(report.repairs))
         add_row(summary, "Lignes lues / rejetées", f"{report.n_read} / {report.n_rejected}")
     else:
-        add_row(summary, "Parc social", "non fourni (--parc FICHIER)")
+        add_row(
+            summary,
+            "Parc social",
+            "non fourni : --parc FICHIER (modèle : « peuplement modele parc » ; le classeur "
+            "resultats_rpls_<année>.xlsx du SDES est accepté avec --millesime)",
+        )
     write_csv(rejects, folder / "rejets.csv")
     for note in terr.notes:
         add_row(summary, "Note", note)

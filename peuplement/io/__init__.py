@@ -9,7 +9,9 @@ from peuplement.io.insee_qpv import (
 from peuplement.io.qpv import load_qpv
 from peuplement.io.reference import load_filosofi, load_seuils_quartiles
 from peuplement.io.rpls import load_parc_bailleurs, load_parc_communes, load_rpls
+from peuplement.io.rpls_resultats import load_rpls_resultats
 from peuplement.io.sne import load_attributions, load_demandes, load_engagements, read_sne_xml
+from peuplement.io.sru import load_sru
 from peuplement.validation import REJECTION_COLUMNS, Loaded, LoadReport
 
 __all__ = [
@@ -30,6 +32,8 @@ __all__ = [
     "load_parc_communes",
     "load_qpv",
     "load_rpls",
+    "load_rpls_resultats",
     "load_seuils_quartiles",
+    "load_sru",
     "read_sne_xml",
 ]

@@ -26,7 +26,9 @@ __all__ = [
     "load_rpls",
 ]
 
-_INSEE = ("DEPCOM", "DEPCOM_CODE", "CODGEO", "INSEE_COM", "code_commune", "com")
+# DEPCOM_CODE: DiDo dwelling file before the 2025 vintage; DEPCOM: 2017–2020 open files and
+# the 2025 vintage on; DEPCOM_ARM: the "Commune" sheet of the SDES results workbook.
+_INSEE = ("DEPCOM", "DEPCOM_CODE", "DEPCOM_ARM", "CODGEO", "INSEE_COM", "code_commune", "com")
 
 #: Canonical columns of the dwelling-level RPLS table.
 RPLS_FIELDS = [
@@ -48,6 +50,10 @@ RPLS_FIELDS = [
     # rooms and 1 to 1,000 m² (the largest in RPLS have about 12 rooms and 300 m²).
     Field("nb_pieces", "count", ("NBPIECE", "NB_PIECES"), bounds=(1, 20)),
     Field("surface_m2", "nonneg", ("SURFHAB", "SURFACE", "SURFACE_HABITABLE"), bounds=(1, 1000)),
+    # Individual or collective building, as published: a code (TYPECONST, TYPECONST_CODE)
+    # or, when the file has only that, its label (TYPECONST_LIBELLE).
+    Field("type_construction", "text", ("TYPECONST", "TYPECONST_CODE", "TYPECONST_LIBELLE")),
+    Field("dpe_energie", "text", ("DPEENERGIE", "DPEENERGIE_CODE", "DPE_ENERGIE")),
     Field("x", "number", ("X", "COORD_X", "X_L93")),
     Field("y", "number", ("Y", "COORD_Y", "Y_L93")),
 ]
