@@ -40,9 +40,9 @@ def preview(values: Iterable[object], limit: int = 5) -> str:
     Examples
     --------
     >>> preview(["a", "b", "c"], limit=2)
-    "['a', 'b', …] (3 in all)"
+    "['a', 'b', …] (3 en tout)"
     """
     items = list(values)
     shown = ", ".join(repr(v) for v in items[:limit])
     more = ", …" if len(items) > limit else ""
-    return f"[{shown}{more}] ({len(items)} in all)"
+    return f"[{shown}{more}] ({len(items)} en tout)"

@@ -19,11 +19,14 @@ from peuplement._errors import SchemaError, preview
 
 __all__ = [
     "CRS_LAMBERT93",
+    "FIELD_RANGES",
     "INSEE_PATTERN",
     "QPV_PATTERNS",
     "SIREN_PATTERN",
     "CodeCheck",
+    "Range",
     "fold",
+    "normalize_name",
     "place_key",
     "normalize_insee",
     "normalize_qpv",
@@ -45,6 +48,80 @@ QPV_PATTERNS: dict[int, re.Pattern[str]] = {
     2015: re.compile(r"^QP(\d{3}|02[AB])\d{3}$"),
     2024: re.compile(r"^QN(\d{3}|02[AB])\d{2}[0-9A-Z]$"),
 }
+
+
+@dataclass(frozen=True)
+class Range:
+    """The plausible values of a numeric field, set from the domain.
+
+    Attributes
+    ----------
+    low, high
+        Smallest and largest plausible value (inclusive).
+    why
+        Where the bounds come from, in French (quoted in rejection messages).
+    """
+
+    low: float
+    high: float
+    why: str
+
+
+# France counts about 5.3 million social dwellings (RPLS 2024) and 30.7 million main
+# residences (INSEE 2021): no commune, landlord or territory can hold more than France.
+_FRANCE_LLS = 6_000_000
+_FRANCE_RP = 32_000_000
+
+#: Plausible range of every numeric canonical field, read by the tabular loaders
+#: (:mod:`peuplement.io._spec`) and by the national ingest (:mod:`peuplement.io.national`)
+#: so that both apply the same rules. A value outside its range, or not finite
+#: (``inf``, ``1e999``), is rejected with its row. Keys are canonical column names.
+FIELD_RANGES: dict[str, Range] = {
+    "nb_pieces": Range(1, 20, "un logement social compte de 1 à 20 pièces"),
+    "surface_m2": Range(0, 1_000, "surface habitable d'un logement : au plus 1 000 m²"),
+    "annee_construction": Range(1800, 2100, "année de construction entre 1800 et 2100"),
+    "annee": Range(1990, 2100, "année d'attribution ou de seuil entre 1990 et 2100"),
+    "x": Range(40_000, 1_250_000, "X en Lambert-93 : métropole et Corse"),
+    "y": Range(6_030_000, 7_120_000, "Y en Lambert-93 : métropole et Corse"),
+    "nb_lls": Range(0, _FRANCE_LLS, "pas plus de logements sociaux que la France entière"),
+    "nb_lls_qpv": Range(0, _FRANCE_LLS, "pas plus de logements sociaux que la France entière"),
+    "residences_principales": Range(
+        0, _FRANCE_RP, "pas plus de résidences principales que la France entière"
+    ),
+    "nb_personnes": Range(1, 30, "un ménage compte de 1 à 30 personnes"),
+    "nb_moins_14": Range(0, 29, "au plus 29 enfants de moins de 14 ans"),
+    "ressources_annuelles": Range(0, 10_000_000, "ressources annuelles d'un ménage : 0 à 10 M€"),
+    "ressources_mensuelles": Range(0, 1_000_000, "ressources mensuelles d'un ménage : 0 à 1 M€"),
+    "q1_annuel_uc": Range(1, 200_000, "seuil en € par UC et par an : 1 à 200 000"),
+    "q2_annuel_uc": Range(1, 200_000, "seuil en € par UC et par an : 1 à 200 000"),
+    "q3_annuel_uc": Range(1, 200_000, "seuil en € par UC et par an : 1 à 200 000"),
+    "nb_menages": Range(0, _FRANCE_RP, "pas plus de ménages que la France entière"),
+    "nb_uc": Range(0, 100_000_000, "pas plus d'UC que la population française"),
+    "taux_pauvrete": Range(0, 100, "un taux en pourcentage"),
+    "population": Range(0, 70_000_000, "pas plus d'habitants que la France entière"),
+}
+
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_name(text: str) -> str:
+    """Normalise a name for grouping and duplicate checks, keeping its visible spelling.
+
+    Unicode NFC (a precomposed ``é`` and ``e`` + combining accent become one), zero-width
+    and soft-hyphen characters removed, runs of white space (non-breaking included)
+    collapsed to one space, ends trimmed. Case and accents are kept: the result is what
+    a reader sees.
+
+    >>> normalize_name("Norevie\u200b") == normalize_name(" Nore\u0301vie ".replace("\u0301", ""))
+    True
+    >>> normalize_name("Cr\u00e9dit") == normalize_name("Cre\u0301dit")
+    True
+    >>> normalize_name("SA  du\u00a0Hainaut ")
+    'SA du Hainaut'
+    """
+    text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text))
+    return _SPACES.sub(" ", text).strip()
 
 
 def fold(text: str) -> str:
@@ -153,7 +230,7 @@ def normalize_qpv(raw: pd.Series, *, generation: int | None) -> CodeCheck:
         patterns = [QPV_PATTERNS[generation]]
     else:
         raise SchemaError(
-            f"unknown QPV generation {generation!r}; expected one of {sorted(QPV_PATTERNS)}"
+            f"génération de QPV inconnue {generation!r} ; attendu l'une de {sorted(QPV_PATTERNS)}"
         )
     valid = pd.Series(False, index=text.index)
     for pattern in patterns:
@@ -209,8 +286,8 @@ def resolve_columns(
     for src, canonical in (columns or {}).items():
         if src not in frame.columns:
             raise SchemaError(
-                f"{source}: columns={{{src!r}: {canonical!r}}} names a column that is not in "
-                f"the file; found {preview(map(str, frame.columns), 12)}"
+                f"{source} : columns={{{src!r}: {canonical!r}}} nomme une colonne absente du "
+                f"fichier ; colonnes trouvées : {preview(map(str, frame.columns), 12)}"
             )
         found[canonical] = src
     for canonical, names in aliases.items():
@@ -224,13 +301,13 @@ def resolve_columns(
     missing = [c for c in required if c not in found]
     if missing:
         expected = "; ".join(
-            f"`{c}` (or {', '.join(repr(a) for a in aliases.get(c, ()))})" for c in missing
+            f"`{c}` (ou {', '.join(repr(a) for a in aliases.get(c, ()))})" for c in missing
         )
         raise SchemaError(
-            f"{source} is missing column(s) {expected}; found "
-            f"{preview(map(str, frame.columns), 12)}. Column names are matched "
-            "case-insensitively, ignoring accents, spaces and underscores; rename the column "
-            "or pass columns={'<your column>': '<canonical name>'}."
+            f"{source} : colonne(s) manquante(s) {expected} ; colonnes trouvées : "
+            f"{preview(map(str, frame.columns), 12)}. Les noms sont comparés sans tenir compte "
+            "de la casse, des accents, des espaces ni des « _ » : renommez la colonne ou "
+            "passez columns={'<votre colonne>': '<nom canonique>'}."
         )
     return found
 
@@ -243,21 +320,28 @@ def to_count(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """
     text = raw.astype("string").str.replace(r"[\s\u202f\u00a0]", "", regex=True)
     text = text.str.replace(",", ".", regex=False).mask(lambda s: s == "")
-    number = pd.to_numeric(text, errors="coerce")
-    bad = (text.notna() & (number.isna() | (number < 0) | (np.floor(number) != number))).fillna(
-        True
-    )
+    number = pd.to_numeric(text, errors="coerce").astype("float64")
+    # Beyond 2**53 a float no longer holds every whole number (and `inf` none at all):
+    # such a value is no count, and would overflow the Int64 conversion.
+    huge = ~(number.abs() < 2.0**53)
+    bad = (
+        text.notna() & (number.isna() | huge | (number < 0) | (np.floor(number) != number))
+    ).fillna(True)
     good = number.where(~bad)
     return good.round().astype("Int64"), bad.astype(bool) & text.notna()
 
 
 def to_number(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse decimal numbers written the French way (``1 234,5``); return values and a bad-value mask."""
-    if pd.api.types.is_numeric_dtype(raw):
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         values = raw.astype("float64")
-        return values, pd.Series(False, index=raw.index)
+        infinite = pd.Series(np.isinf(values.to_numpy()), index=raw.index)
+        return values.mask(infinite), infinite
     text = raw.astype("string").str.replace(r"[\s\u202f\u00a0]", "", regex=True)
     text = text.str.replace(",", ".", regex=False).mask(lambda s: s == "")
     number = pd.to_numeric(text, errors="coerce").astype("float64")
-    bad = (text.notna() & number.isna()).fillna(False)
+    # `inf`, `-Infinity`, `1e999` parse as infinite floats: not a value.
+    infinite = pd.Series(np.isinf(number.to_numpy()), index=raw.index)
+    number = number.mask(infinite)
+    bad = ((text.notna() & number.isna()) | infinite).fillna(False)
     return number, bad.astype(bool)

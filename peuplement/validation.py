@@ -41,6 +41,7 @@ class LoadReport:
     )
     repairs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    _repair_counts: list[int] = field(default_factory=list, repr=False)
 
     @property
     def n_rejected(self) -> int:
@@ -103,6 +104,7 @@ class LoadReport:
         if count:
             text = f"{message} ({count})"
             self.repairs.append(text)
+            self._repair_counts.append(int(count))
             logger.info("%s: repaired %s", self.source, text)
 
     def note(self, message: str) -> None:
@@ -115,14 +117,23 @@ class LoadReport:
         self.n_kept = int(n_kept)
         if self.n_read != self.n_kept + self.n_rejected:
             raise PeuplementError(
-                f"{self.source}: row accounting broken: read {self.n_read}, kept {self.n_kept}, "
-                f"rejected {self.n_rejected}. This is a bug in peuplement; please report it."
+                f"{self.source} : comptage des lignes incohérent : {self.n_read} lues, "
+                f"{self.n_kept} retenues, {self.n_rejected} rejetées. C'est une erreur de "
+                "peuplement ; signalez-la aux développeurs avec le fichier."
             )
         return self
 
+    @property
+    def n_repaired(self) -> int:
+        """Number of values repaired (the counts of :meth:`repair`, added up)."""
+        return sum(self._repair_counts)
+
     def summary(self) -> str:
-        """One line in French for the command line."""
-        text = f"{self.source} : {self.n_read} lignes lues, {self.n_kept} retenues, {self.n_rejected} rejetées"
+        """One line in French for the command line: read, kept, rejected, repaired."""
+        text = (
+            f"{self.source} : {self.n_read} lignes lues, {self.n_kept} retenues, "
+            f"{self.n_rejected} rejetées, {self.n_repaired} valeurs réparées"
+        )
         if self.repairs:
             text += f" ; réparations : {'; '.join(self.repairs)}"
         return text

@@ -6,11 +6,17 @@ import geopandas as gpd
 import numpy as np
 from pyproj import CRS
 
-from peuplement._errors import CRSError
+import os
+from pathlib import Path
+
+import pandas as pd
+import pyogrio.errors
+
+from peuplement._errors import CRSError, DataNotFoundError, SchemaError
 from peuplement.schema import CRS_LAMBERT93
 from peuplement.validation import LoadReport
 
-__all__ = ["to_lambert93"]
+__all__ = ["absurd_coordinates", "outside_france", "read_layer", "to_lambert93"]
 
 # Envelope of Lambert-93 coordinates in metropolitan France and Corsica, with a margin.
 _L93_X = (-50_000.0, 1_300_000.0)
@@ -18,6 +24,71 @@ _L93_Y = (6_000_000.0, 7_200_000.0)
 # Envelope of metropolitan France and Corsica in longitude/latitude, with a margin.
 _LON = (-6.0, 10.5)
 _LAT = (41.0, 51.6)
+
+
+def check_layer_path(path: str | os.PathLike[str]) -> Path:
+    """Return ``path`` if it is an existing file; else a French error naming it."""
+    file = Path(path)
+    if not file.exists():
+        raise DataNotFoundError(f"Le fichier « {file} » n'existe pas. Vérifiez le chemin et le nom.")
+    if file.is_dir():
+        raise SchemaError(f"« {file} » est un dossier ; un fichier géographique est attendu.")
+    return file
+
+
+def read_layer(
+    path: str | os.PathLike[str],
+    *,
+    layer: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a geographic file (GeoPackage, GeoJSON, Shapefile, GeoParquet) or fail in French.
+
+    Raises
+    ------
+    DataNotFoundError
+        When the file does not exist.
+    SchemaError
+        When it is a folder or cannot be read as a geographic layer.
+    """
+    file = check_layer_path(path)
+    try:
+        if file.suffix.lower() == ".parquet":
+            return gpd.read_parquet(file)
+        return gpd.read_file(file, layer=layer, engine="pyogrio", bbox=bbox)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
+        raise SchemaError(
+            f"{file.name} ne peut pas être lu comme une couche géographique ({exc}). Donnez un "
+            "GeoPackage, un GeoJSON, un Shapefile complet (.shp, .shx, .dbf, .prj) ou un GeoParquet."
+        ) from exc
+
+
+def outside_france(geoms: gpd.GeoSeries) -> pd.Series:
+    """Mask of geometries with a coordinate outside the Lambert-93 envelope of France (or not finite).
+
+    A geometry reaching x = 10³⁰⁰ is no commune or QPV outline: it would silently stretch
+    every map and every spatial index built on the layer.
+    """
+    present = ~(geoms.isna() | geoms.is_empty)
+    bounds = geoms.bounds.to_numpy()
+    with np.errstate(invalid="ignore"):
+        inside = (
+            np.isfinite(bounds).all(axis=1)
+            & (bounds[:, 0] >= _L93_X[0])
+            & (bounds[:, 2] <= _L93_X[1])
+            & (bounds[:, 1] >= _L93_Y[0])
+            & (bounds[:, 3] <= _L93_Y[1])
+        )
+    return pd.Series(present.to_numpy() & ~inside, index=geoms.index)
+
+
+def absurd_coordinates(geoms: gpd.GeoSeries) -> pd.Series:
+    """Mask of geometries with a non-finite coordinate or one beyond 2 × 10⁷ (no CRS of the Earth reaches it)."""
+    present = ~(geoms.isna() | geoms.is_empty)
+    bounds = geoms.bounds.to_numpy()
+    with np.errstate(invalid="ignore"):
+        sane = np.isfinite(bounds).all(axis=1) & (np.abs(bounds) <= 2e7).all(axis=1)
+    return pd.Series(present.to_numpy() & ~sane, index=geoms.index)
 
 
 def _within(bounds: np.ndarray, xs: tuple[float, float], ys: tuple[float, float]) -> bool:
@@ -45,32 +116,34 @@ def to_lambert93(frame: gpd.GeoDataFrame, *, report: LoadReport) -> gpd.GeoDataF
     if crs is None:
         if looks_l93:
             report.repair(
-                "no CRS declared (missing .prj?); coordinates are Lambert-93, assumed EPSG:2154", 1
+                "aucun SCR déclaré (.prj manquant ?) : coordonnées en Lambert-93, EPSG:2154 supposé", 1
             )
             return frame.set_crs(CRS_LAMBERT93)
         if looks_lonlat:
             report.repair(
-                "no CRS declared (missing .prj?); coordinates are longitude/latitude, assumed EPSG:4326",
+                "aucun SCR déclaré (.prj manquant ?) : coordonnées en longitude/latitude, EPSG:4326 supposé",
                 1,
             )
             return frame.set_crs("EPSG:4326").to_crs(CRS_LAMBERT93)
         raise CRSError(
-            f"{report.source} has no CRS and its coordinates (bounds {np.round(bounds, 3).tolist()}) "
-            "are neither Lambert-93 nor longitude/latitude in France; add the .prj file or "
-            "set the CRS (GeoDataFrame.set_crs) before loading."
+            f"{report.source} n'a pas de SCR et ses coordonnées (emprise {np.round(bounds, 3).tolist()}) "
+            "ne sont ni du Lambert-93 ni des longitudes/latitudes en France : ajoutez le fichier .prj ou déclarez le SCR "
+            "(GeoDataFrame.set_crs) avant le chargement."
         )
     crs = CRS.from_user_input(crs)
     if crs.is_geographic and looks_l93 and not looks_lonlat:
         raise CRSError(
-            f"{report.source} declares a geographic CRS ({crs.name}) but its coordinates "
-            f"(bounds {np.round(bounds).tolist()}) are metres in Lambert-93; the declared CRS is "
-            "wrong: fix the .prj or call set_crs('EPSG:2154', allow_override=True)."
+            f"{report.source} déclare un SCR géographique ({crs.name}) "
+            f"mais ses coordonnées (emprise {np.round(bounds).tolist()}) sont des mètres en "
+            "Lambert-93 : le SCR déclaré est faux ; corrigez le .prj ou appelez "
+            "set_crs('EPSG:2154', allow_override=True)."
         )
     if crs.is_projected and looks_lonlat and not looks_l93:
         raise CRSError(
-            f"{report.source} declares a projected CRS ({crs.name}) but its coordinates "
-            f"(bounds {np.round(bounds, 3).tolist()}) are degrees of longitude/latitude; the "
-            "declared CRS is wrong: fix the .prj or call set_crs('EPSG:4326', allow_override=True)."
+            f"{report.source} déclare un SCR projeté ({crs.name}) mais "
+            f"ses coordonnées (emprise {np.round(bounds, 3).tolist()}) sont des degrés de "
+            "longitude/latitude : le SCR déclaré est faux ; corrigez le .prj ou appelez "
+            "set_crs('EPSG:4326', allow_override=True)."
         )
     if crs.equals(CRS.from_epsg(2154)) or crs.to_epsg(min_confidence=70) == 2154:
         return frame.set_crs(CRS_LAMBERT93, allow_override=True)

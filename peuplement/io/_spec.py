@@ -1,22 +1,27 @@
 """Spec-driven validation of tabular sources: one engine behind every tabular loader.
 
 A loader declares its canonical columns (:class:`Field`); :func:`load_tabular` reads
-the file, maps the columns, normalises each field by its kind, collects every problem
-row by row in the :class:`LoadReport`, and returns the rows without fault. Each row
-is either kept or rejected with its reason: rows read = rows kept + rows rejected.
+the file, maps the columns, normalises each field by its kind, checks each numeric field
+against its plausible range (:data:`peuplement.schema.FIELD_RANGES`), collects every
+problem row by row in the :class:`LoadReport`, and returns the rows without fault. Each
+row is either kept or rejected with its reason: rows read = rows kept + rows rejected.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal, NamedTuple, get_args
 
 import pandas as pd
 
-from peuplement.io._tabular import read_table
+from peuplement._errors import SchemaError
+from peuplement.io._tabular import Table, read_table
 from peuplement.schema import (
+    FIELD_RANGES,
     normalize_insee,
+    normalize_name,
     normalize_qpv,
     normalize_siren,
     resolve_columns,
@@ -25,7 +30,12 @@ from peuplement.schema import (
 )
 from peuplement.validation import LoadReport
 
-__all__ = ["Field", "load_tabular"]
+__all__ = ["Field", "Kind", "load_tabular"]
+
+#: The kinds of canonical columns; each has its parser in ``_PARSERS``.
+Kind = Literal[
+    "insee", "siren", "qpv", "count", "number", "nonneg", "year", "bool", "date", "text", "id"
+]
 
 _TRUE = {"1", "o", "oui", "y", "yes", "true", "vrai", "x"}
 _FALSE = {"0", "n", "non", "no", "false", "faux"}
@@ -38,51 +48,243 @@ class Field:
     Attributes
     ----------
     name
-        Canonical name (snake_case).
+        Canonical name (snake_case); numeric fields listed in
+        :data:`peuplement.schema.FIELD_RANGES` are checked against their range.
     kind
         ``insee``, ``siren``, ``qpv``, ``count`` (non-negative integer), ``number``,
-        ``nonneg`` (non-negative number), ``year``, ``bool``, ``date``, ``text`` or ``id``
-        (text, unique, non-empty).
+        ``nonneg`` (non-negative number), ``year``, ``bool``, ``date``, ``text`` (a name:
+        Unicode-normalised) or ``id`` (text, unique, non-empty).
     aliases
         Usual names in official files.
     required
         Whether the column must be present.
     nullable
         Whether an empty cell is accepted (required columns default to non-nullable).
-    bounds
-        Plausible range ``(low, high)``, both included, of a numeric field; a value
-        outside is rejected. The DuckDB ingestion (:mod:`peuplement.io.national`) applies
-        the same range.
+
+    Raises
+    ------
+    SchemaError
+        When ``kind`` is not one of :data:`Kind` (a typo fails at once, not silently).
     """
 
     name: str
-    kind: str
+    kind: Kind
     aliases: Sequence[str] = ()
     required: bool = False
     nullable: bool | None = None
-    bounds: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in get_args(Kind):
+            raise SchemaError(
+                f"Field {self.name!r} : type {self.kind!r} inconnu ; attendu l'un de "
+                f"{list(get_args(Kind))}"
+            )
 
     @property
     def accepts_empty(self) -> bool:
         return (not self.required) if self.nullable is None else self.nullable
 
 
-_EXPECT = {
-    "insee": "a 5-character INSEE commune code (e.g. 59574 or 2A004)",
-    "siren": "a 9-digit SIREN",
-    "count": "a non-negative whole number",
-    "number": "a number",
-    "nonneg": "a non-negative number",
-    "year": "a year (4 digits)",
-    "bool": "a yes/no flag (1/0, oui/non, true/false)",
-    "date": "a date (AAAA-MM-JJ or JJ/MM/AAAA)",
+_EXPECT: dict[Kind, str] = {
+    "insee": "un code commune INSEE à 5 caractères (ex. 59574 ou 2A004)",
+    "siren": "un SIREN à 9 chiffres",
+    "qpv": "un code QPV (QP… ou QN…)",
+    "count": "un nombre entier positif ou nul",
+    "number": "un nombre fini",
+    "nonneg": "un nombre positif ou nul",
+    "year": "une année (4 chiffres)",
+    "bool": "un indicateur oui/non (1/0, oui/non, true/false)",
+    "date": "une date (AAAA-MM-JJ ou JJ/MM/AAAA)",
+    "text": "un texte",
+    "id": "un identifiant",
 }
 
 
-def _parse_dates(text: pd.Series) -> pd.Series:
+class Parsed(NamedTuple):
+    """A column parsed by its kind: values, wrong values, empty cells, repaired values."""
+
+    values: pd.Series
+    wrong: pd.Series
+    missing: pd.Series
+    repaired: int = 0
+
+
+def _blank(values: pd.Series) -> pd.Series:
+    return (values.isna() | (values.astype("string").str.strip() == "")).fillna(True).astype(bool)
+
+
+def _parse_code(kind: Kind, values: pd.Series, qpv_generation: int | None) -> Parsed:
+    if kind == "insee":
+        check = normalize_insee(values)
+    elif kind == "siren":
+        check = normalize_siren(values)
+    else:
+        check = normalize_qpv(values, generation=qpv_generation)
+    return Parsed(check.values, check.invalid, check.missing, int(check.repaired.sum()))
+
+
+def _parse_count(values: pd.Series) -> Parsed:
+    parsed, wrong = to_count(values)
+    return Parsed(parsed, wrong, _blank(values))
+
+
+def _parse_number(values: pd.Series, *, nonneg: bool) -> Parsed:
+    parsed, wrong = to_number(values)
+    if nonneg:
+        wrong = wrong | (parsed < 0).fillna(False)
+    return Parsed(parsed, wrong, parsed.isna() & ~wrong)
+
+
+def _parse_year(values: pd.Series) -> Parsed:
+    parsed, wrong = to_count(values)
+    wrong = wrong | ((parsed < 1000) | (parsed > 9999)).fillna(False)
+    return Parsed(parsed, wrong, parsed.isna() & ~wrong)
+
+
+def _parse_bool(values: pd.Series) -> Parsed:
+    text = values.astype("string").str.strip().str.lower()
+    parsed = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    parsed[text.isin(_TRUE).fillna(False)] = True
+    parsed[text.isin(_FALSE).fillna(False)] = False
+    missing = (text.isna() | (text == "")).fillna(True).astype(bool)
+    return Parsed(parsed, parsed.isna() & ~missing, missing)
+
+
+def _parse_date(values: pd.Series) -> Parsed:
+    text = values.astype("string").str.strip()
     iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
     fr = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
-    return iso.fillna(fr)
+    parsed = iso.fillna(fr)
+    missing = (text.isna() | (text == "")).fillna(True).astype(bool)
+    return Parsed(parsed, parsed.isna() & ~missing, missing)
+
+
+def _parse_text(values: pd.Series) -> Parsed:
+    original = values.astype("string")
+    parsed = original.map(normalize_name, na_action="ignore").astype("string")
+    parsed = parsed.mask(parsed == "")
+    changed = (parsed != original.str.strip()).fillna(False) & parsed.notna()
+    return Parsed(parsed, pd.Series(False, index=values.index), parsed.isna(), int(changed.sum()))
+
+
+_Parser = Callable[[pd.Series, int | None], Parsed]
+
+#: One parser per kind: a kind missing here fails the completeness check below.
+_PARSERS: dict[Kind, _Parser] = {
+    "insee": lambda v, g: _parse_code("insee", v, g),
+    "siren": lambda v, g: _parse_code("siren", v, g),
+    "qpv": lambda v, g: _parse_code("qpv", v, g),
+    "count": lambda v, g: _parse_count(v),
+    "number": lambda v, g: _parse_number(v, nonneg=False),
+    "nonneg": lambda v, g: _parse_number(v, nonneg=True),
+    "year": lambda v, g: _parse_year(v),
+    "bool": lambda v, g: _parse_bool(v),
+    "date": lambda v, g: _parse_date(v),
+    "text": lambda v, g: _parse_text(v),
+    "id": lambda v, g: _parse_text(v),
+}
+if set(_PARSERS) != set(get_args(Kind)):  # pragma: no cover - import-time consistency check
+    raise RuntimeError("peuplement.io._spec: every Kind needs a parser")
+
+_DTYPES: dict[Kind, str] = {
+    "count": "Int64",
+    "year": "Int64",
+    "number": "float64",
+    "nonneg": "float64",
+    "bool": "boolean",
+    "date": "datetime64[ns]",
+}
+
+
+class _Rows:
+    """The rows of one load: raw cells, line numbers, the rejected mask and the report."""
+
+    def __init__(self, table: Table, report: LoadReport) -> None:
+        self.raw = table.frame.reset_index(drop=True)
+        self.lines = table.rows.reset_index(drop=True)
+        self.report = report
+        self.bad = pd.Series(False, index=self.raw.index)
+
+    def reject(self, mask: pd.Series, col: str, reason: str) -> None:
+        new = mask.fillna(False).astype(bool) & ~self.bad
+        self.report.reject(
+            self.lines[new],
+            column=col,
+            values=self.raw.loc[new, col] if col in self.raw.columns else None,
+            reason=reason,
+        )
+        self.bad |= new
+
+
+def _expect(kind: Kind, qpv_generation: int | None) -> str:
+    if kind == "qpv" and qpv_generation:
+        return f"un code QPV de la génération {qpv_generation}"
+    return _EXPECT[kind]
+
+
+def _check_insee(rows: _Rows, codes: pd.Series, col: str) -> None:
+    """A well-formed code may still name no commune (a typo, or a leading zero "restored"
+    on a code that never had one): check it against the COG."""
+    from peuplement.io.communes import known_commune_codes, load_code_changes
+
+    unknown = codes.notna() & ~codes.isin(known_commune_codes()).fillna(False)
+    rows.reject(
+        unknown,
+        col,
+        "code absent du COG 2025 (ni commune actuelle, ni ancien code rattaché à une commune)",
+    )
+    older = codes.isin(load_code_changes()["code_ancien"]).fillna(False) & ~rows.bad
+    if older.any():
+        rows.report.note(
+            f"{int(older.sum())} code(s) `{col}` d'une géographie antérieure (commune fusionnée, "
+            f"arrondissement), ex. {codes[older].iloc[0]} : gardé(s) et rattaché(s) à la commune "
+            "du COG 2025 par Territory.align"
+        )
+
+
+def _check_range(rows: _Rows, f: Field, values: pd.Series, col: str) -> None:
+    bounds = FIELD_RANGES.get(f.name)
+    if bounds is None:
+        return
+    number = pd.to_numeric(values, errors="coerce").astype("float64")
+    outside = number.notna() & ~number.between(bounds.low, bounds.high)
+    rows.reject(
+        outside,
+        col,
+        f"valeur hors de la plage plausible [{bounds.low:g} ; {bounds.high:g}] ({bounds.why})",
+    )
+
+
+def _load_field(rows: _Rows, f: Field, col: str, qpv_generation: int | None) -> pd.Series:
+    """Parse, check and record one column; return its normalised values."""
+    parsed = _PARSERS[f.kind](rows.raw[col], qpv_generation)
+    if f.kind in ("insee", "siren", "qpv"):
+        rows.report.repair(
+            f"`{col}` : code normalisé (zéro initial rétabli ou « .0 » retiré)", parsed.repaired
+        )
+    elif f.kind in ("text", "id"):
+        rows.report.repair(
+            f"`{col}` : noms normalisés (Unicode NFC, espaces, caractères invisibles)",
+            parsed.repaired,
+        )
+    rows.reject(parsed.wrong, col, f"attendu : {_expect(f.kind, qpv_generation)}")
+    if f.kind == "insee":
+        _check_insee(rows, parsed.values, col)
+    _check_range(rows, f, parsed.values, col)
+    if not f.accepts_empty:
+        rows.reject(parsed.missing, col, "valeur vide dans une colonne obligatoire")
+    if f.kind == "id":
+        dup = parsed.values.duplicated(keep="first") & parsed.values.notna() & ~rows.bad
+        rows.reject(dup, col, "identifiant en double (première occurrence gardée)")
+    return parsed.values
+
+
+def _source_label(source: str | os.PathLike[str] | pd.DataFrame, name: str | None) -> str:
+    if name:
+        return name
+    if isinstance(source, pd.DataFrame):
+        return "<DataFrame>"
+    return os.path.basename(os.fspath(source))
 
 
 def load_tabular(
@@ -96,144 +298,53 @@ def load_tabular(
 ) -> tuple[pd.DataFrame, LoadReport]:
     """Read, map and validate a table against ``fields``; return the kept rows and the report.
 
-    The returned frame has the canonical columns in the order of ``fields`` (absent
-    optional ones filled with ``<NA>``), and a ``ligne`` column with each row's
-    1-based line in the file, for tracing.
+    Parameters
+    ----------
+    source
+        CSV, Excel or Parquet file, or a DataFrame.
+    fields
+        The canonical columns expected.
+    name
+        Name of the source in messages (default: the file name).
+    columns
+        Explicit ``{file_column: canonical_name}`` mapping.
+    qpv_generation
+        Generation of QPV codes (2015 or 2024), ``None`` for either.
+    sheet
+        Sheet of a spreadsheet.
+
+    Returns
+    -------
+    tuple
+        The kept rows, with the canonical columns in the order of ``fields`` (absent
+        optional ones filled with ``<NA>``) and a ``ligne`` column with each row's
+        physical line in the file; and the :class:`LoadReport`.
     """
-    label = name or (
-        os.path.basename(os.fspath(source))
-        if not isinstance(source, pd.DataFrame)
-        else "<DataFrame>"
-    )
-    report = LoadReport(label)
-    aliases = {f.name: tuple(f.aliases) for f in fields}
+    report = LoadReport(_source_label(source, name))
     expected = [a for f in fields for a in (f.name, *f.aliases)]
     table = read_table(source, report=report, expected=expected, sheet=sheet)
-    raw = table.frame
-    report.n_read = len(raw)
+    rows = _Rows(table, report)
+    report.n_read = len(rows.raw) + len(table.unreadable)
+    for line, reason, text in table.unreadable:
+        report.reject(pd.Series([line]), column="*", values=pd.Series([text]), reason=reason)
     found = resolve_columns(
-        raw, aliases, required=[f.name for f in fields if f.required], source=label, columns=columns
+        rows.raw,
+        {f.name: tuple(f.aliases) for f in fields},
+        required=[f.name for f in fields if f.required],
+        source=report.source,
+        columns=columns,
     )
-    extra = [c for c in raw.columns if c not in found.values()]
+    extra = [str(c) for c in rows.raw.columns if c not in found.values()]
     if extra:
-        report.note(
-            f"{len(extra)} column(s) not used: {', '.join(map(str, extra[:10]))}{' …' if len(extra) > 10 else ''}"
-        )
-    rows = table.rows.reset_index(drop=True)
-    raw = raw.reset_index(drop=True)
-    out = pd.DataFrame(index=raw.index)
-    bad = pd.Series(False, index=raw.index)
-
-    def reject(mask: pd.Series, col: str, reason: str) -> None:
-        nonlocal bad
-        new = mask & ~bad
-        report.reject(
-            rows[new],
-            column=col,
-            values=raw.loc[new, col] if col in raw.columns else None,
-            reason=reason,
-        )
-        bad |= mask
-
+        more = " …" if len(extra) > 10 else ""
+        report.note(f"{len(extra)} colonne(s) non utilisée(s) : {', '.join(extra[:10])}{more}")
+    out = pd.DataFrame(index=rows.raw.index)
     for f in fields:
-        if f.name not in found:
-            out[f.name] = pd.Series(None, index=raw.index, dtype=_DTYPES.get(f.kind, "string"))
-            continue
-        col = found[f.name]
-        values = raw[col]
-        if f.kind in ("insee", "siren", "qpv"):
-            if f.kind == "insee":
-                check = normalize_insee(values)
-            elif f.kind == "siren":
-                check = normalize_siren(values)
-            else:
-                check = normalize_qpv(values, generation=qpv_generation)
-            report.repair(
-                f"`{col}`: code normalised (leading zero restored or `.0` removed)",
-                int(check.repaired.sum()),
-            )
-            expect = _EXPECT.get(f.kind) or (
-                f"a QPV code of the {qpv_generation} generation"
-                if qpv_generation
-                else "a QPV code (QP… or QN…)"
-            )
-            reject(check.invalid, col, f"expected {expect}")
-            if f.kind == "insee":
-                # A well-formed code may still name no commune (a typo, or a leading zero
-                # "restored" on a code that never had one): check it against the COG.
-                from peuplement.io.communes import known_commune_codes
-
-                unknown = check.values.notna() & ~check.values.isin(known_commune_codes()).fillna(
-                    False
-                )
-                reject(
-                    unknown,
-                    col,
-                    "not a commune code of the COG 2025, nor an older code that maps to one",
-                )
-                from peuplement.io.communes import load_code_changes
-
-                older = check.values.isin(load_code_changes()["code_ancien"]).fillna(False) & ~bad
-                if older.any():
-                    report.note(
-                        f"{int(older.sum())} `{col}` code(s) of an older geography (merged commune, "
-                        f"arrondissement), e.g. {check.values[older].iloc[0]}: kept, and mapped to the "
-                        "COG 2025 commune by Territory.align"
-                    )
-            parsed: pd.Series = check.values
-            missing = check.missing
-        elif f.kind == "count":
-            parsed, wrong = to_count(values)
-            reject(wrong, col, f"expected {_EXPECT['count']}")
-            missing = values.isna() | (values.astype("string").str.strip() == "")
-        elif f.kind in ("number", "nonneg"):
-            parsed, wrong = to_number(values)
-            if f.kind == "nonneg":
-                wrong |= (parsed < 0).fillna(False)
-            reject(wrong, col, f"expected {_EXPECT[f.kind]}")
-            missing = parsed.isna() & ~wrong
-        elif f.kind == "year":
-            parsed, wrong = to_count(values)
-            wrong |= ((parsed < 1800) | (parsed > 2100)).fillna(False)
-            reject(wrong, col, f"expected {_EXPECT['year']}")
-            missing = parsed.isna() & ~wrong
-        elif f.kind == "bool":
-            text = values.astype("string").str.strip().str.lower()
-            parsed = pd.Series(pd.NA, index=raw.index, dtype="boolean")
-            parsed[text.isin(_TRUE).fillna(False)] = True
-            parsed[text.isin(_FALSE).fillna(False)] = False
-            missing = text.isna() | (text == "")
-            reject(parsed.isna() & ~missing, col, f"expected {_EXPECT['bool']}")
-        elif f.kind == "date":
-            text = values.astype("string").str.strip()
-            parsed = _parse_dates(text)
-            missing = text.isna() | (text == "")
-            reject(parsed.isna() & ~missing, col, f"expected {_EXPECT['date']}")
-        else:  # text, id
-            parsed = values.astype("string").str.strip()
-            parsed = parsed.mask(parsed == "")
-            missing = parsed.isna()
-        if not f.accepts_empty:
-            reject(missing.fillna(True) & ~bad, col, "empty value in a mandatory column")
-        if f.kind == "id":
-            dup = parsed.duplicated(keep="first") & parsed.notna() & ~bad
-            reject(dup, col, "duplicated identifier (first occurrence kept)")
-        if f.bounds is not None:
-            low, high = f.bounds
-            outside = ((parsed < low) | (parsed > high)).fillna(False).astype(bool)
-            reject(outside & ~bad, col, f"expected a value between {low:g} and {high:g}")
-        out[f.name] = parsed
-    out.insert(0, "ligne", rows.to_numpy())
-    kept = out[~bad].reset_index(drop=True)
+        if f.name in found:
+            out[f.name] = _load_field(rows, f, found[f.name], qpv_generation)
+        else:
+            out[f.name] = pd.Series(None, index=rows.raw.index, dtype=_DTYPES.get(f.kind, "string"))
+    out.insert(0, "ligne", rows.lines.to_numpy())
+    kept = out[~rows.bad].reset_index(drop=True)
     report.close(len(kept))
     return kept, report
-
-
-_DTYPES = {
-    "count": "Int64",
-    "year": "Int64",
-    "number": "float64",
-    "nonneg": "float64",
-    "bool": "boolean",
-    "date": "datetime64[ns]",
-}

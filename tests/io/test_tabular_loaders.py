@@ -43,15 +43,15 @@ def test_rpls_every_rejection_branch_and_accounting(tmp_path):
     assert data["millesime"].unique().tolist() == [2023]
     assert report.n_read == 10 and report.n_kept == 3 and report.n_rejected == 7
     reasons = report.rejections.set_index("ligne")["motif"].to_dict()
-    assert reasons[5].startswith("expected a 5-character INSEE")
-    assert reasons[6] == "QPV code of the 2024 generation in a 2015 file" or "2015" in reasons[6]
-    assert reasons[7] == "expected a non-negative whole number"
-    assert reasons[8] == "expected a non-negative number"
-    assert reasons[9] == "duplicated identifier (first occurrence kept)"
-    assert reasons[10].startswith("coordinates outside metropolitan France")
-    assert reasons[11] == "empty value in a mandatory column"
+    assert reasons[5].startswith("attendu : un code commune INSEE à 5 caractères")
+    assert reasons[6] == "attendu : un code QPV de la génération 2015"
+    assert reasons[7] == "attendu : un nombre entier positif ou nul"
+    assert reasons[8] == "attendu : un nombre positif ou nul"
+    assert reasons[9] == "identifiant en double (première occurrence gardée)"
+    assert reasons[10].startswith("valeur hors de la plage plausible [40000 ; 1.25e+06]")
+    assert reasons[11] == "valeur vide dans une colonne obligatoire"
     assert report.rejections.loc[report.rejections["ligne"] == 5, "colonne"].item() == "DEPCOM"
-    assert any("leading zero" in r for r in report.repairs)
+    assert any("zéro initial rétabli" in r for r in report.repairs)
 
 
 def test_latin1_file_is_read_and_said(tmp_path):
@@ -59,7 +59,7 @@ def test_latin1_file_is_read_and_said(tmp_path):
     path = write(tmp_path / "parc.csv", text, encoding="latin-1")
     data, report = load_parc_communes(path)
     assert data["nom"].tolist() == ["Écaillon", "Monchecourt"]
-    assert any("not UTF-8" in r for r in report.repairs)
+    assert any("lu en Windows-1252/latin-1" in r for r in report.repairs)
 
 
 def test_comma_separator_detected(tmp_path):
@@ -68,14 +68,14 @@ def test_comma_separator_detected(tmp_path):
     )
     data, report = load_parc_communes(path)
     assert data["nb_lls"].tolist() == [1635]
-    assert report.rejections["motif"].tolist() == ["more dwellings in QPV than in the commune"]
+    assert report.rejections["motif"].tolist() == ["plus de logements en QPV que dans la commune"]
     assert report.rejections["ligne"].tolist() == [3]
 
 
 def test_empty_file_and_missing_column(tmp_path):
-    with pytest.raises(SchemaError, match=r"empty\.csv is empty"):
+    with pytest.raises(SchemaError, match=r"empty\.csv est vide"):
         load_parc_communes(write(tmp_path / "empty.csv", ""))
-    with pytest.raises(SchemaError, match=r"parc\.csv is missing column\(s\) `nb_lls`"):
+    with pytest.raises(SchemaError, match=r"parc\.csv : colonne\(s\) manquante\(s\) `nb_lls`"):
         load_parc_communes(write(tmp_path / "parc.csv", "DEPCOM;LOGEMENTS\n59574;1\n"))
 
 
@@ -94,7 +94,7 @@ def test_excel_with_title_rows(tmp_path):
     data, report = load_parc_communes(path)
     assert data["code_insee"].tolist() == ["59574", "01001"]
     assert data["ligne"].tolist() == [4, 5]  # spreadsheet rows
-    assert any("title row" in r for r in report.repairs)
+    assert any("ligne(s) de titre" in r for r in report.repairs)
 
 
 def test_duplicate_commune_rejected(tmp_path):
@@ -102,7 +102,7 @@ def test_duplicate_commune_rejected(tmp_path):
         write(tmp_path / "p.csv", "DEPCOM;NB_LS\n59574;10\n59574;12\n")
     )
     assert data["nb_lls"].tolist() == [10]
-    assert report.rejections["motif"].tolist() == ["commune listed twice (first row kept)"]
+    assert report.rejections["motif"].tolist() == ["commune présente deux fois (première ligne gardée)"]
 
 
 def test_default_territory_figures_reproduce_8713():
@@ -132,10 +132,11 @@ def test_attributions_rejections(tmp_path):
     assert data["bail_signe"].tolist() == [True] and data["relogement_ru"].tolist() == [False]
     motifs = report.rejections.set_index("ligne")["motif"].to_dict()
     assert motifs == {
-        7: "expected a yes/no flag (1/0, oui/non, true/false)",
+        7: "attendu : un indicateur oui/non (1/0, oui/non, true/false)",
         3: "ressources non renseignées (ni annuelles ni mensuelles ; le revenu fiscal de référence n'en tient pas lieu)",
         4: "attribution hors de l'année analysée 2025",
-        6: "un ménage compte au moins une personne",
+        # 0 persons falls outside FIELD_RANGES["nb_personnes"] = [1, 30], checked at parse time.
+        6: "valeur hors de la plage plausible [1 ; 30] (un ménage compte de 1 à 30 personnes)",
         5: "les enfants de moins de 14 ans doivent être moins nombreux que les personnes (un ménage a un adulte)",
     }
     assert report.n_read == report.n_kept + report.n_rejected == 6

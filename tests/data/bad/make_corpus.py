@@ -173,7 +173,83 @@ def main():
     gpd.GeoDataFrame({"NOM": ["Somain"]}, geometry=[SQ_L93], crs=2154).to_file(
         HERE / "qpv_no_code_column.gpkg", engine="pyogrio"
     )
+    hostile()
+
+
+def hostile():
+    """Cases of issue 14: each class of input that once ended in a traceback, a silent
+    loss, a wrong line number, a value that is not a value, a split name or an injection."""
+    rpls = "DEPCOM;QPV;CONSTRUCT;FINAN;NBPIECE;SURFHAB;X;Y;RPLS_ID\n"
+    row = "59574;;1965;PLUS;3;65;720000;7030000;{id}\n"
+    # Tracebacks instead of messages.
+    (HERE / "a_folder.csv").mkdir(exist_ok=True)
+    (HERE / "a_folder.csv" / ".keep").write_text("a folder given where a file is expected\n")
+    text("parc_csv_renamed.xlsx", "DEPCOM;NB_LS\n59574;1635\n")
+    (HERE / "rpls_corrupt.parquet").write_bytes(b"PAR1\x00\x01garbage, not a parquet file")
+    text("communes_not_geographic.gpkg", "INSEE_COM;nom\n59574;Somain\n")
+    text(
+        "parc_too_many_fields.csv",
+        "DEPCOM;NB_LS\n59574;1635\n59456;1;307;extra\n59008;1200\n",
+    )
+    attr = "id_attribution;annee;code_insee;code_qpv;bailleur;reservataire;ressources_annuelles;nb_personnes;nb_moins_14;bail_signe;relogement_ru;public_prioritaire\n"
+    text("attributions_header_only.csv", attr)
+    text("parc_only_blank_lines.csv", "\n\n  \n")
+    # Wrong row numbers: report the physical line.
+    text("parc_blank_lines.csv", "DEPCOM;NB_LS\n\n59574;1635\n\n\n59456;douze\n")
+    text(
+        "parc_multiline_name.csv",
+        'DEPCOM;nom;NB_LS\n59574;"Somain\n(centre)";1635\n59456;"Fenain";-3\n',
+    )
+    # Values that are not values.
+    text(
+        "rpls_infinite.csv",
+        rpls
+        + "59574;;1965;PLUS;3;inf;720000;7030000;A1\n"
+        + "59574;;1965;PLUS;3;65;-Infinity;7030000;A2\n"
+        + "59574;;1965;PLUS;3;1e999;720000;7030000;A3\n"
+        + row.format(id="A4"),
+    )
+    text(
+        "rpls_huge_rooms.csv",
+        rpls + "59574;;1965;PLUS;3000000000;65;720000;7030000;A1\n" + row.format(id="A2"),
+    )
+    text("parc_huge_count.csv", "DEPCOM;NB_LS\n59574;1000000000000\n59456;1307\n")
+    text(
+        "seuils_unordered.csv",
+        "annee,epci_siren,q1_annuel_uc,q2_annuel_uc,q3_annuel_uc\n"
+        "2026,245901152,18000,12771,8772\n2026,246200364,9189,13000,18500\n",
+    )
+    text("attributions_nan_resources.csv", attr + "T1;2025;59574;;SIA;Etat;nan;2;0;oui;non;non\n"
+         + "T2;2025;59574;;SIA;Etat;12000;2;0;oui;non;non\n")
+    far = shapely.box(720_000, 7_030_000, 1e300, 7_031_000)
+    gpd.GeoDataFrame(
+        {"CODE_QP": ["QP059040", "QP059034"]}, geometry=[far, SQ_L93], crs=2154
+    ).to_file(HERE / "qpv_far_away.gpkg", engine="pyogrio")
+    text("bailleurs_negative.csv", "bailleur;NB_LS\nSIA Habitat;1200\nNorevie;-12\nMaisons & Cités;800\n")
+    # Names that split or merge.
+    (HERE / "bailleurs_mixed_encoding.csv").write_bytes(
+        "bailleur;code_insee;NB_LS\nLogis Métropole;59574;10\n".encode()
+        + "Logis Métropole;59574;10\nNorévie;59456;5\n".encode("cp1252")
+    )
+    text(
+        "bailleurs_nfd_zero_width.csv",
+        "bailleur;code_insee;NB_LS\n"
+        "Norévie;59574;85\n"  # NFC
+        "Nore\u0301vie;59574;85\n"  # NFD
+        "Noré\u200bvie ;59574;85\n"  # zero-width space, trailing space
+        "Norévie;59456;10\n",
+    )
+    # Injection: markup, formulas and HTML in names load as plain text.
+    text(
+        "parc_hostile_names.csv",
+        "DEPCOM;nom;NB_LS\n"
+        '59574;"[/bold]Etat[red]";1635\n'
+        '59456;"=HYPERLINK(""http://x"",""y"")";1307\n'
+        "59008;<img src=x onerror=alert(1)>;1200\n",
+    )
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    hostile() if sys.argv[1:] == ["hostile"] else main()
