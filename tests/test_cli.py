@@ -48,7 +48,12 @@ def test_territory_command_without_reference_data(tmp_path):
 
 def test_territory_command_bad_epci(tmp_path):
     result = runner.invoke(app, ["territory", "--epci", "123456789", "--out", str(tmp_path)])
-    assert result.exit_code == 2 and "unknown EPCI SIREN" in result.output
+    assert result.exit_code == 2
+    assert result.output == (
+        "Erreur : --epci 123456789 n'est pas un EPCI du COG 2025. Vérifiez le SIREN (la \n"
+        "liste : peuplement.load_epci_list()).\n"
+    )
+    assert not (tmp_path / "123456789").exists()
 
 
 @pytest.mark.parametrize(

@@ -51,8 +51,11 @@ def _main(
 
 
 def say(message: str, *, style: str | None = None) -> None:
-    """Print ``message`` as plain text (never as markup), optionally in one style."""
-    console.print(Text(message, style=style or ""))
+    """Print ``message`` as plain text (never as markup), optionally in one style.
+
+    Lines are not wrapped (``soft_wrap``): paths and file names stay whole, to copy.
+    """
+    console.print(Text(message, style=style or ""), soft_wrap=True)
 
 
 def table(title: str, **options: object) -> Table:
@@ -67,7 +70,7 @@ def add_row(grid: Table, *cells: object) -> None:
 
 def fail(message: str, *, code: int = 2) -> typer.Exit:
     """Print a French error message on stderr and return the exit to raise."""
-    err_console.print(Text("Erreur : ", style="bold red") + Text(message))
+    err_console.print(Text("Erreur : ", style="bold red") + Text(message), soft_wrap=True)
     return typer.Exit(code=code)
 
 

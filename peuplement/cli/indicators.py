@@ -14,10 +14,13 @@ from peuplement.cli._app import add_row, app, command, console, say, table
 from peuplement.cli._common import (
     DataDir,
     Epci,
+    Inputs,
     Millesime,
     Out,
     Parc,
+    Sru,
     default_stock,
+    input_option,
     load_stock,
     load_territory,
     missing_input,
@@ -59,10 +62,11 @@ def indicators(
     out: Out = Path("data/processed"),
     parc: Parc = None,
     bailleurs: Annotated[
-        Path | None, typer.Option(help="Parc social par bailleur, éventuellement par commune.")
+        Path | None,
+        input_option("--bailleurs", "Parc social par bailleur, éventuellement par commune."),
     ] = None,
     millesime: Millesime = None,
-    sru: Annotated[float, typer.Option(help="Taux SRU légal (0,20 ou 0,25).")] = 0.20,
+    sru: Sru = 0.20,
     all_france: Annotated[
         bool,
         typer.Option(
@@ -71,8 +75,9 @@ def indicators(
     ] = False,
     rpls: Annotated[
         Path | None,
-        typer.Option(
-            help="RPLS national par logement : CSV officiel ou Parquet de « peuplement ingest »."
+        input_option(
+            "--rpls",
+            "RPLS national par logement : CSV officiel ou Parquet de « peuplement ingest ».",
         ),
     ] = None,
 ) -> None:
@@ -94,8 +99,10 @@ def indicators(
     )
     if stock_path is None:
         raise missing_input("parc_communes", epci, "indicators")
+    inputs = Inputs()
     terr = load_territory(epci, data_dir)
     stock, report = load_stock(stock_path, millesime)
+    inputs.account(report)
     split = terr.align(stock, value="nb_lls")
     record_renamed(split, report)
     # Figures analysed on the data's perimeter, every commune under its COG name; a commune
@@ -114,7 +121,7 @@ def indicators(
     )
     landlords = None
     if landlord_path is not None:
-        landlords, _ = load_parc_bailleurs(landlord_path, millesime=millesime)
+        landlords = inputs.add(load_parc_bailleurs(landlord_path, millesime=millesime))
         landlords = landlords.drop(columns="ligne").assign(siren_epci=epci)
         write_csv(
             landlord_concentration(landlords, by="siren_epci"), folder / "indicators_bailleur.csv"
@@ -140,8 +147,6 @@ def indicators(
         "Secret statistique",
         "sans objet : comptes de logements (RPLS public), aucune donnée de ménage",
     )
-    if report.repairs:
-        add_row(view, "Réparations", " ; ".join(report.repairs))
-    add_row(view, "Lignes lues / rejetées", f"{report.n_read} / {report.n_rejected}")
     console.print(view)
+    inputs.finish(folder)
     say(f"Écrit dans {folder}/")

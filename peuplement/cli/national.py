@@ -9,7 +9,7 @@ import typer
 
 from peuplement._errors import PeuplementError
 from peuplement.cli._app import app, command, console, say
-from peuplement.cli._common import Out
+from peuplement.cli._common import Out, QpvGeneration, check_input_file, parse_year
 from peuplement.export import output_dir, write_csv, write_parquet
 from peuplement.fmt import fmt_count
 
@@ -83,13 +83,16 @@ def lec_france_run(
 @command
 def ingest(
     rpls: Annotated[
-        Path, typer.Argument(help="Fichier RPLS national par logement (CSV officiel).")
+        Path,
+        typer.Argument(
+            help="Fichier RPLS national par logement (CSV officiel).", callback=check_input_file
+        ),
     ],
-    millesime: Annotated[int, typer.Option(help="Millésime du fichier RPLS.")],
+    millesime: Annotated[
+        int, typer.Option(help="Millésime du fichier RPLS.", parser=parse_year("--millesime"))
+    ],
     out: Out = Path("data/processed"),
-    qpv_generation: Annotated[
-        int, typer.Option(help="Génération des codes QPV du fichier.")
-    ] = 2015,
+    qpv_generation: QpvGeneration = 2015,
 ) -> None:
     """Convertit une fois le RPLS national (CSV) en Parquet avec DuckDB, avec les règles des chargeurs.
 

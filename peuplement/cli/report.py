@@ -10,7 +10,16 @@ import typer
 from peuplement._config import DEFAULT_EPCI
 from peuplement._errors import PeuplementError
 from peuplement.cli._app import app, command, say
-from peuplement.cli._common import DataDir, Epci, Parc, load_territory
+from peuplement.cli._common import (
+    Annee,
+    DataDir,
+    Epci,
+    Inputs,
+    Parc,
+    input_option,
+    load_territory,
+    out_option,
+)
 from peuplement.io import load_parc_bailleurs, load_parc_communes
 
 
@@ -18,19 +27,21 @@ from peuplement.io import load_parc_bailleurs, load_parc_communes
 @command
 def report(
     epci: Epci = DEFAULT_EPCI,
-    annee: Annotated[int, typer.Option(help="Année des attributions analysées.")] = 2026,
+    annee: Annee = 2026,
     parc: Parc = None,
-    bailleurs: Annotated[Path | None, typer.Option(help="Parc social par bailleur.")] = None,
-    attributions: Annotated[
-        Path | None, typer.Option(help="Attributions de l'année (format plat SNE).")
+    bailleurs: Annotated[
+        Path | None, input_option("--bailleurs", "Parc social par bailleur.")
     ] = None,
-    demandes: Annotated[Path | None, typer.Option(help="Demandes en attente au 31/12/N−1.")] = None,
+    attributions: Annotated[
+        Path | None, input_option("--attributions", "Attributions de l'année (format plat SNE).")
+    ] = None,
+    demandes: Annotated[
+        Path | None, input_option("--demandes", "Demandes en attente au 31/12/N−1.")
+    ] = None,
     data_dir: DataDir = None,
-    out: Annotated[Path, typer.Option("--out", help="Répertoire des rapports et cartes.")] = Path(
-        "maps"
-    ),
+    out: Annotated[Path, out_option("--out", "Répertoire des rapports et cartes.")] = Path("maps"),
     exports: Annotated[
-        Path, typer.Option("--exports", help="Répertoire des exports CSV et GeoPackage.")
+        Path, out_option("--exports", "Répertoire des exports CSV et GeoPackage.")
     ] = Path("data/processed"),
     secret: Annotated[
         bool, typer.Option("--secret/--sans-secret", help="Secret statistique.")
@@ -47,19 +58,21 @@ def report(
     from peuplement.io import load_attributions, load_demandes
     from peuplement.report import assemble, default_report_data, export_report, write_report
 
+    inputs = Inputs()
     if epci == DEFAULT_EPCI and parc is None and attributions is None:
         data = default_report_data(annee=annee, data_dir=data_dir, secret=secret)
     else:
         if parc is None:
             raise PeuplementError(
-                f"no stock file for EPCI {epci}: pass --parc FILE (commune-level counts)"
+                f"aucun fichier de parc pour l'EPCI {epci} : donnez --parc FICHIER (nombre de "
+                "logements sociaux par commune)"
             )
         data = assemble(
             load_territory(epci, data_dir),
-            load_parc_communes(parc).data,
-            landlords=load_parc_bailleurs(bailleurs).data if bailleurs else None,
-            attributions=load_attributions(attributions).data if attributions else None,
-            demandes=load_demandes(demandes).data if demandes else None,
+            inputs.add(load_parc_communes(parc)),
+            landlords=inputs.add(load_parc_bailleurs(bailleurs)) if bailleurs else None,
+            attributions=inputs.add(load_attributions(attributions)) if attributions else None,
+            demandes=inputs.add(load_demandes(demandes)) if demandes else None,
             annee=annee,
             data_dir=data_dir,
             secret=secret,
@@ -69,3 +82,4 @@ def report(
     label = " — attributions SYNTHÉTIQUES" if data.synthetic else ""
     say(f"Rapport : {path} ({path.stat().st_size // 1024} Ko, autonome){label}")
     say(f"Exports : {folder}/")
+    inputs.finish(folder)

@@ -9,16 +9,14 @@ import typer
 
 from peuplement._config import DEFAULT_EPCI
 from peuplement.cli._app import app, command, say
-from peuplement.cli._common import DataDir, Out
+from peuplement.cli._common import Annee, DataDir, Out
 from peuplement.export import output_dir, write_csv
 
 
 @app.command()
 @command
 def synth(
-    annee: Annotated[
-        int, typer.Option(help="Année N des attributions (demande au 31/12/N−1).")
-    ] = 2026,
+    annee: Annee = 2026,
     seed: Annotated[int, typer.Option(help="Graine du générateur.")] = 0,
     data_dir: DataDir = None,
     out: Out = Path("data/processed"),

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from peuplement._config import DEFAULT_EPCI
 from peuplement.cli._app import add_row, app, command, console, say, table
 from peuplement.cli._common import (
     DataDir,
     Epci,
+    Inputs,
     Millesime,
     Out,
     Parc,
@@ -21,7 +20,6 @@ from peuplement.cli._common import (
 )
 from peuplement.export import output_dir, write_csv, write_gpkg
 from peuplement.fmt import fmt_count
-from peuplement.validation import REJECTION_COLUMNS
 
 
 @app.command()
@@ -51,10 +49,10 @@ def territory(
         f"{len(terr.qpv)} : {', '.join(terr.qpv['code_qpv'])}",
     )
     add_row(summary, "Communes en QPV", f"{len(terr.communes_qpv)}")
-    rejects = pd.DataFrame(columns=REJECTION_COLUMNS)
+    inputs = Inputs()
     if stock_path is not None:
         stock, report = load_stock(stock_path, millesime)
-        rejects = report.rejections
+        inputs.account(report)
         split = terr.align(stock, value="nb_lls")
         record_renamed(split, report)
         counts = terr.communes[["code_insee", "nom", "population"]].merge(
@@ -67,9 +65,6 @@ def territory(
         add_row(summary, "Parc social (périmètre actuel)", fmt_count(split.inside["nb_lls"].sum()))
         add_row(summary, "Parc social (périmètre des données)", fmt_count(stock["nb_lls"].sum()))
         add_row(summary, "Hors périmètre", split.summary())
-        if report.repairs:
-            add_row(summary, "Réparations", " ; ".join(report.repairs))
-        add_row(summary, "Lignes lues / rejetées", f"{report.n_read} / {report.n_rejected}")
     else:
         add_row(
             summary,
@@ -77,8 +72,8 @@ def territory(
             "non fourni : --parc FICHIER (modèle : « peuplement modele parc » ; le classeur "
             "resultats_rpls_<année>.xlsx du SDES est accepté avec --millesime)",
         )
-    write_csv(rejects, folder / "rejets.csv")
     for note in terr.notes:
         add_row(summary, "Note", note)
     console.print(summary)
+    inputs.finish(folder)
     say(f"Écrit dans {folder}/")

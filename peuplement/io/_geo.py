@@ -58,7 +58,7 @@ def read_layer(
         return gpd.read_file(file, layer=layer, engine="pyogrio", bbox=bbox)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
         raise SchemaError(
-            f"{file.name} ne peut pas être lu comme une couche géographique ({exc}). Donnez un "
+            f"{file.name} ne peut pas être lu comme une couche géographique. Donnez un "
             "GeoPackage, un GeoJSON, un Shapefile complet (.shp, .shx, .dbf, .prj) ou un GeoParquet."
         ) from exc
 

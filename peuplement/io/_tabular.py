@@ -123,7 +123,7 @@ def _read_excel(path: Path, sheet: str | int | None, report: LoadReport, expecte
         if isinstance(exc, IsADirectoryError | PermissionError):
             raise
         raise SchemaError(
-            f"{path.name} n'est pas un classeur Excel lisible ({type(exc).__name__} : {exc}). "
+            f"{path.name} n'est pas un classeur Excel lisible. "
             "Vérifiez l'extension du fichier (un CSV renommé en .xlsx ?) ou enregistrez-le "
             "de nouveau depuis le tableur au format .xlsx ou .csv."
         ) from exc
@@ -148,7 +148,7 @@ def _read_parquet(path: Path) -> Table:
         if isinstance(exc, IsADirectoryError | PermissionError | FileNotFoundError):
             raise
         raise SchemaError(
-            f"{path.name} n'est pas un fichier Parquet lisible ({exc}). Le fichier est "
+            f"{path.name} n'est pas un fichier Parquet lisible. Le fichier est "
             "peut-être tronqué ou d'un autre format : produisez-le de nouveau (par exemple "
             "avec « peuplement ingest ») ou donnez le CSV d'origine."
         ) from exc
@@ -191,7 +191,8 @@ def _parse_csv(text: str, sep: str, name: str) -> Table:
             lines.append(start)
     except csv.Error as exc:
         raise SchemaError(
-            f"{name}, ligne {end + 1} : le fichier ne peut pas être lu comme un CSV ({exc}). "
+            f"{name}, ligne {end + 1} : le fichier ne peut pas être lu comme un CSV (ligne trop "
+            "longue ou caractère interdit). "
             "Ouvrez-le dans un tableur et enregistrez-le au format CSV (séparateur « ; »)."
         ) from exc
     if header is None:

