@@ -50,7 +50,7 @@ def test_territory_command_bad_epci(tmp_path):
     result = runner.invoke(app, ["territory", "--epci", "123456789", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert result.output == (
-        "Erreur : --epci 123456789 n'est pas un EPCI du COG 2025. Vérifiez le SIREN (la \n"
+        "Erreur : --epci 123456789 n'est pas un EPCI du COG 2025. Vérifiez le SIREN (la "
         "liste : peuplement.load_epci_list()).\n"
     )
     assert not (tmp_path / "123456789").exists()
@@ -178,11 +178,20 @@ def test_map_command(tmp_path, shared_data):
         "part_territoire.html",
         "part_territoire.png",
         "part_territoire.pdf",
+        "rejets.csv",  # one rejection file per run, empty here
     }
     page = (folder / "part_territoire.html").read_text(encoding="utf-8")
     assert "Part du parc du territoire" in page and "%" in page
+    # Identical inputs, identical bytes: Folium's element ids are deterministic.
+    again = tmp_path / "again"
+    runner.invoke(
+        app,
+        ["map", "--indicator", "part_territoire", "--data-dir", str(shared_data)]
+        + ["--out", str(again), "--k", "4"],
+    )
+    assert (again / "245901152" / "part_territoire.html").read_bytes() == page.encode("utf-8")
     bad = runner.invoke(app, ["map", "--indicator", "nope", "--out", str(tmp_path)])
-    assert bad.exit_code == 2 and "choose one of" in bad.output
+    assert bad.exit_code == 2 and "choisissez l'un de" in bad.output
 
 
 def test_report_command(tmp_path, shared_data, browser):

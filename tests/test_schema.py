@@ -41,7 +41,7 @@ def test_qpv_generations():
     assert c2015.missing.tolist()[5:7] == [True, True]
     c2024 = normalize_qpv(codes, generation=2024)
     assert c2024.values.notna().tolist()[:4] == [False, True, False, True]
-    with pytest.raises(SchemaError, match="unknown QPV generation 2030"):
+    with pytest.raises(SchemaError, match="génération de QPV inconnue 2030"):
         normalize_qpv(codes, generation=2030)
 
 
@@ -67,7 +67,7 @@ def test_resolve_columns_error_names_file_column_found_and_fix():
     frame = pd.DataFrame(columns=["commune", "NB_LOG"])
     with pytest.raises(
         SchemaError,
-        match=r"rpls\.csv is missing column\(s\) `code_insee` \(or 'DEPCOM'\); found \['commune', 'NB_LOG'\].*columns=\{",
+        match=r"rpls\.csv : colonne\(s\) manquante\(s\) `code_insee` \(ou 'DEPCOM'\) ; colonnes trouvées : \['commune', 'NB_LOG'\].*columns=\{",
     ):
         resolve_columns(
             frame, {"code_insee": ("DEPCOM",)}, required=["code_insee"], source="rpls.csv"
@@ -83,7 +83,7 @@ def test_resolve_columns_explicit_mapping_wins_and_is_checked():
         source="f",
         columns={"c": "code_insee"},
     ) == {"code_insee": "c"}
-    with pytest.raises(SchemaError, match="names a column that is not in the file"):
+    with pytest.raises(SchemaError, match="nomme une colonne absente du fichier"):
         resolve_columns(frame, {}, required=[], source="f", columns={"zz": "code_insee"})
 
 
