@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 from scipy import ndimage
 
-from peuplement._errors import CRSError
+from peuplement._errors import CRSError, SchemaError
 from peuplement.schema import place_key
 
 __all__ = [
@@ -37,16 +37,18 @@ def check_projected(
     """Raise :class:`CRSError` unless every frame has the same projected CRS."""
     crs = [f.crs for f in frames]
     if any(c is None for c in crs):
-        raise CRSError(f"{what} needs a projected CRS; a layer has none (set it with set_crs)")
+        raise CRSError(
+            f"{what} demande un SCR projeté ; une couche n'en a pas (déclarez-le avec set_crs)"
+        )
     if any(c.is_geographic for c in crs):
         raise CRSError(
-            f"{what} measures areas or distances and needs a projected CRS; got "
-            f"{[c.to_string() for c in crs]}. Reproject with to_crs('EPSG:2154')."
+            f"{what} mesure des surfaces ou des distances et demande un SCR projeté ; reçu "
+            f"{[c.to_string() for c in crs]}. Reprojetez avec to_crs('EPSG:2154')."
         )
     if any(c != crs[0] for c in crs[1:]):
         raise CRSError(
-            f"{what}: layers have different CRS {[c.to_string() for c in crs]}; reproject one "
-            "with to_crs() first"
+            f"{what} : les couches ont des SCR différents {[c.to_string() for c in crs]} ; "
+            "reprojetez l'une avec to_crs() d'abord"
         )
 
 
@@ -250,6 +252,14 @@ def assign_points(
     """
     geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
     check_projected(geoms, polygons, what="assign_points")
+    kinds = geoms.geom_type.dropna()
+    if not kinds.isin(["Point"]).all():
+        other = sorted(set(kinds[~kinds.isin(["Point"])]))
+        raise SchemaError(
+            f"assign_points attend des points ; reçu des géométries {other} (des contours de "
+            "communes ?). Donnez les adresses des logements (points), ou leurs centroïdes "
+            "(geometry.representative_point()) en connaissance de cause."
+        )
     p_idx, g_idx = polygons.sindex.query(geoms.values, predicate="covered_by")
     first = pd.Series(g_idx).groupby(p_idx).min()
     out = pd.Series(pd.NA, index=geoms.index, dtype="string")

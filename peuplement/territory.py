@@ -14,6 +14,7 @@ from peuplement._errors import SchemaError, preview
 from peuplement.geo import check_projected, qpv_communes
 from peuplement.io.communes import load_code_changes, load_communes_france
 from peuplement.io.qpv import load_qpv
+from peuplement.schema import SIREN_PATTERN
 
 __all__ = ["Perimeter", "Territory"]
 
@@ -144,6 +145,10 @@ class Territory:
         >>> len(t.communes), len(t.qpv)
         (20, 8)
         """
+        if not isinstance(siren, str) or not SIREN_PATTERN.fullmatch(siren):
+            raise SchemaError(
+                f"SIREN d'EPCI {siren!r} mal formé : 9 chiffres attendus (ex. « 245901152 »)."
+            )
         communes, _ = load_communes_france(epci=siren)
         name = str(communes["nom_epci"].iloc[0])
         return cls._build(
@@ -162,7 +167,7 @@ class Territory:
     ) -> Territory:
         """Build a territory from a list of INSEE commune codes (COG 2025)."""
         if len(codes) == 0:
-            raise SchemaError("from_communes: the list of commune codes is empty")
+            raise SchemaError("from_communes : la liste des codes commune est vide")
         communes, _ = load_communes_france(codes=codes)
         return cls._build(
             name or f"{len(communes)} communes",
@@ -252,7 +257,8 @@ class Territory:
         """
         if column not in table.columns:
             raise SchemaError(
-                f"align: the table has no column {column!r}; found {preview(table.columns)}"
+                f"align : la table n'a pas de colonne {column!r} ; colonnes trouvées : "
+                f"{preview(table.columns)}"
             )
         table = table.copy()
         changes = load_code_changes()

@@ -43,9 +43,9 @@ def test_qpv_communes_listed_name_not_found(four_communes, one_qpv):
 
 
 def test_geographic_crs_refused(four_communes, one_qpv):
-    with pytest.raises(CRSError, match="needs a projected CRS"):
+    with pytest.raises(CRSError, match="demande un SCR projeté"):
         qpv_communes(one_qpv.to_crs(4326), four_communes.to_crs(4326))
-    with pytest.raises(CRSError, match="different CRS"):
+    with pytest.raises(CRSError, match="SCR différents"):
         qpv_communes(one_qpv.to_crs(3857), four_communes)
 
 
