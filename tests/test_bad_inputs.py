@@ -142,7 +142,13 @@ CASES = [
         rejected={2: "plus de logements en QPV que dans la commune"},
         column={2: "nb_lls_qpv"},
     ),
-    Case("parc_decimal_count.csv", load_parc_communes, kept=1, rejected={2: COUNT}, column={2: "NB_LS"}),
+    Case(
+        "parc_decimal_count.csv",
+        load_parc_communes,
+        kept=1,
+        rejected={2: COUNT},
+        column={2: "NB_LS"},
+    ),
     Case(
         "parc_title_rows.xlsx",
         load_parc_communes,
@@ -260,7 +266,10 @@ CASES = [
     Case(
         "parc_csv_renamed.xlsx",
         load_parc_communes,
-        error=(SchemaError, r"^parc_csv_renamed\.xlsx n'est pas un classeur Excel lisible .*renommé"),
+        error=(
+            SchemaError,
+            r"^parc_csv_renamed\.xlsx n'est pas un classeur Excel lisible .*renommé",
+        ),
     ),
     Case(
         "rpls_corrupt.parquet",
@@ -290,7 +299,9 @@ CASES = [
     ),
     Case("attributions_header_only.csv", load_attributions, kept=0),
     # Wrong row numbers: the physical line, counting blank lines and quoted line breaks.
-    Case("parc_blank_lines.csv", load_parc_communes, kept=1, rejected={6: COUNT}, column={6: "NB_LS"}),
+    Case(
+        "parc_blank_lines.csv", load_parc_communes, kept=1, rejected={6: COUNT}, column={6: "NB_LS"}
+    ),
     Case(
         "parc_multiline_name.csv",
         load_parc_communes,

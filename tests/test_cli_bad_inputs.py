@@ -62,8 +62,9 @@ BAD_FILES = [
 @pytest.mark.parametrize("args,fragments", BAD_FILES, ids=[" ".join(a[:2]) for a, _ in BAD_FILES])
 def test_every_command_on_a_bad_file(args, fragments, tmp_path, shared_data):
     result = runner.invoke(
-        app, [*args, "--out", str(tmp_path / "out")]
-        + (["--data-dir", str(shared_data)] if args[0] != "ingest" else [])
+        app,
+        [*args, "--out", str(tmp_path / "out")]
+        + (["--data-dir", str(shared_data)] if args[0] != "ingest" else []),
     )
     _fails_in_french(result, *fragments)
 

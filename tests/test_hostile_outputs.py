@@ -61,7 +61,12 @@ def hostile_map(shared_data):
     m = interactive_map(
         hostile,
         [
-            Layer(table, "nb_lls", PAYLOADS[1], tooltip={PAYLOADS[3]: PAYLOADS[4], "bailleur": PAYLOADS[2]}),
+            Layer(
+                table,
+                "nb_lls",
+                PAYLOADS[1],
+                tooltip={PAYLOADS[3]: PAYLOADS[4], "bailleur": PAYLOADS[2]},
+            ),
             Layer(table, "part_territoire", PAYLOADS[2], percent=True, show=False),
         ],
         title=PAYLOADS[0],
@@ -89,9 +94,12 @@ def test_browser_finds_no_injected_node(hostile_map, browser, tmp_path):
     # No node made from a payload: no element carrying an event handler, no image or svg
     # from the data, no script whose code is a payload (payloads inside the page's JSON
     # data are strings, escaped).
-    assert browser.execute_script(
-        "return document.querySelectorAll('[onerror], [onload], img, svg[onload]').length"
-    ) == 0
+    assert (
+        browser.execute_script(
+            "return document.querySelectorAll('[onerror], [onload], img, svg[onload]').length"
+        )
+        == 0
+    )
     scripts = browser.execute_script(
         "return [...document.querySelectorAll('script')].map(s => s.textContent.trim())"
     )
@@ -133,7 +141,9 @@ def test_same_map_same_bytes(hostile_map, shared_data):
 
 def test_points_given_as_outlines_are_refused(shared_data):
     territory = Territory.from_epci("245901152", data_dir=shared_data)
-    with pytest.raises(SchemaError, match=r"attend des points ; reçu des géométries \['MultiPolygon'\]"):
+    with pytest.raises(
+        SchemaError, match=r"attend des points ; reçu des géométries \['MultiPolygon'\]"
+    ):
         assign_points(territory.communes, territory.qpv, key="code_qpv")
     points = gpd.GeoSeries([shapely.Point(720_000, 7_030_000)], crs=territory.communes.crs)
     assert assign_points(points, territory.communes, key="code_insee").notna().all()
@@ -152,8 +162,7 @@ def test_four_concurrent_territory_runs_leave_readable_outputs(tmp_path, shared_
         str(tmp_path),
     ]
     runs = [
-        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        for _ in range(4)
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)
     ]
     outcomes = [run.communicate(timeout=600) for run in runs]
     assert [run.returncode for run in runs] == [0, 0, 0, 0], outcomes

@@ -179,12 +179,18 @@ def check_input_file(value: Path) -> Path:
 
 def input_option(option: str, help: str) -> typer.models.OptionInfo:
     """A ``--option FILE`` whose file must exist (checked before any work)."""
-    return typer.Option(option, help=help, callback=lambda v: _check_input(v, option))
+    info: typer.models.OptionInfo = typer.Option(
+        option, help=help, callback=lambda v: _check_input(v, option)
+    )
+    return info
 
 
 def out_option(option: str, help: str) -> typer.models.OptionInfo:
     """An output folder option: refused at once when it names an existing regular file."""
-    return typer.Option(option, help=help, callback=lambda v: _check_out(v, option))
+    info: typer.models.OptionInfo = typer.Option(
+        option, help=help, callback=lambda v: _check_out(v, option)
+    )
+    return info
 
 
 # --- shared options ---------------------------------------------------------------------

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import geopandas as gpd
-import numpy as np
-from pyproj import CRS
-
 import os
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio.errors
+from pyproj import CRS
 
 from peuplement._errors import CRSError, DataNotFoundError, SchemaError
 from peuplement.schema import CRS_LAMBERT93
@@ -116,7 +115,8 @@ def to_lambert93(frame: gpd.GeoDataFrame, *, report: LoadReport) -> gpd.GeoDataF
     if crs is None:
         if looks_l93:
             report.repair(
-                "aucun SCR déclaré (.prj manquant ?) : coordonnées en Lambert-93, EPSG:2154 supposé", 1
+                "aucun SCR déclaré (.prj manquant ?) : coordonnées en Lambert-93, EPSG:2154 supposé",
+                1,
             )
             return frame.set_crs(CRS_LAMBERT93)
         if looks_lonlat:

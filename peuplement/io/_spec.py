@@ -223,8 +223,10 @@ def _expect(kind: Kind, qpv_generation: int | None) -> str:
 
 
 def _check_insee(rows: _Rows, codes: pd.Series, col: str) -> None:
-    """A well-formed code may still name no commune (a typo, or a leading zero "restored"
-    on a code that never had one): check it against the COG."""
+    """Reject well-formed codes that name no commune of the COG, note older codes.
+
+    A typo, or a leading zero "restored" on a code that never had one, gives such codes.
+    """
     from peuplement.io.communes import known_commune_codes, load_code_changes
 
     unknown = codes.notna() & ~codes.isin(known_commune_codes()).fillna(False)

@@ -116,7 +116,9 @@ def _unique_columns(names: list[str]) -> list[str]:
     return out
 
 
-def _read_excel(path: Path, sheet: str | int | None, report: LoadReport, expected: Iterable[str]) -> Table:
+def _read_excel(
+    path: Path, sheet: str | int | None, report: LoadReport, expected: Iterable[str]
+) -> Table:
     try:
         raw = pd.read_excel(path, sheet_name=sheet or 0, header=None, dtype=str)
     except (ValueError, KeyError, OSError, zipfile.BadZipFile, ImportError) as exc:
@@ -197,8 +199,10 @@ def _parse_csv(text: str, sep: str, name: str) -> Table:
         ) from exc
     if header is None:
         raise SchemaError(f"{name} est vide : ni en-tête ni ligne de données.")
-    frame = pd.DataFrame(rows, columns=header, dtype="string") if rows else pd.DataFrame(
-        {c: pd.Series(dtype="string") for c in header}
+    frame = (
+        pd.DataFrame(rows, columns=header, dtype="string")
+        if rows
+        else pd.DataFrame({c: pd.Series(dtype="string") for c in header})
     )
     frame = frame.mask(frame.apply(lambda c: c.str.strip() == ""))
     return Table(frame, pd.Series(lines, dtype="int64"), name, unreadable)

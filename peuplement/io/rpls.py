@@ -81,6 +81,7 @@ PARC_BAILLEURS_FIELDS = [
     Field("nb_lls", "count", ("NB_LS", "nb_ls", "LLS", "patrimoine"), required=True),
 ]
 
+
 def load_rpls(
     source: str | os.PathLike[str] | pd.DataFrame,
     *,
@@ -123,7 +124,9 @@ def load_rpls(
     )
     if data["id_logement"].isna().all():
         data["id_logement"] = ("L" + data["ligne"].astype("string")).astype("string")
-        report.note("pas de colonne d'identifiant de logement : id_logement tiré du numéro de ligne")
+        report.note(
+            "pas de colonne d'identifiant de logement : id_logement tiré du numéro de ligne"
+        )
     data["millesime"] = np.int64(millesime)
     return Loaded(data, report)
 

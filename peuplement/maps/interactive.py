@@ -341,9 +341,7 @@ def _deterministic_ids(root: Element) -> None:
         children = list(element._children.items())
         for _, child in children:
             walk(child)
-        element._children = OrderedDict(
-            (child.get_name(), child) for _, child in children
-        )
+        element._children = OrderedDict((child.get_name(), child) for _, child in children)
 
     walk(root)
 

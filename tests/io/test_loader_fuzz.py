@@ -49,22 +49,83 @@ SETTINGS = settings(
 
 # Column names the loaders look for, and a few they do not.
 COLUMNS = [
-    "DEPCOM", "QPV", "NBPIECE", "SURFHAB", "X", "Y", "RPLS_ID", "NB_LS", "NB_LS_EN_QPV", "RP",
-    "bailleur", "code_insee", "id_attribution", "annee", "ressources_annuelles",
-    "ressources_mensuelles", "nb_personnes", "nb_moins_14", "bail_signe", "numUnique",
-    "dateCreationDemande", "commune_souhaitee_1", "epci_siren", "q1_annuel_uc",
-    "q2_annuel_uc", "q3_annuel_uc", "CODGEO", "indicateur", "valeur", "qp",
-    "population_municipale_2013", "Q119", "autre", "", "DEPCOM",
+    "DEPCOM",
+    "QPV",
+    "NBPIECE",
+    "SURFHAB",
+    "X",
+    "Y",
+    "RPLS_ID",
+    "NB_LS",
+    "NB_LS_EN_QPV",
+    "RP",
+    "bailleur",
+    "code_insee",
+    "id_attribution",
+    "annee",
+    "ressources_annuelles",
+    "ressources_mensuelles",
+    "nb_personnes",
+    "nb_moins_14",
+    "bail_signe",
+    "numUnique",
+    "dateCreationDemande",
+    "commune_souhaitee_1",
+    "epci_siren",
+    "q1_annuel_uc",
+    "q2_annuel_uc",
+    "q3_annuel_uc",
+    "CODGEO",
+    "indicateur",
+    "valeur",
+    "qp",
+    "population_municipale_2013",
+    "Q119",
+    "autre",
+    "",
+    "DEPCOM",
 ]
 # Cells: valid values, edge values and hostile ones.
 CELLS = st.one_of(
     st.sampled_from(
         [
-            "59574", "2A004", "1001", "59X74", "QP059040", "QN05901M", "245901152", "2025",
-            "3", "0", "-12", "65,5", "1 635", "1e999", "inf", "-Infinity", "nan", "NaN", "",
-            "oui", "peut-être", "2025-03-15", "31/02/2025", "720000", "7030000",
-            "1000000000000", "=HYPERLINK(\"x\")", "[/bold]Etat", "<script>x</script>",
-            "Nore\u0301vie", "Noré\u200bvie", '"', '""', "a;b", "\n", "\r\n", "\x00",
+            "59574",
+            "2A004",
+            "1001",
+            "59X74",
+            "QP059040",
+            "QN05901M",
+            "245901152",
+            "2025",
+            "3",
+            "0",
+            "-12",
+            "65,5",
+            "1 635",
+            "1e999",
+            "inf",
+            "-Infinity",
+            "nan",
+            "NaN",
+            "",
+            "oui",
+            "peut-être",
+            "2025-03-15",
+            "31/02/2025",
+            "720000",
+            "7030000",
+            "1000000000000",
+            '=HYPERLINK("x")',
+            "[/bold]Etat",
+            "<script>x</script>",
+            "Nore\u0301vie",
+            "Noré\u200bvie",
+            '"',
+            '""',
+            "a;b",
+            "\n",
+            "\r\n",
+            "\x00",
         ]
     ),
     st.text(max_size=12),
@@ -80,9 +141,7 @@ def csv_shapes(draw):
     sep = draw(st.sampled_from([";", ",", "\t", "|"]))
     header = draw(st.lists(st.sampled_from(COLUMNS), min_size=1, max_size=8))
     rows = draw(
-        st.lists(
-            st.lists(CELLS, min_size=0, max_size=len(header) + 2), min_size=0, max_size=8
-        )
+        st.lists(st.lists(CELLS, min_size=0, max_size=len(header) + 2), min_size=0, max_size=8)
     )
     blank = draw(st.lists(st.integers(0, len(rows)), max_size=3))
     lines = [header, *rows]

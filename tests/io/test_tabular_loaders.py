@@ -102,7 +102,9 @@ def test_duplicate_commune_rejected(tmp_path):
         write(tmp_path / "p.csv", "DEPCOM;NB_LS\n59574;10\n59574;12\n")
     )
     assert data["nb_lls"].tolist() == [10]
-    assert report.rejections["motif"].tolist() == ["commune présente deux fois (première ligne gardée)"]
+    assert report.rejections["motif"].tolist() == [
+        "commune présente deux fois (première ligne gardée)"
+    ]
 
 
 def test_default_territory_figures_reproduce_8713():

@@ -219,13 +219,20 @@ def hostile():
         "annee,epci_siren,q1_annuel_uc,q2_annuel_uc,q3_annuel_uc\n"
         "2026,245901152,18000,12771,8772\n2026,246200364,9189,13000,18500\n",
     )
-    text("attributions_nan_resources.csv", attr + "T1;2025;59574;;SIA;Etat;nan;2;0;oui;non;non\n"
-         + "T2;2025;59574;;SIA;Etat;12000;2;0;oui;non;non\n")
+    text(
+        "attributions_nan_resources.csv",
+        attr
+        + "T1;2025;59574;;SIA;Etat;nan;2;0;oui;non;non\n"
+        + "T2;2025;59574;;SIA;Etat;12000;2;0;oui;non;non\n",
+    )
     far = shapely.box(720_000, 7_030_000, 1e300, 7_031_000)
     gpd.GeoDataFrame(
         {"CODE_QP": ["QP059040", "QP059034"]}, geometry=[far, SQ_L93], crs=2154
     ).to_file(HERE / "qpv_far_away.gpkg", engine="pyogrio")
-    text("bailleurs_negative.csv", "bailleur;NB_LS\nSIA Habitat;1200\nNorevie;-12\nMaisons & Cités;800\n")
+    text(
+        "bailleurs_negative.csv",
+        "bailleur;NB_LS\nSIA Habitat;1200\nNorevie;-12\nMaisons & Cités;800\n",
+    )
     # Names that split or merge.
     (HERE / "bailleurs_mixed_encoding.csv").write_bytes(
         "bailleur;code_insee;NB_LS\nLogis Métropole;59574;10\n".encode()
