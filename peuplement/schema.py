@@ -78,7 +78,8 @@ _FRANCE_RP = 32_000_000
 #: (``inf``, ``1e999``), is rejected with its row. Keys are canonical column names.
 FIELD_RANGES: dict[str, Range] = {
     "nb_pieces": Range(1, 20, "un logement social compte de 1 à 20 pièces"),
-    "surface_m2": Range(0, 1_000, "surface habitable d'un logement : au plus 1 000 m²"),
+    # The largest social dwellings in RPLS have about 12 rooms and 300 m².
+    "surface_m2": Range(1, 1_000, "surface habitable d'un logement : 1 à 1 000 m²"),
     "annee_construction": Range(1800, 2100, "année de construction entre 1800 et 2100"),
     "annee": Range(1990, 2100, "année d'attribution ou de seuil entre 1990 et 2100"),
     "x": Range(40_000, 1_250_000, "X en Lambert-93 : métropole et Corse"),

@@ -268,7 +268,7 @@ CASES = [
         load_parc_communes,
         error=(
             SchemaError,
-            r"^parc_csv_renamed\.xlsx n'est pas un classeur Excel lisible .*renommé",
+            r"^parc_csv_renamed\.xlsx n'est pas un classeur Excel lisible\. .*renommé",
         ),
     ),
     Case(

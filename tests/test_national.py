@@ -119,7 +119,7 @@ def test_ingest_hostile_header(tmp_path):
 def test_ingest_missing_column(tmp_path):
     from peuplement import SchemaError
 
-    with pytest.raises(SchemaError, match=r"missing column\(s\) `code_insee`"):
+    with pytest.raises(SchemaError, match=r"colonne\(s\) manquante\(s\) `code_insee`"):
         ingest_rpls(BAD / "rpls_missing_depcom.csv", tmp_path / "r.parquet", millesime=2023)
 
 

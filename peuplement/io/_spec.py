@@ -60,6 +60,11 @@ class Field:
         Whether the column must be present.
     nullable
         Whether an empty cell is accepted (required columns default to non-nullable).
+    bounds
+        Plausible range ``(low, high)``, both included, of a numeric field; a value
+        outside is rejected. Default: the field's entry in
+        :data:`peuplement.schema.FIELD_RANGES`, the one table of ranges, which the DuckDB
+        ingestion (:mod:`peuplement.io.national`) reads too (through this attribute).
 
     Raises
     ------
@@ -72,6 +77,7 @@ class Field:
     aliases: Sequence[str] = ()
     required: bool = False
     nullable: bool | None = None
+    bounds: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in get_args(Kind):
@@ -79,6 +85,9 @@ class Field:
                 f"Field {self.name!r} : type {self.kind!r} inconnu ; attendu l'un de "
                 f"{list(get_args(Kind))}"
             )
+        plausible = FIELD_RANGES.get(self.name)
+        if self.bounds is None and plausible is not None:
+            object.__setattr__(self, "bounds", (plausible.low, plausible.high))
 
     @property
     def accepts_empty(self) -> bool:
@@ -245,16 +254,14 @@ def _check_insee(rows: _Rows, codes: pd.Series, col: str) -> None:
 
 
 def _check_range(rows: _Rows, f: Field, values: pd.Series, col: str) -> None:
-    bounds = FIELD_RANGES.get(f.name)
-    if bounds is None:
+    if f.bounds is None:
         return
+    low, high = f.bounds
     number = pd.to_numeric(values, errors="coerce").astype("float64")
-    outside = number.notna() & ~number.between(bounds.low, bounds.high)
-    rows.reject(
-        outside,
-        col,
-        f"valeur hors de la plage plausible [{bounds.low:g} ; {bounds.high:g}] ({bounds.why})",
-    )
+    outside = number.notna() & ~number.between(low, high)
+    plausible = FIELD_RANGES.get(f.name)
+    why = f" ({plausible.why})" if plausible is not None else ""
+    rows.reject(outside, col, f"valeur hors de la plage plausible [{low:g} ; {high:g}]{why}")
 
 
 def _load_field(rows: _Rows, f: Field, col: str, qpv_generation: int | None) -> pd.Series:
