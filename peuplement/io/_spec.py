@@ -30,7 +30,7 @@ from peuplement.schema import (
 )
 from peuplement.validation import LoadReport
 
-__all__ = ["Field", "Kind", "load_tabular"]
+__all__ = ["Field", "Kind", "code_repair_message", "load_tabular"]
 
 #: The kinds of canonical columns; each has its parser in ``_PARSERS``.
 Kind = Literal[
@@ -107,6 +107,15 @@ _EXPECT: dict[Kind, str] = {
     "text": "un texte",
     "id": "un identifiant",
 }
+
+
+def code_repair_message(column: str) -> str:
+    """Return the report's text for codes repaired in ``column`` (shared with the national ingest).
+
+    >>> code_repair_message("DEPCOM")
+    '`DEPCOM` : code normalisé (zéro initial rétabli ou « .0 » retiré)'
+    """
+    return f"`{column}` : code normalisé (zéro initial rétabli ou « .0 » retiré)"
 
 
 class Parsed(NamedTuple):
@@ -268,9 +277,7 @@ def _load_field(rows: _Rows, f: Field, col: str, qpv_generation: int | None) -> 
     """Parse, check and record one column; return its normalised values."""
     parsed = _PARSERS[f.kind](rows.raw[col], qpv_generation)
     if f.kind in ("insee", "siren", "qpv"):
-        rows.report.repair(
-            f"`{col}` : code normalisé (zéro initial rétabli ou « .0 » retiré)", parsed.repaired
-        )
+        rows.report.repair(code_repair_message(col), parsed.repaired)
     elif f.kind in ("text", "id"):
         rows.report.repair(
             f"`{col}` : noms normalisés (Unicode NFC, espaces, caractères invisibles)",
