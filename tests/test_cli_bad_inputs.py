@@ -249,3 +249,20 @@ def test_markup_in_data_and_paths_is_printed_as_text(tmp_path, shared_data):
     parc = pd.read_csv(out / "245901152" / "parc_communes.csv", sep=";", dtype=str)
     # The formula cell of the input is neutralised in the export (OWASP rule).
     assert not parc.astype(str).apply(lambda c: c.str.startswith("=")).any().any()
+
+
+def test_markup_in_a_reservataire_name_is_printed_as_text(tmp_path, shared_data):
+    header = (BAD / "attributions_other_year.csv").read_text(encoding="utf-8").splitlines()[0]
+    rows = [
+        f"T{n};2025;59574;;SIA Habitat;[/bold]Etat[red];12000;2;0;oui;non;non" for n in range(12)
+    ]
+    path = tmp_path / "att[red]x[bold].csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    result = runner.invoke(
+        app,
+        ["lec", "--attributions", str(path), "--annee", "2025"]
+        + ["--data-dir", str(shared_data), "--out", str(tmp_path / "out")],
+    )
+    assert result.exit_code == 0, result.output
+    assert "[/bold]Etat[red]" in result.output  # the name, as written, not read as markup
+    assert "att[red]x[bold].csv : 12 lignes lues, 12 retenues, 0 rejetées" in result.output

@@ -15,7 +15,14 @@ from peuplement._errors import CRSError, DataNotFoundError, SchemaError
 from peuplement.schema import CRS_LAMBERT93
 from peuplement.validation import LoadReport
 
-__all__ = ["absurd_coordinates", "outside_france", "read_layer", "to_lambert93"]
+__all__ = [
+    "ABSURD",
+    "absurd_coordinates",
+    "drop_outside_france",
+    "outside_france",
+    "read_layer",
+    "to_lambert93",
+]
 
 # Envelope of Lambert-93 coordinates in metropolitan France and Corsica, with a margin.
 _L93_X = (-50_000.0, 1_300_000.0)
@@ -88,6 +95,24 @@ def absurd_coordinates(geoms: gpd.GeoSeries) -> pd.Series:
     with np.errstate(invalid="ignore"):
         sane = np.isfinite(bounds).all(axis=1) & (np.abs(bounds) <= 2e7).all(axis=1)
     return pd.Series(present.to_numpy() & ~sane, index=geoms.index)
+
+
+def drop_outside_france(
+    frame: gpd.GeoDataFrame, rows: pd.Series, report: LoadReport, *, key: str
+) -> gpd.GeoDataFrame:
+    """Reject (with their row) the features of a Lambert-93 layer lying outside France."""
+    far = outside_france(frame.geometry)
+    report.reject(
+        rows[frame.index[far]],
+        column="geometry",
+        values=frame.loc[far, key],
+        reason="géométrie hors de la France métropolitaine (Lambert-93)",
+    )
+    return frame[~far]
+
+
+#: Reason of the rejection of a geometry with absurd coordinates.
+ABSURD = "coordonnées non finies ou au-delà de 2 × 10⁷ : ni des mètres ni des degrés"
 
 
 def _within(bounds: np.ndarray, xs: tuple[float, float], ys: tuple[float, float]) -> bool:

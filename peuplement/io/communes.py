@@ -27,7 +27,13 @@ import pandas as pd
 import shapely
 
 from peuplement._errors import SchemaError, preview
-from peuplement.io._geo import absurd_coordinates, outside_france, read_layer, to_lambert93
+from peuplement.io._geo import (
+    ABSURD,
+    absurd_coordinates,
+    drop_outside_france,
+    read_layer,
+    to_lambert93,
+)
 from peuplement.schema import (
     CRS_LAMBERT93,
     normalize_insee,
@@ -338,7 +344,7 @@ def load_communes(
         rows[absurd],
         column="geometry",
         values=None,
-        reason="coordonnées non finies ou au-delà de 2 × 10⁷ : ni des mètres ni des degrés",
+        reason=ABSURD,
     )
     no_geom |= absurd
     out = gpd.GeoDataFrame(
@@ -380,14 +386,7 @@ def load_communes(
         .where(~out["code_insee"].str.startswith("97"), out["code_insee"].str.slice(0, 3))
     )
     out = to_lambert93(out, report=report)
-    far = outside_france(out.geometry)
-    report.reject(
-        rows[out.index[far]],
-        column="geometry",
-        values=out.loc[far, "code_insee"],
-        reason="géométrie hors de la France métropolitaine (Lambert-93)",
-    )
-    out = out[~far]
+    out = drop_outside_france(out, rows, report, key="code_insee")
     from peuplement.io.qpv import repair_polygons
 
     fixed, invalid, change = repair_polygons(out.geometry)

@@ -22,9 +22,10 @@ import shapely
 from peuplement._config import reference_file
 from peuplement._errors import DataNotFoundError, SchemaError
 from peuplement.io._geo import (
+    ABSURD,
     absurd_coordinates,
     check_layer_path,
-    outside_france,
+    drop_outside_france,
     read_layer,
     to_lambert93,
 )
@@ -207,7 +208,7 @@ def load_qpv(
         rows[absurd],
         column="geometry",
         values=raw.loc[absurd, code_col],
-        reason="coordonnées non finies ou au-delà de 2 × 10⁷ : ni des mètres ni des degrés",
+        reason=ABSURD,
     )
     rejected |= absurd
     dup = check.values.duplicated(keep="first") & ~rejected
@@ -236,14 +237,7 @@ def load_qpv(
     )[~rejected]
     out = out.astype({"nom_qpv": "string", "communes_qpv": "string", "insee_qpv": "string"})
     out = to_lambert93(out, report=report)
-    far = outside_france(out.geometry)
-    report.reject(
-        rows[out.index[far]],
-        column="geometry",
-        values=out.loc[far, "code_qpv"],
-        reason="géométrie hors de la France métropolitaine (Lambert-93)",
-    )
-    out = out[~far]
+    out = drop_outside_france(out, rows, report, key="code_qpv")
     repaired, invalid, change = repair_polygons(out.geometry)
     if invalid.any():
         codes = out.loc[invalid, "code_qpv"].tolist()
