@@ -307,7 +307,6 @@ CASES = [
         load_parc_communes,
         kept=1,
         rejected={4: COUNT},
-        repair="`nom` : noms normalisés (Unicode NFC, espaces, caractères invisibles) (1)",
     ),
     # Values that are not values.
     Case(
@@ -365,7 +364,8 @@ CASES = [
         load_parc_bailleurs,
         kept=2,
         rejected={3: TWICE, 4: TWICE},
-        repair="`bailleur` : noms normalisés (Unicode NFC, espaces, caractères invisibles) (2)",
+        repair="`bailleur` : variantes d'un même nom (Unicode, espaces, caractères invisibles) "
+        "écrites comme leur première occurrence (2)",
         names=["Norévie", "Norévie"],
     ),
     # Injection: markup, formulas and HTML in names load as plain text, unchanged.

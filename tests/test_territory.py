@@ -98,14 +98,14 @@ def test_from_communes(shared_data):
     )
     assert t.qpv["code_qpv"].tolist() == ["QP059038", "QP059039", "QP059040"]
     assert t.siren is None and t.slug == "communes_59456_59574"
-    with pytest.raises(SchemaError, match="empty"):
+    with pytest.raises(SchemaError, match="est vide"):
         Territory.from_communes([])
 
 
 def test_align_needs_the_column(default):
     import pandas as pd
 
-    with pytest.raises(SchemaError, match="no column 'code_insee'"):
+    with pytest.raises(SchemaError, match="pas de colonne 'code_insee'"):
         default.align(pd.DataFrame({"x": [1]}))
 
 

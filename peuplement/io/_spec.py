@@ -178,10 +178,19 @@ def _parse_date(values: pd.Series) -> Parsed:
 
 
 def _parse_text(values: pd.Series) -> Parsed:
-    original = values.astype("string")
-    parsed = original.map(normalize_name, na_action="ignore").astype("string")
-    parsed = parsed.mask(parsed == "")
-    changed = (parsed != original.str.strip()).fillna(False) & parsed.notna()
+    """Names: variants (NFC/NFD, invisible characters, spaces) grouped under one spelling.
+
+    Each value's key is :func:`~peuplement.schema.normalize_name`; every value takes the
+    first spelling met in the file for its key, so "Norévie" written three ways is one
+    landlord, shown as the file first wrote it. A value changed this way is a repair.
+    """
+    original = values.astype("string").str.strip()
+    original = original.mask(original == "")
+    key = original.map(normalize_name, na_action="ignore").astype("string")
+    key = key.mask(key == "")
+    first = original[key.notna()].groupby(key[key.notna()], sort=False).first()
+    parsed = key.map(first).astype("string")
+    changed = (parsed != original).fillna(False) & parsed.notna()
     return Parsed(parsed, pd.Series(False, index=values.index), parsed.isna(), int(changed.sum()))
 
 
@@ -280,7 +289,8 @@ def _load_field(rows: _Rows, f: Field, col: str, qpv_generation: int | None) -> 
         rows.report.repair(code_repair_message(col), parsed.repaired)
     elif f.kind in ("text", "id"):
         rows.report.repair(
-            f"`{col}` : noms normalisés (Unicode NFC, espaces, caractères invisibles)",
+            f"`{col}` : variantes d'un même nom (Unicode, espaces, caractères invisibles) "
+            "écrites comme leur première occurrence",
             parsed.repaired,
         )
     rows.reject(parsed.wrong, col, f"attendu : {_expect(f.kind, qpv_generation)}")
