@@ -172,3 +172,20 @@ def test_four_concurrent_territory_runs_leave_readable_outputs(tmp_path, shared_
     parc = pd.read_csv(folder / "parc_communes.csv", sep=";", decimal=",")
     assert parc["nb_lls"].sum() == 8713 - 26  # Émerchicourt (26) left the EPCI
     assert not list(folder.glob(".*"))  # no temporary file left behind
+
+
+def test_report_html_is_byte_identical_for_identical_inputs(tmp_path, shared_data):
+    from typer.testing import CliRunner
+
+    from peuplement.cli import app
+
+    pages = []
+    for run in ("a", "b"):
+        result = CliRunner().invoke(
+            app,
+            ["report", "--data-dir", str(shared_data)]
+            + ["--out", str(tmp_path / run), "--exports", str(tmp_path / f"e{run}")],
+        )
+        assert result.exit_code == 0, result.output
+        pages.append((tmp_path / run / "245901152" / "rapport.html").read_bytes())
+    assert pages[0] == pages[1]
