@@ -36,7 +36,9 @@ def check_layer_path(path: str | os.PathLike[str]) -> Path:
     """Return ``path`` if it is an existing file; else a French error naming it."""
     file = Path(path)
     if not file.exists():
-        raise DataNotFoundError(f"Le fichier « {file} » n'existe pas. Vérifiez le chemin et le nom.")
+        raise DataNotFoundError(
+            f"Le fichier « {file} » n'existe pas. Vérifiez le chemin et le nom."
+        )
     if file.is_dir():
         raise SchemaError(f"« {file} » est un dossier ; un fichier géographique est attendu.")
     return file
