@@ -86,7 +86,7 @@ def test_lec_states_everything(files, tmp_path, shared_data):
     # SIA Habitat committed to 30 %: 2/11 = 18.2 %, ceil(0.30 × 11 − 2) = 2 needed.
     assert eng_table[["unite", "attributions_manquantes"]].values.tolist() == [["SIA Habitat", 2]]
     text = " ".join(result.output.split("\n"))
-    assert "Génération QPV : 2024" in text and "Lignes lues 15, rejetées 2" in text
+    assert "Génération QPV : 2024" in text and "15 lignes lues, 13 retenues, 2 rejetées" in text
 
 
 def test_qpv_generation_override(files, tmp_path, shared_data):
