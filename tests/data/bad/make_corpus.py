@@ -200,11 +200,10 @@ def hostile():
         "parc_multiline_name.csv",
         'DEPCOM;nom;NB_LS\n59574;"Somain\n(centre)";1635\n59456;"Fenain";-3\n',
     )
-    # Values that are not values. (Named logements_*, not rpls_*: tests/test_national.py
-    # compares the DuckDB ingest with load_rpls on every rpls_*.csv, and the ingest applies
-    # the plausible ranges only once issue 18 reads Field.bounds; rename them then.)
+    # Values that are not values (tests/test_national.py also runs the DuckDB ingest on
+    # every rpls_*.csv: both loaders apply the same ranges, Field.bounds).
     text(
-        "logements_infinite.csv",
+        "rpls_infinite.csv",
         rpls
         + "59574;;1965;PLUS;3;inf;720000;7030000;A1\n"
         + "59574;;1965;PLUS;3;65;-Infinity;7030000;A2\n"
@@ -212,7 +211,7 @@ def hostile():
         + row.format(id="A4"),
     )
     text(
-        "logements_huge_rooms.csv",
+        "rpls_huge_rooms.csv",
         rpls + "59574;;1965;PLUS;3000000000;65;720000;7030000;A1\n" + row.format(id="A2"),
     )
     text("parc_huge_count.csv", "DEPCOM;NB_LS\n59574;1000000000000\n59456;1307\n")
