@@ -27,6 +27,9 @@ from peuplement.io.reference import (
     load_qpv_population,
     load_seuils_quartiles,
 )
+from peuplement.io.rpls_resultats import load_rpls_resultats
+from peuplement.io.sne import load_engagements
+from peuplement.io.sru import load_sru
 
 TABULAR = {
     "rpls": partial(load_rpls, millesime=2023),
@@ -38,6 +41,9 @@ TABULAR = {
     "filosofi": lambda p: load_filosofi("commune", path=p),
     "key_figures": load_key_figures,
     "qpv_population": load_qpv_population,
+    "sru": load_sru,
+    "engagements": load_engagements,
+    "rpls_resultats": partial(load_rpls_resultats, annee=2023),
 }
 GEOGRAPHIC = {"communes": load_communes, "qpv": load_qpv}
 
