@@ -106,10 +106,14 @@ def _header_row(raw: pd.DataFrame, expected: Iterable[str]) -> int:
 
 
 def _unique_columns(names: list[str]) -> list[str]:
-    """Column names as read, stripped; a repeated name gets ``.1``, ``.2`` as pandas does."""
+    """Column names as read, stripped; a repeated name gets ``.1``, ``.2``, an empty one
+    ``Unnamed: i``, as pandas does.
+    """
     seen: dict[str, int] = {}
     out = []
-    for name in (str(n).strip() for n in names):
+    for i, raw in enumerate(names):
+        # An empty header cell is named as pandas names it (INSEE pads lines with ';').
+        name = str(raw).strip() if raw is not None and str(raw).strip() else f"Unnamed: {i}"
         k = seen.get(name, 0)
         seen[name] = k + 1
         out.append(name if k == 0 else f"{name}.{k}")
@@ -124,6 +128,11 @@ def _read_excel(
     except (ValueError, KeyError, OSError, zipfile.BadZipFile, ImportError) as exc:
         if isinstance(exc, IsADirectoryError | PermissionError):
             raise
+        if "Worksheet" in str(exc) and sheet is not None:
+            raise SchemaError(
+                f"{path.name} n'a pas de feuille « {sheet} » : vérifiez le classeur ou "
+                "donnez le nom de la feuille qui contient le tableau."
+            ) from exc
         raise SchemaError(
             f"{path.name} n'est pas un classeur Excel lisible. "
             "Vérifiez l'extension du fichier (un CSV renommé en .xlsx ?) ou enregistrez-le "

@@ -29,7 +29,8 @@ FILOSOFI_FIELDS = [
     Field("code", "text", ("CODGEO", "IRIS"), required=True),
     Field("libelle", "text", ("LIBGEO", "LIBIRIS")),
     Field("nb_menages", "nonneg", ("NBMEN19",)),
-    Field("nb_personnes", "nonneg", ("NBPERS19",)),
+    # Persons of a whole territory, not of a household: its own range.
+    Field("nb_personnes", "nonneg", ("NBPERS19",), bounds=(0, 70_000_000)),
     Field("nb_uc", "nonneg", ("NBUC19",)),
     Field("q1_uc", "nonneg", ("Q119", "DISP_Q119")),
     Field("mediane_uc", "nonneg", ("Q219", "DISP_MED19")),

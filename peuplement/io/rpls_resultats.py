@@ -13,6 +13,7 @@ are read; the others (among them ``tx_vac3``, whose published label was seen as 
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Mapping
 
 import numpy as np
@@ -61,8 +62,12 @@ def is_rpls_resultats(path: str | os.PathLike[str]) -> bool:
     """
     if os.fspath(path).lower().rsplit(".", 1)[-1] not in ("xlsx", "xlsm", "xls"):
         return False
-    with pd.ExcelFile(path) as book:
-        return RPLS_RESULTATS_SHEET in [str(name) for name in book.sheet_names]
+    try:
+        with pd.ExcelFile(path) as book:
+            return RPLS_RESULTATS_SHEET in [str(name) for name in book.sheet_names]
+    except (ValueError, OSError, zipfile.BadZipFile):
+        # Not a readable workbook: the commune-table loader says so, in French.
+        return False
 
 
 def load_rpls_resultats(

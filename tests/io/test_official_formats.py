@@ -359,7 +359,7 @@ def test_territory_with_2024_perimeters(shared_data, siren, n_qpv, hectares):
 def test_qpv_2024_list_is_not_a_perimeter_file(shared_data):
     # The ANCT list gives one centroid per commune: refused as perimeters, with the reason.
     path = shared_data / "qpv/qpv2024/qpv2024_liste_par_commune_anct_wgs84.geojson"
-    with pytest.raises(SchemaError, match="polygons"):
+    with pytest.raises(SchemaError, match="ne sont pas des polygones"):
         load_qpv(path, generation=2024)
 
 
