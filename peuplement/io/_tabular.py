@@ -106,9 +106,7 @@ def _header_row(raw: pd.DataFrame, expected: Iterable[str]) -> int:
 
 
 def _unique_columns(names: list[str]) -> list[str]:
-    """Column names as read, stripped; a repeated name gets ``.1``, ``.2``, an empty one
-    ``Unnamed: i``, as pandas does.
-    """
+    """Name columns as pandas does: stripped, ``.1``/``.2`` on repeats, ``Unnamed: i`` if empty."""
     seen: dict[str, int] = {}
     out = []
     for i, raw in enumerate(names):
