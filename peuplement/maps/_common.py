@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import html
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 import shapely
@@ -18,10 +20,34 @@ from peuplement.fmt import fmt_fr
 __all__ = ["Classes", "classify_values", "escape_frame", "fmt_fr", "palette", "web_geometry"]
 
 SCHEMES = {
-    "quantiles": mapclassify.Quantiles,
-    "fisherjenks": mapclassify.FisherJenks,
-    "equalinterval": mapclassify.EqualInterval,
+    "quantiles": "Quantiles",
+    "fisherjenks": "FisherJenks",
+    "equalinterval": "EqualInterval",
 }
+
+
+@functools.cache
+def _mapclassify() -> Any:
+    """Import mapclassify, without numba when numba is not imported yet.
+
+    mapclassify compiles its Fisher-Jenks kernel with numba at import time (its
+    ``@njit`` carries an explicit signature, so it is compiled eagerly and never cached):
+    about two seconds on a 2-core machine, half the time budget of a whole report, to
+    classify twenty communes. numba is optional for mapclassify, which falls back to plain
+    Python when ``import numba`` fails; this import makes it fail for mapclassify only,
+    then puts things back, so a later ``import numba`` elsewhere works as usual.
+    """
+    if "numba" in sys.modules or "mapclassify" in sys.modules:
+        import mapclassify
+
+        return mapclassify
+    sys.modules["numba"] = None  # type: ignore[assignment]
+    try:
+        import mapclassify
+    finally:
+        del sys.modules["numba"]
+    return mapclassify
+
 
 #: Sequential palette (ColorBrewer YlOrRd), light to dark, enough for 7 classes.
 PALETTE = ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"]
@@ -76,7 +102,7 @@ def classify_values(
     if scheme == "user":
         if not breaks:
             raise SchemaError("scheme='user' needs breaks=[...] (upper bounds of the classes)")
-        classifier = mapclassify.UserDefined(x[present], bins=list(breaks))
+        classifier = _mapclassify().UserDefined(x[present], bins=list(breaks))
     elif scheme in SCHEMES:
         k_eff = int(min(k, len(distinct)))
         if k_eff < 2:
@@ -85,12 +111,25 @@ def classify_values(
             index[present] = yb
             label = f"{fmt_fr(distinct.max(), percent=percent)}"
             return Classes(index, [float(distinct.max())], [label], [PALETTE[3]])
-        classifier = SCHEMES[scheme](x[present], k=k_eff)
+        classifier = getattr(_mapclassify(), SCHEMES[scheme])(x[present], k=k_eff)
     else:
         raise SchemaError(f"unknown scheme {scheme!r}; expected one of {[*SCHEMES, 'user']}")
     bins = np.asarray(classifier.bins, dtype="float64")
+    counts = not percent and bool(np.all(x[present] == np.round(x[present])))
+    if counts:
+        # Counts get whole-number edges. An integer is at most an edge e exactly when it
+        # is at most floor(e): rounding each upper edge down keeps every value in its
+        # class, the last edge (the maximum) still covers the data, and the next class
+        # starts at the edge plus one.
+        bins = np.unique(np.floor(bins))
+        classifier = _mapclassify().UserDefined(x[present], bins=bins.tolist())
+        bins = np.asarray(classifier.bins, dtype="float64")[: len(bins)]
     index[present] = classifier.yb
-    lower = [float(np.nanmin(x))] + bins[:-1].tolist()
+    first = float(np.nanmin(x))
+    if counts:
+        lower = [first] + (bins[:-1] + 1).tolist()
+    else:
+        lower = [first] + bins[:-1].tolist()
     labels = [
         f"de {fmt_fr(lo, percent=percent)} à {fmt_fr(hi, percent=percent)}"
         for lo, hi in zip(lower, bins.tolist(), strict=True)

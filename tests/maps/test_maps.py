@@ -33,10 +33,29 @@ def test_classes_and_french_labels():
         pd.Series([0, 10, 200, 1635, None]), scheme="user", breaks=[10, 500, 2000]
     )
     assert classes.index.tolist() == [0, 0, 1, 2, -1]
-    assert classes.labels == ["de 0 à 10", "de 10 à 500", "de 500 à 2\u202f000"]
+    # Counts: the next class starts one above the previous upper edge.
+    assert classes.labels == ["de 0 à 10", "de 11 à 500", "de 501 à 2\u202f000"]
+    shares = classify_values(
+        pd.Series([0.1, 0.5, 0.9]), scheme="user", breaks=[0.5, 1.0], percent=True
+    )
+    assert shares.labels == ["de 10,0\u202f% à 50,0\u202f%", "de 50,0\u202f% à 100,0\u202f%"]
     assert fmt_fr(0.6819, percent=True) == "68,2\u202f%"
     few = classify_values(pd.Series([1.0, 2.0]), k=5)
     assert len(few.labels) == 2  # fewer distinct values than classes
+
+
+def test_count_classes_have_integer_edges_covering_the_data():
+    values = pd.Series([0, 3, 4, 5, 9, 12, 50, 51, 200, 1635])
+    classes = classify_values(values, k=5)
+    # mapclassify's quantile edges rounded down to whole numbers: same classes, integer labels.
+    assert all(re.fullmatch(r"de [\d\u202f]+ à [\d\u202f]+", lab) for lab in classes.labels)
+    assert classes.bounds == [float(round(b)) for b in classes.bounds]
+    assert classes.bounds[-1] >= values.max()  # the last class still holds 1 635
+    assert classes.labels[0].startswith("de 0 à")
+    # Each value lies in its class: lower label <= value <= upper edge.
+    lows = [0.0] + [b + 1 for b in classes.bounds[:-1]]
+    for v, i in zip(values, classes.index, strict=True):
+        assert lows[i] <= v <= classes.bounds[i]
 
 
 def test_web_geometry_keeps_neighbours_together(default):
@@ -68,7 +87,10 @@ def test_rendered_html(default):
     geojson = json.loads(re.search(r"geo_json_\w+_add\((\{.*?\})\);", page, re.S).group(1))
     somain = next(f for f in geojson["features"] if f["properties"]["code_insee"] == "59574")
     assert somain["properties"]["_valeur"] == "1\u202f635"
-    assert "Code INSEE" in page and "de 860 à 1\u202f635" in page
+    # Quantile edges 9.6, 145.4, 410.2, 860.2, 1635 of the 20 counts, rounded down: an
+    # integer is <= 9.6 exactly when it is <= 9, so the classes are unchanged.
+    assert "Code INSEE" in page and "de 0 à 9" in page and "de 861 à 1\u202f635" in page
+    assert "de 10 à 145" in page and "9,60" not in page
     assert len(page.encode()) < 2_000_000
 
 
