@@ -60,14 +60,16 @@ STATUS_COLORS = {
 
 #: What each status colour means, as the legend says it.
 STATUS_LABELS = {
-    "atteint": "Objectif atteint",
-    "non atteint": "Objectif non atteint",
-    "effectif insuffisant": "Non publié : moins de 11 attributions (secret statistique)",
-    "sans attribution": "Aucune attribution concernée",
+    LecStatus.ATTEINT.value: "Objectif atteint",
+    LecStatus.NON_ATTEINT.value: "Objectif non atteint",
+    LecStatus.EFFECTIF_INSUFFISANT.value: "Non publié : moins de 11 attributions (secret statistique)",
+    LecStatus.SANS_ATTRIBUTION.value: "Aucune attribution concernée",
+    LecStatus.SANS_OBJECTIF.value: "Sans objectif légal",
 }
 
 #: Tooltip columns shown as percentages (shares in [0, 1]).
 PERCENT_PREFIXES = ("part_", "taux", "cible")
+
 
 class _MapScript(MacroElement):
     """Metric scale bar and legends that follow the visible commune layer (run last)."""
@@ -340,7 +342,16 @@ def interactive_map(
     communes = web_geometry(
         territory.communes[["code_insee", "nom", "geometry"]], tolerance=tolerance
     )
-    m = folium.Map(tiles=tiles, control_scale=False, zoom_control=True, prefer_canvas=False)
+    # Fractional zoom (zoomSnap 0.1): with whole zoom levels, fitting a 20 km territory
+    # to a wide frame can leave it a third of the frame.
+    m = folium.Map(
+        tiles=tiles,
+        control_scale=False,
+        zoom_control=True,
+        prefer_canvas=False,
+        zoom_snap=0.1,
+        zoom_delta=0.5,
+    )
     # Only Leaflet is needed; the other defaults (jQuery, Bootstrap, Font Awesome) serve
     # Folium features not used here, and would be more files to inline.
     m.default_js = [("leaflet", "peuplement:leaflet.js")]
@@ -368,7 +379,7 @@ def interactive_map(
         _points_layer(points, points_label).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     minx, miny, maxx, maxy = communes.total_bounds
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(12, 12))
     header = f"<b>{html.escape(title)}</b>" if title else ""
     header += (
         f'<div class="peuplement-source" style="font-size:11px;color:#555">'
