@@ -23,7 +23,7 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -138,7 +138,7 @@ def cached_frame(
     path = folder / f"{cache_key(name, package=package, source=source)}.parquet"
     if path.exists():
         try:
-            return _read(path)
+            return cast(F, _read(path))
         except (OSError, ValueError) as exc:  # a truncated or foreign file: rebuild it
             logger.info("cache entry %s unreadable (%s); rebuilding it", path, exc)
     frame = _progress_build(build, description)
@@ -153,7 +153,7 @@ def cached_frame(
     return frame
 
 
-def _read(path: Path) -> pd.DataFrame:
+def _read(path: Path) -> Any:
     import pyarrow.parquet as pq
 
     if b"geo" in (pq.read_schema(path).metadata or {}):

@@ -147,8 +147,8 @@ def unit_names(
     return text
 
 
-def _pct(value: object) -> str:
-    return "non publié" if pd.isna(value) else fmt_fr(float(value), percent=True)  # type: ignore[arg-type]
+def _pct(value: Any) -> str:
+    return "non publié" if pd.isna(value) else fmt_fr(float(value), percent=True)
 
 
 def _signed_points(value: float) -> str:
@@ -271,7 +271,7 @@ def lec_unit_table(lec: pd.DataFrame, niveau: str, *, names: pd.Series) -> Table
     grid = rows.pivot_table(
         index="_nom", columns="objectif", values=["taux", "statut"], aggfunc="first", dropna=False
     )
-    secret_units = rows.groupby("_nom")["statut"].agg(lambda s: (s == "effectif insuffisant").all())
+    secret_units = (rows["statut"] == "effectif insuffisant").groupby(rows["_nom"]).all()
     shown = [u for u in sorted(grid.index, key=str) if not secret_units.get(u, False)]
     body = []
     for unit in shown:

@@ -296,7 +296,8 @@ def write_xlsx(
         else dict(zip(dictionary["colonne"], dictionary["libelle"], strict=True))
     )
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    for sheet in list(book.worksheets):  # the empty default sheet
+        book.remove(sheet)
     tables = dict(sheets)
     if dictionary is not None:
         tables["dictionnaire"] = dictionary.rename(

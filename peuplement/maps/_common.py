@@ -72,6 +72,29 @@ class Classes:
     colors: list[str]
 
 
+def upper_bounds(
+    x: np.ndarray, *, scheme: str, k: int = 5, breaks: Sequence[float] | None = None
+) -> np.ndarray:
+    """Return the upper bounds of the classes, as mapclassify computes them.
+
+    Quantiles (linear interpolation, repeated bounds merged), equal intervals and
+    user-defined bounds (the maximum added when above the last bound) are computed here
+    with numpy: importing mapclassify loads scipy.stats and scikit-learn, one to two
+    seconds, more than the rest of a map. Fisher-Jenks is mapclassify's.
+    A value v is in class i when ``bins[i-1] < v <= bins[i]``.
+    """
+    if scheme == "user":
+        bins = np.asarray(list(breaks or []), dtype="float64")
+        return np.append(bins, x.max()) if bins[-1] < x.max() else bins
+    if scheme == "quantiles":
+        return np.unique(np.percentile(x, np.linspace(100 / k, 100, k)))
+    if scheme == "equalinterval":
+        bins = x.min() + (x.max() - x.min()) / k * np.arange(1, k + 1)
+        bins[-1] = x.max()
+        return bins
+    return np.asarray(_mapclassify().FisherJenks(x, k=k).bins, dtype="float64")
+
+
 def classify_values(
     values: pd.Series,
     *,
@@ -102,19 +125,16 @@ def classify_values(
     if scheme == "user":
         if not breaks:
             raise SchemaError("scheme='user' needs breaks=[...] (upper bounds of the classes)")
-        classifier = _mapclassify().UserDefined(x[present], bins=list(breaks))
+        bins = upper_bounds(x[present], scheme="user", breaks=breaks)
     elif scheme in SCHEMES:
         k_eff = int(min(k, len(distinct)))
         if k_eff < 2:
-            bins = np.array([distinct.max()])
-            yb = np.zeros(present.sum(), dtype=np.int64)
-            index[present] = yb
+            index[present] = 0
             label = f"{fmt_fr(distinct.max(), percent=percent)}"
             return Classes(index, [float(distinct.max())], [label], [PALETTE[3]])
-        classifier = getattr(_mapclassify(), SCHEMES[scheme])(x[present], k=k_eff)
+        bins = upper_bounds(x[present], scheme=scheme, k=k_eff)
     else:
         raise SchemaError(f"unknown scheme {scheme!r}; expected one of {[*SCHEMES, 'user']}")
-    bins = np.asarray(classifier.bins, dtype="float64")
     counts = not percent and bool(np.all(x[present] == np.round(x[present])))
     if counts:
         # Counts get whole-number edges. An integer is at most an edge e exactly when it
@@ -122,9 +142,7 @@ def classify_values(
         # class, the last edge (the maximum) still covers the data, and the next class
         # starts at the edge plus one.
         bins = np.unique(np.floor(bins))
-        classifier = _mapclassify().UserDefined(x[present], bins=bins.tolist())
-        bins = np.asarray(classifier.bins, dtype="float64")[: len(bins)]
-    index[present] = classifier.yb
+    index[present] = np.searchsorted(bins, x[present], side="left")
     first = float(np.nanmin(x))
     if counts:
         lower = [first] + (bins[:-1] + 1).tolist()

@@ -5,9 +5,12 @@ import re
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
@@ -15,7 +18,7 @@ from peuplement import Territory, load_parc_communes
 from peuplement.datasets import get_path
 from peuplement.indicators import commune_concentration
 from peuplement.maps import Layer, interactive_map, save_figure, save_map, static_map, to_html
-from peuplement.maps._common import classify_values, fmt_fr, web_geometry
+from peuplement.maps._common import classify_values, fmt_fr, upper_bounds, web_geometry
 
 ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts"
 XSS = '<img src=x onerror="window.__xss=1">'
@@ -56,6 +59,33 @@ def test_count_classes_have_integer_edges_covering_the_data():
     lows = [0.0] + [b + 1 for b in classes.bounds[:-1]]
     for v, i in zip(values, classes.index, strict=True):
         assert lows[i] <= v <= classes.bounds[i]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.integers(0, 5000) | st.floats(0, 1), min_size=3, max_size=60),
+    k=st.integers(2, 7),
+    scheme=st.sampled_from(["quantiles", "equalinterval"]),
+)
+def test_upper_bounds_and_classes_agree_with_mapclassify(values, k, scheme):
+    import warnings
+
+    import mapclassify
+
+    x = np.asarray(values, dtype="float64")
+    k = min(k, len(np.unique(x)))
+    if k < 2:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # mapclassify warns when quantiles collapse
+        oracle = {"quantiles": mapclassify.Quantiles, "equalinterval": mapclassify.EqualInterval}[
+            scheme
+        ](x, k=k)
+    ours = upper_bounds(x, scheme=scheme, k=k)
+    np.testing.assert_allclose(ours, oracle.bins)
+    # Same class for every value (floats: no rounding of the edges).
+    classes = classify_values(pd.Series(x + 0.5), scheme="user", breaks=list(ours + 0.5))
+    np.testing.assert_array_equal(classes.index, oracle.yb)
 
 
 def test_web_geometry_keeps_neighbours_together(default):
