@@ -201,8 +201,15 @@ def test_static_map_exports(default, tmp_path):
         title="Titre",
         source="Source : RPLS 2013",
     )
+    from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+
     texts = [t.get_text() for t in fig.axes[0].texts]
-    assert "Somain" in texts and "N" in texts and any("km" in t for t in texts)
+    assert "Somain" in texts and "N" in texts
+    (bar,) = [a for a in fig.axes[0].artists if isinstance(a, AnchoredSizeBar)]
+    # The territory is 14.7 km wide (x from 710 626 to 725 365 m, plus the axes' margins):
+    # a fifth is about 3 km, and the largest round length below it is 2 km.
+    assert bar.txt_label.get_text() == "2 km"
+    assert bar.size_bar.get_children()[0].get_width() == 2000  # metres, Lambert-93
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert legend[-1] == "Quartier prioritaire (QPV)" and legend[0].startswith("de ")
     written = save_figure(fig, tmp_path / "carte.png")
