@@ -43,6 +43,7 @@ def export_revision(rev: str, folder: Path) -> Path:
         check=True,
         capture_output=True,
     ).stdout
+    folder.mkdir(parents=True)
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
     return folder
 

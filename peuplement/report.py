@@ -62,6 +62,7 @@ __all__ = [
     "build_report",
     "default_report_data",
     "export_report",
+    "french_table",
     "report_path",
     "write_report",
     "write_report_pdf",
@@ -651,3 +652,48 @@ def _export_dictionary() -> pd.DataFrame:
     )
     known = DICTIONARY[["colonne", "libelle", "definition", "unite"]]
     return pd.concat([known, extra[~extra["colonne"].isin(known["colonne"])]], ignore_index=True)
+
+
+def french_table(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """Return a table as a French reader sees it: French headers, formatted values.
+
+    Shares (``part_*``, ``taux*``, ``cible*``) become percentages, counts whole numbers,
+    masked values « non publié », LEC codes their labels (objectives, levels, « État »).
+    For notebooks and any display; the exports keep the raw values.
+
+    Examples
+    --------
+    >>> t = french_table(pd.DataFrame({"nb_lls": [1635.0], "part_territoire": [0.1877]}))
+    >>> list(t.columns), t.iloc[0].tolist()
+    (['Logements locatifs sociaux', 'Part du parc du territoire'], ['1\\u202f635', '18,8\\u202f%'])
+    """
+    from peuplement.fmt import fmt_count
+
+    table = frame[columns] if columns is not None else frame
+    labels = dict(
+        zip(_export_dictionary()["colonne"], _export_dictionary()["libelle"], strict=True)
+    )
+    out = pd.DataFrame(index=range(len(table)))
+    for col in table.columns:
+        values = table[col].reset_index(drop=True)
+        name = str(col)
+        if name == "objectif":
+            shown = values.map(lambda v: view.OBJECTIVES.get(str(v), (str(v), ""))[0])
+        elif name == "niveau":
+            shown = values.map(lambda v: view.NIVEAU_LABELS.get(str(v), str(v)))
+        elif name == "unite" and "niveau" in table.columns:
+            shown = values.astype("string").map(
+                lambda u: " × ".join(view.RESERVATAIRE_NAMES.get(p, p) for p in str(u).split(" × "))
+            )
+        elif not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            shown = values.astype("string").fillna("")
+        elif name.lower().startswith(("part", "taux", "cible")):
+            shown = values.map(
+                lambda v: "non publié" if pd.isna(v) else fmt_fr(float(v), percent=True)
+            )
+        elif ((values.dropna() % 1) == 0).all():
+            shown = values.map(lambda v: "non publié" if pd.isna(v) else fmt_count(float(v)))
+        else:
+            shown = values.map(lambda v: "non publié" if pd.isna(v) else fmt_fr(float(v), digits=3))
+        out[labels.get(name, name)] = shown.to_numpy()
+    return out

@@ -351,3 +351,43 @@ def test_csv_round_trip_french(report_run):
     assert epci_a["taux"] == pytest.approx(80 / 380)
     assert ";0,2105263158;" in raw.decode("utf-8-sig")  # decimal comma, ten digits
     assert ".000000" not in raw.decode("utf-8-sig")
+
+
+def test_french_table_for_notebooks():
+    from peuplement.report import french_table
+
+    lec = _lec(
+        [
+            ("reservataire", "Etat", "A_hors_relogement", 3, 12, 0.25, 0.25, 0.0, 0, "atteint"),
+            (
+                "bailleur",
+                "Norevie",
+                "prioritaires",
+                np.nan,
+                np.nan,
+                np.nan,
+                0.25,
+                np.nan,
+                np.nan,
+                "effectif insuffisant",
+            ),
+        ]
+    )
+    shown = french_table(lec, ["niveau", "unite", "objectif", "numerateur", "taux", "statut"])
+    assert list(shown.columns) == [
+        "Niveau",
+        "Unité",
+        "Objectif",
+        "Attributions concernées",
+        "Taux",
+        "Statut",
+    ]
+    assert shown.iloc[0].tolist() == [
+        "Réservataire",
+        "État",
+        "Objectif A sans les relogements",
+        "3",
+        "25,0\u202f%",
+        "atteint",
+    ]  # 3 / 12
+    assert shown.iloc[1].tolist()[3:5] == ["non publié", "non publié"]
