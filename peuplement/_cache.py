@@ -5,8 +5,9 @@ LZMA-compressed CSV with WKB geometry) takes one to two seconds at every command
 tables change only when the package (or the source file) changes, so they are written once
 as Parquet (GeoParquet for layers) under :func:`cache_dir` and read back in a tenth of the
 time. Each entry is named by a key made of the table's name, the source package's version,
-the source file's size and modification time, and peuplement's version: any change makes a
-new key, so a stale entry is never read (older entries of the same table are removed).
+the source file's size and modification time, peuplement's version and a stamp of its
+modules: any change makes a new key, so a stale entry is never read (older entries of the
+same table are removed).
 
 The directory is ``$PEUPLEMENT_CACHE_DIR`` when set, else the platform's user cache
 directory (``~/.cache/peuplement`` on Linux, from :mod:`platformdirs`). Set
@@ -17,6 +18,7 @@ is logged.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import logging
@@ -30,8 +32,16 @@ import pandas as pd
 import platformdirs
 
 from peuplement.export import write_parquet
+from peuplement.validation import Loaded, LoadReport
 
-__all__ = ["ENV_CACHE_DIR", "cache_dir", "cache_key", "cached_frame", "clear_cache"]
+__all__ = [
+    "ENV_CACHE_DIR",
+    "cache_dir",
+    "cache_key",
+    "cached_frame",
+    "cached_loaded",
+    "clear_cache",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -80,12 +90,28 @@ def cache_key(name: str, *, package: str, source: Path | None = None) -> str:
     """
     from peuplement import __version__
 
-    parts = [name, package, importlib.metadata.version(package), __version__]
+    parts = [name, package, importlib.metadata.version(package), __version__, _code_stamp()]
     if source is not None:
         stat = source.stat()
         parts += [str(source), str(stat.st_size), str(stat.st_mtime_ns)]
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
     return f"{name}-{digest}"
+
+
+@functools.cache
+def _code_stamp() -> str:
+    """Size and modification time of peuplement's own modules, hashed.
+
+    The version number does not change between two edits of a development checkout; the
+    code that builds a table does. Any change of a module makes new keys, so a table
+    built by older code is never read.
+    """
+    package = Path(__file__).resolve().parent
+    stamps = sorted(
+        f"{p.relative_to(package)}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
+        for p in package.rglob("*.py")
+    )
+    return hashlib.sha256("\n".join(stamps).encode("utf-8")).hexdigest()[:16]
 
 
 def _progress_build(build: Callable[[], F], description: str) -> F:
@@ -151,6 +177,56 @@ def cached_frame(
         if old != path:
             old.unlink(missing_ok=True)
     return frame
+
+
+def cached_loaded(
+    name: str, load: Callable[[], Loaded[pd.DataFrame]], *, source: Path
+) -> Loaded[pd.DataFrame]:
+    """Return a validated reference table and its load report, from the cache when fresh.
+
+    The table, its rejected rows and the report's counts and notes are cached together
+    (three entries keyed on ``source``'s size and modification time and peuplement's
+    version), so a cache hit gives the same :class:`~peuplement.validation.Loaded` as
+    ``load()``.
+    """
+    built: list[Loaded[pd.DataFrame]] = []
+
+    def run() -> Loaded[pd.DataFrame]:
+        if not built:
+            built.append(load())
+        return built[0]
+
+    def meta() -> pd.DataFrame:
+        r = run().report
+        return pd.DataFrame(
+            {
+                "source": [r.source],
+                "n_read": [r.n_read],
+                "n_kept": [r.n_kept],
+                "repairs": ["\x1f".join(r.repairs)],
+                "notes": ["\x1f".join(r.notes)],
+            }
+        )
+
+    data = cached_frame(f"{name}_data", lambda: run().data, package="peuplement", source=source)
+    rejections = cached_frame(
+        f"{name}_rejets",
+        lambda: run().report.rejections.astype("string"),
+        package="peuplement",
+        source=source,
+    )
+    info = cached_frame(f"{name}_meta", meta, package="peuplement", source=source).iloc[0]
+    if built:
+        return built[0]
+    report = LoadReport(
+        str(info["source"]),
+        n_read=int(info["n_read"]),
+        n_kept=int(info["n_kept"]),
+        rejections=rejections,
+        repairs=[t for t in str(info["repairs"]).split("\x1f") if t],
+        notes=[t for t in str(info["notes"]).split("\x1f") if t],
+    )
+    return Loaded(data, report)
 
 
 def _read(path: Path) -> Any:

@@ -655,7 +655,7 @@ def _export_dictionary() -> pd.DataFrame:
 
 
 def french_table(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
-    """Return a table as a French reader sees it: French headers, formatted values.
+    r"""Return a table as a French reader sees it: French headers, formatted values.
 
     Shares (``part_*``, ``taux*``, ``cible*``) become percentages, counts whole numbers,
     masked values « non publié », LEC codes their labels (objectives, levels, « État »).
@@ -665,7 +665,7 @@ def french_table(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.Da
     --------
     >>> t = french_table(pd.DataFrame({"nb_lls": [1635.0], "part_territoire": [0.1877]}))
     >>> list(t.columns), t.iloc[0].tolist()
-    (['Logements locatifs sociaux', 'Part du parc du territoire'], ['1\\u202f635', '18,8\\u202f%'])
+    (['Logements locatifs sociaux', 'Part du parc du territoire'], ['1\u202f635', '18,8\u202f%'])
     """
     from peuplement.fmt import fmt_count
 
