@@ -361,17 +361,11 @@ def assemble(
         has no LEC section and says so.
     synthetic
         The attributions are synthetic: the report says so everywhere they are used.
-    published
-        Key figures published by the territory, shown as they are (``{label: value}``,
-        all from ``published_origin``, or :class:`KeyFigure` items each with its origin).
-    published_origin
-        Where the published figures come from, shown beside each (« publié (CIL, 2014) »).
-    sources
-        Sources listed in the methodology.
-    data_dir
-        Reference-data directory (official thresholds).
-    secret
-        Apply statistical secrecy to the LEC tables.
+    published, published_origin
+        Key figures published by the territory, shown as they are: ``{label: value}``
+        all from ``published_origin`` (« publié (CIL, 2014) »), or :class:`KeyFigure` items.
+    sources, data_dir, secret
+        Sources of the methodology; reference-data directory; statistical secrecy.
 
     Returns
     -------
@@ -379,39 +373,19 @@ def assemble(
         The figures, tables and labels of the report.
     """
     siren = territory.siren or territory.slug
-    split = territory.align(stock, value="nb_lls")
+    communes, bailleurs, epci, notes = _concentration(territory, stock, landlords, siren)
     vintage = _stock_vintage(stock)
-    stock = stock.drop(columns="ligne", errors="ignore").assign(siren_epci=siren)
-    communes = commune_concentration(stock, by="siren_epci")
-    bailleurs = None
-    if landlords is not None:
-        landlords = landlords.drop(columns="ligne", errors="ignore").assign(siren_epci=siren)
-        bailleurs = landlord_concentration(landlords, by="siren_epci")
-    epci = territory_concentration(stock, landlords=landlords, by="siren_epci").iloc[0]
     key = _key_figures(territory, epci, vintage=vintage, landlords=landlords is not None)
     if isinstance(published, list):
         key += published
     else:
         key += [KeyFigure(lab, value, published_origin) for lab, value in (published or {}).items()]
-    notes = [] if split.outside.empty else [split.summary().replace("nb_lls", "logements sociaux")]
     table = seuils = None
     if attributions is not None:
-        seuils = lec_rules.thresholds(
-            siren, annee, official=lec_rules.read_official(data_dir), demandes=demandes
+        seuils, table = _lec_table(
+            siren, attributions, demandes, annee=annee, data_dir=data_dir, secret=secret
         )
-        classified = lec_rules.classify(
-            attributions, q1=seuils.q1, q2=seuils.q2, q3=seuils.q3, annee=annee
-        )
-        table = lec_rules.lec_indicators(classified, annee=annee, siren=siren, secret=secret)
-        a = table[(table["niveau"] == "epci") & (table["objectif"] == "A")].iloc[0]
-        origin = f"calculé (attributions {annee}" + (", synthétiques)" if synthetic else ")")
-        key.append(
-            KeyFigure(
-                f"Objectif A {annee}" + (" (synthétique)" if synthetic else ""),
-                "secret" if pd.isna(a["taux"]) else fmt_fr(float(a["taux"]), percent=True),
-                origin,
-            )
-        )
+        key.append(_objective_a_figure(table, annee=annee, synthetic=synthetic))
     else:
         notes.append(
             "Aucun fichier d'attributions fourni : pas de section sur les objectifs d'attribution."
@@ -433,6 +407,51 @@ def assemble(
         ),
         stock_vintage=vintage,
     )
+
+
+def _concentration(
+    territory: Territory, stock: pd.DataFrame, landlords: pd.DataFrame | None, siren: str
+) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.Series, list[str]]:
+    """Compute the concentration per commune, per landlord and of the territory."""
+    split = territory.align(stock, value="nb_lls")
+    notes = [] if split.outside.empty else [split.summary().replace("nb_lls", "logements sociaux")]
+    stock = stock.drop(columns="ligne", errors="ignore").assign(siren_epci=siren)
+    communes = commune_concentration(stock, by="siren_epci")
+    bailleurs = None
+    if landlords is not None:
+        landlords = landlords.drop(columns="ligne", errors="ignore").assign(siren_epci=siren)
+        bailleurs = landlord_concentration(landlords, by="siren_epci")
+    epci = territory_concentration(stock, landlords=landlords, by="siren_epci").iloc[0]
+    return communes, bailleurs, epci, notes
+
+
+def _objective_a_figure(table: pd.DataFrame, *, annee: int, synthetic: bool) -> KeyFigure:
+    """Objective A of the EPCI as a key figure, said synthetic when it is."""
+    a = table[(table["niveau"] == "epci") & (table["objectif"] == "A")].iloc[0]
+    return KeyFigure(
+        f"Objectif A {annee}" + (" (synthétique)" if synthetic else ""),
+        "secret" if pd.isna(a["taux"]) else fmt_fr(float(a["taux"]), percent=True),
+        f"calculé (attributions {annee}" + (", synthétiques)" if synthetic else ")"),
+    )
+
+
+def _lec_table(
+    siren: str,
+    attributions: pd.DataFrame,
+    demandes: pd.DataFrame | None,
+    *,
+    annee: int,
+    data_dir: str | os.PathLike[str] | None,
+    secret: bool,
+) -> tuple[Thresholds, pd.DataFrame]:
+    """Compute the thresholds of ``annee`` and the LEC table of the attributions."""
+    seuils = lec_rules.thresholds(
+        siren, annee, official=lec_rules.read_official(data_dir), demandes=demandes
+    )
+    classified = lec_rules.classify(
+        attributions, q1=seuils.q1, q2=seuils.q2, q3=seuils.q3, annee=annee
+    )
+    return seuils, lec_rules.lec_indicators(classified, annee=annee, siren=siren, secret=secret)
 
 
 def _stock_vintage(stock: pd.DataFrame) -> str:

@@ -356,6 +356,31 @@ def interactive_map(
     # Folium features not used here, and would be more files to inline.
     m.default_js = [("leaflet", "peuplement:leaflet.js")]
     m.default_css = [("leaflet_css", "peuplement:leaflet.css")]
+    _commune_layers(
+        m, communes, layers, qpv=len(territory.qpv) > 0, scheme=scheme, k=k, breaks=breaks
+    )
+    _overlays(m, territory, communes, tolerance=tolerance, background=background)
+    if points is not None and len(points):
+        _points_layer(points, points_label).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    minx, miny, maxx, maxy = communes.total_bounds
+    m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(12, 12))
+    _title_box(m, title, _source_line(territory, source))
+    _MapScript().add_to(m)
+    return m
+
+
+def _commune_layers(
+    m: folium.Map,
+    communes: gpd.GeoDataFrame,
+    layers: Sequence[Layer],
+    *,
+    qpv: bool,
+    scheme: str,
+    k: int,
+    breaks: Sequence[float] | None,
+) -> None:
+    """Add the commune layers (one shown at a time) and one legend per layer."""
     root: Any = m.get_root()  # a branca Figure, which has .html
     shown_one = False
     for layer in layers:
@@ -363,28 +388,20 @@ def interactive_map(
         group.show = layer.show and not shown_one
         shown_one = shown_one or group.show
         group.add_to(m)
-        root.html.add_child(
-            Element(
-                _legend_html(
-                    layer.title,
-                    entries,
-                    qpv=len(territory.qpv) > 0,
-                    layer=group.get_name(),
-                    shown=group.show,
-                )
-            )
+        legend = _legend_html(
+            layer.title, entries, qpv=qpv, layer=group.get_name(), shown=group.show
         )
-    _overlays(m, territory, communes, tolerance=tolerance, background=background)
-    if points is not None and len(points):
-        _points_layer(points, points_label).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    minx, miny, maxx, maxy = communes.total_bounds
-    m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(12, 12))
+        root.html.add_child(Element(legend))
+
+
+def _title_box(m: folium.Map, title: str | None, source: str) -> None:
+    """Add the title and the source line, top left."""
     header = f"<b>{html.escape(title)}</b>" if title else ""
     header += (
         f'<div class="peuplement-source" style="font-size:11px;color:#555">'
-        f"{html.escape(_source_line(territory, source))}</div>"
+        f"{html.escape(source)}</div>"
     )
+    root: Any = m.get_root()
     root.html.add_child(
         Element(
             '<div class="peuplement-title" style="position:fixed;top:10px;left:60px;z-index:1000;'
@@ -394,8 +411,6 @@ def interactive_map(
             "text-shadow:0 0 3px #fff,0 0 3px #fff;white-space:nowrap}</style>"
         )
     )
-    _MapScript().add_to(m)
-    return m
 
 
 def _overlays(
