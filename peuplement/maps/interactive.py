@@ -181,9 +181,13 @@ def _layer_colors(
         colors = pd.Series([palette[i] for i in classes.index], index=values.index)
         shown = values.map(partial(_shown, percent=layer.percent))
         entries = list(zip(classes.colors, classes.labels, strict=True))
+    missing_color, missing_label = MISSING_COLOR, MISSING_LABEL
+    if layer.categorical:  # a commune absent from a status table had nothing to judge
+        missing_color, missing_label = STATUS_COLORS["sans attribution"], "Aucune attribution"
+        colors = colors.where(values.notna(), missing_color)
     if values.isna().any():
-        entries.append((MISSING_COLOR, MISSING_LABEL))
-    return colors, shown.fillna(MISSING_LABEL).astype(str), entries
+        entries.append((missing_color, missing_label))
+    return colors, shown.fillna(missing_label).astype(str), entries
 
 
 def _commune_layer(
@@ -406,7 +410,7 @@ def _title_box(m: folium.Map, title: str | None, source: str) -> None:
         Element(
             '<div class="peuplement-title" style="position:fixed;top:10px;left:60px;z-index:1000;'
             "background:white;padding:6px 10px;border:1px solid #999;border-radius:4px;"
-            f'font:14px sans-serif;max-width:60%">{header}</div>'
+            f'font:14px sans-serif;max-width:45%">{header}</div>'
             "<style>.peuplement-label{font:600 11px sans-serif;color:#222;text-align:center;"
             "text-shadow:0 0 3px #fff,0 0 3px #fff;white-space:nowrap}</style>"
         )
