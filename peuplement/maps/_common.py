@@ -87,7 +87,16 @@ def upper_bounds(
         bins = np.asarray(list(breaks or []), dtype="float64")
         return np.append(bins, x.max()) if bins[-1] < x.max() else bins
     if scheme == "quantiles":
-        return np.unique(np.percentile(x, np.linspace(100 / k, 100, k)))
+        # mapclassify's percentiles (scipy's scoreatpercentile): x[i] + (x[i+1] - x[i]) f,
+        # exact when x[i] == x[i+1] (numpy's interpolation may give 0.9999999999999982).
+        width = 100.0 / k
+        pct = np.arange(width, 100 + width, width)
+        pct[-1] = min(pct[-1], 100.0)
+        xs = np.sort(x)
+        pos = pct / 100 * (len(xs) - 1)
+        low = np.floor(pos).astype(np.int64)
+        high = np.minimum(low + 1, len(xs) - 1)
+        return np.unique(xs[low] + (xs[high] - xs[low]) * (pos - low))
     if scheme == "equalinterval":
         bins = x.min() + (x.max() - x.min()) / k * np.arange(1, k + 1)
         bins[-1] = x.max()
@@ -141,7 +150,7 @@ def classify_values(
         # is at most floor(e): rounding each upper edge down keeps every value in its
         # class, the last edge (the maximum) still covers the data, and the next class
         # starts at the edge plus one.
-        bins = np.unique(np.floor(bins))
+        bins = np.unique(np.floor(bins + 1e-9))  # 0.9999999999 is the edge 1
     index[present] = np.searchsorted(bins, x[present], side="left")
     first = float(np.nanmin(x))
     if counts:
