@@ -67,7 +67,7 @@ RESERVATAIRE_NAMES = {
 }
 
 _STATUS_CSS = {"atteint": "ok", "non atteint": "ko"}
-_STATUS_SYMBOL = {"atteint": "✔", "non atteint": "✘"}
+_STATUS_SYMBOL = {"atteint": "✔", "non atteint": "✘", "sans objectif légal": "·"}
 _MONTHS = [
     "janvier",
     "février",
@@ -152,6 +152,8 @@ def _pct(value: Any) -> str:
 
 
 def _signed_points(value: float) -> str:
+    if pd.isna(value):
+        return "–"
     text = fmt_fr(abs(value), digits=1)
     return ("+" if value >= 0 else "−") + text
 
@@ -177,6 +179,12 @@ def summary_sentences(lec: pd.DataFrame, *, annee: int, synthetic: bool) -> list
             text = f"{label} : non publié, moins de 11 attributions (secret statistique)."
         elif statut == "sans attribution":
             text = f"{label} : aucune attribution concernée en {annee} (cible {cible})."
+        elif pd.isna(r["cible"]):  # « sans objectif légal » at this level
+            text = (
+                f"{label} : {_pct(r['taux'])} des {meaning} ({fmt_count(r['numerateur'])} sur "
+                f"{fmt_count(r['denominateur'])}) en {annee} ; pas d'objectif légal à ce niveau "
+                f"({r.get('source_cible', '') or 'voir le détail par réservataire'})."
+            )
         else:
             head = (
                 f"{label} {statut} en {annee} : {_pct(r['taux'])} des {meaning} "
@@ -215,10 +223,19 @@ def commune_sentence(lec: pd.DataFrame, *, objectif: str = "A") -> str | None:
     label = OBJECTIVES[objectif][0]
     met, missed = int(counts.get("atteint", 0)), int(counts.get("non atteint", 0))
     secret = int(counts.get("effectif insuffisant", 0))
+    secret_text = f"{secret} non publiée{'s' if secret > 1 else ''} (secret statistique)"
+    if met + missed == 0:
+        rates = rows["taux"].dropna()
+        if rates.empty:
+            return f"{label} par commune : pas de cible légale à ce niveau ; {secret_text}."
+        return (
+            f"{label} par commune : pas de cible légale à ce niveau ; le taux va de "
+            f"{_pct(rates.min())} à {_pct(rates.max())} selon les {len(rates)} communes "
+            f"publiées, {secret_text}."
+        )
     return (
         f"{label} par commune : {met} commune{'s' if met > 1 else ''} sur {len(rows)} "
-        f"atteignent la cible, {missed} ne l'atteignent pas, {secret} non publiée"
-        f"{'s' if secret > 1 else ''} (secret statistique)."
+        f"atteignent la cible, {missed} ne l'atteignent pas, {secret_text}."
     )
 
 
@@ -237,7 +254,7 @@ def lec_epci_table(lec: pd.DataFrame, *, epci_name: str) -> Table:
                 ("–" if secret else fmt_count(r["numerateur"]), "num"),
                 ("–" if secret else fmt_count(r["denominateur"]), "num"),
                 (_pct(r["taux"]), "num"),
-                (fmt_fr(float(r["cible"]), percent=True), "num"),
+                (_pct(r["cible"]) if pd.notna(r["cible"]) else "sans objectif", "num"),
                 ("–" if secret else _signed_points(float(r["ecart_points"])), "num"),
                 ("–" if secret else fmt_count(r["attributions_manquantes"]), "num"),
                 (str(r["statut"]), _STATUS_CSS.get(str(r["statut"]), "")),
@@ -288,12 +305,13 @@ def lec_unit_table(lec: pd.DataFrame, niveau: str, *, names: pd.Series) -> Table
             )
             cells.append((text, "num " + _STATUS_CSS.get(str(statut), "")))
         body.append(cells)
-    cible = rows.groupby("objectif")["cible"].first()
+    cible = rows.groupby("objectif")["cible"].max()  # NaN: no legal target at this level
     return Table(
         caption=f"Par {NIVEAU_LABELS[niveau].lower()}",
         headers=[NIVEAU_LABELS[niveau]]
         + [
-            f"{OBJECTIVES[o][0]} (cible {fmt_fr(float(cible[o]), percent=True)})"
+            OBJECTIVES[o][0]
+            + (f" (cible {fmt_fr(float(cible[o]), percent=True)})" if pd.notna(cible[o]) else "")
             for o in objectives
         ],
         rows=body,

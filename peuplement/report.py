@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 from peuplement import _report_html as view
 from peuplement import lec as lec_rules
 from peuplement._config import DEFAULT_EPCI
+from peuplement._errors import DataNotFoundError
 from peuplement.export import (
     output_dir,
     write_csv,
@@ -133,19 +134,7 @@ def _map_parts(data: ReportData) -> dict[str, str]:
             Layer(data.communes, "part_lls_qpv", "Part du parc en QPV", percent=True, show=False)
         )
     if data.lec is not None:
-        status = data.lec[(data.lec["niveau"] == "commune") & (data.lec["objectif"] == "A")]
-        status = status.rename(columns={"unite": "code_insee"})[["code_insee", "statut", "taux"]]
-        layers.append(
-            Layer(
-                status,
-                "statut",
-                f"Objectif A {data.annee} par commune",
-                categorical=True,
-                show=False,
-                tooltip={"taux": "Taux"},
-                synthetic=data.synthetic,
-            )
-        )
+        layers.append(_objective_a_layer(data.lec, annee=data.annee, synthetic=data.synthetic))
     source = _map_source(data)
     page = to_html(interactive_map(t, layers, title=f"Parc social — {t.name}", source=source))
     fig = static_map(
@@ -157,6 +146,32 @@ def _map_parts(data: ReportData) -> dict[str, str]:
         source=f"{source} ; contours IGN, INSEE (COG {t.cog}) ; QPV {t.qpv_generation} (ANCT)",
     )
     return {"map_page": page, "static_map": _png(fig), "map_source": source}
+
+
+def _objective_a_layer(lec: pd.DataFrame, *, annee: int | None, synthetic: bool) -> Layer:
+    """Objective A per commune: met / not met where a target applies, else the rate."""
+    rows = lec[(lec["niveau"] == "commune") & (lec["objectif"] == "A")]
+    rows = rows.rename(columns={"unite": "code_insee"})[["code_insee", "statut", "taux"]]
+    if rows["statut"].isin(["atteint", "non atteint"]).any():
+        return Layer(
+            rows,
+            "statut",
+            f"Objectif A {annee} par commune",
+            categorical=True,
+            show=False,
+            tooltip={"taux": "Taux"},
+            synthetic=synthetic,
+        )
+    # The law sets no target per commune: the layer shows the rate, said as such.
+    return Layer(
+        rows,
+        "taux",
+        f"Objectif A {annee} par commune : taux, sans cible légale à ce niveau",
+        percent=True,
+        show=False,
+        tooltip={"statut": "Statut"},
+        synthetic=synthetic,
+    )
 
 
 def _figures(data: ReportData) -> list[dict[str, str]]:
@@ -383,7 +398,13 @@ def assemble(
     table = seuils = None
     if attributions is not None:
         seuils, table = _lec_table(
-            siren, attributions, demandes, annee=annee, data_dir=data_dir, secret=secret
+            siren,
+            attributions,
+            demandes,
+            annee=annee,
+            data_dir=data_dir,
+            secret=secret,
+            notes=notes,
         )
         key.append(_objective_a_figure(table, annee=annee, synthetic=synthetic))
     else:
@@ -443,11 +464,21 @@ def _lec_table(
     annee: int,
     data_dir: str | os.PathLike[str] | None,
     secret: bool,
+    notes: list[str],
 ) -> tuple[Thresholds, pd.DataFrame]:
-    """Compute the thresholds of ``annee`` and the LEC table of the attributions."""
-    seuils = lec_rules.thresholds(
-        siren, annee, official=lec_rules.read_official(data_dir), demandes=demandes
-    )
+    """Compute the thresholds of ``annee`` and the LEC table of the attributions.
+
+    Without the official thresholds file, the threshold computed on the demand is used
+    and ``notes`` says so.
+    """
+    try:
+        official = lec_rules.read_official(data_dir)
+    except DataNotFoundError as exc:
+        if demandes is None:
+            raise
+        official = None
+        notes.append(f"Seuils officiels absents, seuil calculé sur la demande : {exc}")
+    seuils = lec_rules.thresholds(siren, annee, official=official, demandes=demandes)
     classified = lec_rules.classify(
         attributions, q1=seuils.q1, q2=seuils.q2, q3=seuils.q3, annee=annee
     )
@@ -661,6 +692,9 @@ EXPORT_LABELS = {
     "bailleur": ("Bailleur", "Organisme HLM ou SEM", ""),
     "siren_epci": ("SIREN de l'EPCI", "Identifiant de l'EPCI", ""),
     "millesime": ("Millésime", "Année RPLS des chiffres de parc", "année"),
+    "cible_nombre": ("Cible (nombre)", "Cible exprimée en nombre d'attributions", "attributions"),
+    "source_cible": ("Source de la cible", "Texte ou engagement qui fixe la cible", ""),
+    "mutations": ("Mutations", "Mutations internes incluses ou exclues du calcul", ""),
 }
 
 

@@ -244,8 +244,11 @@ def _walk_the_map(browser):
         ]
         assert len(visible) == 1
         legend = visible[0].text
-        assert "données synthétiques" in legend and "Objectif atteint" in legend
-        assert "secret statistique" in legend
+        assert legend.startswith("Objectif A 2026 par commune") and "données synthétiques" in legend
+        # The law sets no target per commune: the layer shows rates (percent classes),
+        # and communes under the secrecy threshold are said so.
+        assert "sans cible légale" in legend and "\u202f%" in legend
+        assert "secrète" in legend
         scales = _cells(browser, ".leaflet-control-scale-line")
         assert len(scales) == 1 and re.fullmatch(r"\d+ (k?m)", scales[0])
         # Fitted: the territory's bounds lie inside the view and fill most of one side.
@@ -347,9 +350,9 @@ def test_csv_round_trip_french(report_run):
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM
     lec = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig")
     epci_a = lec[(lec["niveau"] == "epci") & (lec["objectif"] == "A")].iloc[0]
-    assert epci_a["numerateur"] == 80 and epci_a["denominateur"] == 380
-    assert epci_a["taux"] == pytest.approx(80 / 380)
-    assert ";0,2105263158;" in raw.decode("utf-8-sig")  # decimal comma, ten digits
+    assert epci_a["numerateur"] == 81 and epci_a["denominateur"] == 382
+    assert epci_a["taux"] == pytest.approx(81 / 382)
+    assert ";0,2120418848;" in raw.decode("utf-8-sig")  # 81 / 382: decimal comma, ten digits
     assert ".000000" not in raw.decode("utf-8-sig")
 
 

@@ -252,6 +252,9 @@ def test_lec_status_layer_points_and_size_of_a_large_epci(shared_data):
     page = to_html(m)
     assert len(page.encode()) < 2_000_000
     assert page.count('"_color": "#d73027"') == 15  # non atteint
+    # The status legend explains each colour, and says the layer is synthetic when it is.
+    assert "Objectif atteint" in page and "Objectif non atteint" in page
+    assert "moins de 11 attributions (secret statistique)" in page
     assert (
         "Logements sociaux (adresses)" in page
         and "\\u0026lt;b\\u0026gt;rue" in page  # escaped, then JSON-encoded
