@@ -182,8 +182,8 @@ def summary_sentences(lec: pd.DataFrame, *, annee: int, synthetic: bool) -> list
         elif pd.isna(r["cible"]):  # « sans objectif légal » at this level
             text = (
                 f"{label} : {_pct(r['taux'])} des {meaning} ({fmt_count(r['numerateur'])} sur "
-                f"{fmt_count(r['denominateur'])}) en {annee} ; pas d'objectif légal à ce niveau "
-                f"({r.get('source_cible', '') or 'voir le détail par réservataire'})."
+                f"{fmt_count(r['denominateur'])}) en {annee} ; pas d'objectif légal pour "
+                "l'ensemble de l'EPCI (voir le détail par réservataire)."
             )
         else:
             head = (
@@ -286,8 +286,18 @@ def lec_unit_table(lec: pd.DataFrame, niveau: str, *, names: pd.Series) -> Table
     rows = lec[lec["niveau"] == niveau].assign(_nom=names)
     objectives = [o for o in OBJECTIVES if o in set(rows["objectif"])]
     grid = rows.pivot_table(
-        index="_nom", columns="objectif", values=["taux", "statut"], aggfunc="first", dropna=False
+        index="_nom",
+        columns="objectif",
+        values=["taux", "statut", "cible"],
+        aggfunc="first",
+        dropna=False,
     )
+    # One target per objective goes in the header; targets that differ between units
+    # (publics prioritaires: set per réservataire) go in each cell.
+    single: dict[str, float | None] = {}
+    for obj in objectives:
+        values = rows.loc[rows["objectif"] == obj, "cible"].dropna().unique()
+        single[obj] = float(values[0]) if len(values) == 1 else None
     secret_units = (rows["statut"] == "effectif insuffisant").groupby(rows["_nom"]).all()
     shown = [u for u in sorted(grid.index, key=str) if not secret_units.get(u, False)]
     body = []
@@ -303,21 +313,23 @@ def lec_unit_table(lec: pd.DataFrame, niveau: str, *, names: pd.Series) -> Table
                 if statut == "effectif insuffisant"
                 else _pct(grid.loc[unit, ("taux", obj)])
             )
+            cible = grid.loc[unit, ("cible", obj)]
+            if single[obj] is None and pd.notna(cible) and statut != "effectif insuffisant":
+                text += f" (cible {_pct(cible)})"
             cells.append((text, "num " + _STATUS_CSS.get(str(statut), "")))
         body.append(cells)
-    cible = rows.groupby("objectif")["cible"].max()  # NaN: no legal target at this level
     return Table(
         caption=f"Par {NIVEAU_LABELS[niveau].lower()}",
-        headers=[NIVEAU_LABELS[niveau]]
-        + [
-            OBJECTIVES[o][0]
-            + (f" (cible {fmt_fr(float(cible[o]), percent=True)})" if pd.notna(cible[o]) else "")
-            for o in objectives
-        ],
+        headers=[NIVEAU_LABELS[niveau]] + [_objective_header(o, single[o]) for o in objectives],
         rows=body,
         folded=int(secret_units.sum()),
         css="lec-units",
     )
+
+
+def _objective_header(objectif: str, cible: float | None) -> str:
+    label = OBJECTIVES[objectif][0]
+    return label if cible is None else f"{label} (cible {_pct(cible)})"
 
 
 def frame_table(

@@ -166,7 +166,7 @@ def _objective_a_layer(lec: pd.DataFrame, *, annee: int | None, synthetic: bool)
     return Layer(
         rows,
         "taux",
-        f"Objectif A {annee} par commune : taux, sans cible légale à ce niveau",
+        f"Objectif A {annee} par commune : taux (sans cible légale)",
         percent=True,
         show=False,
         tooltip={"statut": "Statut"},

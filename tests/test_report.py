@@ -394,3 +394,30 @@ def test_french_table_for_notebooks():
         "atteint",
     ]  # 3 / 12
     assert shown.iloc[1].tolist()[3:5] == ["non publié", "non publié"]
+
+
+def test_targets_that_differ_between_units_are_shown_in_each_cell():
+    lec = _lec(
+        [
+            ("reservataire", "Etat", "prioritaires", 30, 100, 0.3, 0.5, -20.0, 20, "non atteint"),
+            (
+                "reservataire",
+                "Action Logement",
+                "prioritaires",
+                30,
+                100,
+                0.3,
+                0.25,
+                5.0,
+                0,
+                "atteint",
+            ),
+        ]
+    )
+    names = view.unit_names("reservataire", lec["unite"], communes={}, epci_name="X")
+    table = view.lec_unit_table(lec, "reservataire", names=names)
+    assert table.headers == ["Réservataire", "Publics prioritaires"]
+    assert [row[1][0] for row in table.rows] == [
+        "30,0\u202f% (cible 25,0\u202f%)",  # Action Logement
+        "30,0\u202f% (cible 50,0\u202f%)",  # État
+    ]

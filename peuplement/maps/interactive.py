@@ -410,7 +410,7 @@ def _title_box(m: folium.Map, title: str | None, source: str) -> None:
         Element(
             '<div class="peuplement-title" style="position:fixed;top:10px;left:60px;z-index:1000;'
             "background:white;padding:6px 10px;border:1px solid #999;border-radius:4px;"
-            f'font:14px sans-serif;max-width:45%">{header}</div>'
+            f'font:14px sans-serif;max-width:38%">{header}</div>'
             "<style>.peuplement-label{font:600 11px sans-serif;color:#222;text-align:center;"
             "text-shadow:0 0 3px #fff,0 0 3px #fff;white-space:nowrap}</style>"
         )
