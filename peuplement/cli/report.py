@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 @contextlib.contextmanager
-def _steps(total: int) -> Iterator[Callable[[str], None]]:
+def steps(total: int) -> Iterator[Callable[[str], None]]:
     """A rich progress bar on stderr, one tick per step; ``step(label)`` starts the next."""
     progress = Progress(
         SpinnerColumn(),
@@ -83,7 +83,7 @@ def report(
     """
     from peuplement.report import export_report, report_path, write_report, write_report_pdf
 
-    with _steps(4 + pdf) as step:
+    with steps(4 + pdf) as step:
         step("Chargement des données et calculs")
         data = _report_data(
             epci, annee, parc, bailleurs, attributions, demandes, data_dir, secret=secret
