@@ -170,7 +170,7 @@ def cached_frame(
     frame = _progress_build(build, description)
     try:
         write_parquet(frame, path)
-    except OSError as exc:
+    except (OSError, ValueError, TypeError) as exc:  # no room or rights; a column Arrow refuses
         logger.info("cache not written to %s (%s); the table stays in memory", folder, exc)
         return frame
     for old in folder.glob(f"{name}-*.parquet"):
@@ -211,7 +211,7 @@ def cached_loaded(
     data = cached_frame(f"{name}_data", lambda: run().data, package="peuplement", source=source)
     rejections = cached_frame(
         f"{name}_rejets",
-        lambda: run().report.rejections.astype("string"),
+        lambda: _text_objects(run().report.rejections),
         package="peuplement",
         source=source,
     )
@@ -227,6 +227,15 @@ def cached_loaded(
         notes=[t for t in str(info["notes"]).split("\x1f") if t],
     )
     return Loaded(data, report)
+
+
+def _text_objects(frame: pd.DataFrame) -> pd.DataFrame:
+    """Mixed-type columns (a rejected value may be text or a number) as text, for Parquet."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].astype("string")
+    return out
 
 
 def _read(path: Path) -> Any:

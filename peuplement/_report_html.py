@@ -27,6 +27,7 @@ __all__ = [
     "Table",
     "generation_date",
     "lec_epci_table",
+    "block_groups",
     "lec_unit_table",
     "render",
     "summary_sentences",
@@ -356,6 +357,24 @@ def frame_table(
                 cells.append(("" if value is None or pd.isna(value) else str(value), ""))
         body.append(cells)
     return Table(caption=caption, headers=list(columns.values()), rows=body)
+
+
+def block_groups(blocks: Sequence[Any]) -> list[list[Any]]:
+    """Group each title block with the block after it, so that print never strands a title.
+
+    Blocks are those of :func:`peuplement.evolutions.evolutions_section` (``kind``,
+    ``text``, ``image``, ``table``).
+    """
+    groups: list[list[Any]] = []
+    pending: list[Any] = []
+    for block in blocks:
+        pending.append(block)
+        if block.kind != "titre":
+            groups.append(pending)
+            pending = []
+    if pending:
+        groups.append(pending)
+    return groups
 
 
 def render(template: str, **context: object) -> str:

@@ -28,6 +28,7 @@ from peuplement import _report_html as view
 from peuplement import lec as lec_rules
 from peuplement._config import DEFAULT_EPCI
 from peuplement._errors import DataNotFoundError
+from peuplement.evolutions import Block, compute_evolutions, evolutions_section
 from peuplement.export import (
     output_dir,
     write_csv,
@@ -100,6 +101,8 @@ class ReportData:
     notes: list[str] = field(default_factory=list)
     inputs: list[tuple[str, str]] = field(default_factory=list)
     stock_vintage: str = "parc fourni"
+    #: The "Évolutions" section (:func:`peuplement.evolutions.evolutions_section`), if any.
+    evolutions: list[Block] = field(default_factory=list)
 
 
 def _png(fig: Figure) -> str:
@@ -315,6 +318,7 @@ def build_report(data: ReportData, *, generated: dt.date | None = None) -> str:
         figures=_figures(data),
         sources=[*data.sources, *t.notes],
         inputs=data.inputs,
+        evolutions=view.block_groups(data.evolutions),
         **_map_parts(data),
         **_lec_parts(data),
         **_tables(data),
@@ -620,7 +624,7 @@ def default_report_data(
         f"Demandes et attributions : DONNÉES SYNTHÉTIQUES (peuplement.synth, graine 0), calibrées sur les chiffres publiés "
         f"({int(figures['demandes_en_attente'])} demandes, {int(figures['attributions'])} attributions).",
     ]
-    return assemble(
+    data = assemble(
         territory,
         stock,
         landlords=landlords,
@@ -633,6 +637,8 @@ def default_report_data(
         data_dir=data_dir,
         secret=secret,
     )
+    data.evolutions = evolutions_section(compute_evolutions(DEFAULT_EPCI, data_dir=data_dir))
+    return data
 
 
 def export_report(data: ReportData, folder: str | os.PathLike[str]) -> Path:

@@ -101,3 +101,18 @@ def test_thresholds_and_their_report_come_back_from_the_cache(cache, tmp_path, s
         pd.testing.assert_frame_equal(loaded.data, direct.data)
         assert loaded.report.summary() == direct.report.summary()
         assert loaded.report.n_read == direct.report.n_read == len(direct.data)
+
+
+@pytest.mark.parametrize("name", ["DEMO_2022", "REVN_2019", "IPRO_2017"])
+def test_insee_qpv_files_come_back_from_the_cache_unchanged(cache, shared_data, name):
+    from peuplement.io import insee_qpv
+
+    source = shared_data / "qpv" / "insee_qpv2015_series" / f"{name}.csv"
+    fields = insee_qpv.INSEE_QPV_FIELDS[name.split("_")[0]]
+    direct, direct_report = insee_qpv._read_file(source, fields)
+    for _ in range(2):  # builds the cache, then reads it
+        data, report = insee_qpv._load_file(source, fields)
+        pd.testing.assert_frame_equal(data, direct)
+        assert report.summary() == direct_report.summary()
+        assert report.repairs == direct_report.repairs and report.notes == direct_report.notes
+        assert len(report.rejections) == len(direct_report.rejections)
