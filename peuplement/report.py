@@ -401,15 +401,7 @@ def assemble(
         key += [KeyFigure(lab, value, published_origin) for lab, value in (published or {}).items()]
     table = seuils = None
     if attributions is not None:
-        seuils, table = _lec_table(
-            siren,
-            attributions,
-            demandes,
-            annee=annee,
-            data_dir=data_dir,
-            secret=secret,
-            notes=notes,
-        )
+        seuils, table = _lec_table(siren, attributions, demandes, annee, data_dir, secret, notes)
         key.append(_objective_a_figure(table, annee=annee, synthetic=synthetic))
     else:
         notes.append(
@@ -464,7 +456,6 @@ def _lec_table(
     siren: str,
     attributions: pd.DataFrame,
     demandes: pd.DataFrame | None,
-    *,
     annee: int,
     data_dir: str | os.PathLike[str] | None,
     secret: bool,
