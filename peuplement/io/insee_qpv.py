@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from peuplement._cache import cached_loaded
 from peuplement._config import reference_file
 from peuplement._errors import PeuplementError, SchemaError
 from peuplement.io._spec import Field, load_tabular
@@ -152,6 +153,18 @@ def _empty_columns(frame: pd.DataFrame) -> list[str]:
 
 
 def _load_file(
+    source: str | os.PathLike[str], fields: Sequence[Field]
+) -> tuple[pd.DataFrame, LoadReport]:
+    """Read one INSEE file through the user cache (validated once, see peuplement._cache)."""
+    loaded = cached_loaded(
+        f"insee_qpv_{Path(source).stem}",
+        lambda: Loaded(*_read_file(source, fields)),
+        source=Path(source),
+    )
+    return loaded.data, loaded.report
+
+
+def _read_file(
     source: str | os.PathLike[str], fields: Sequence[Field]
 ) -> tuple[pd.DataFrame, LoadReport]:
     """Read one INSEE file: drop the padding columns, validate, keep file line numbers."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pandas as pd
 
+from peuplement._cache import cached_loaded
 from peuplement._config import reference_file
 from peuplement._errors import SchemaError
 from peuplement.io._spec import Field, load_tabular
@@ -59,10 +61,14 @@ def load_seuils_quartiles(
     (``IDF``: the regional Île-de-France threshold) (an EPCI spanning two
     departments has one row per department, with the same thresholds).
     """
-    source = path or reference_file(
-        "lec/seuils_quartiles_demandeurs_epci_2024_2026.csv", data_dir_=data_dir
-    )
-    data, report = load_tabular(source, SEUILS_FIELDS)
+    if path is None:  # the official file: validated once, then read from the user cache
+        official = reference_file(
+            "lec/seuils_quartiles_demandeurs_epci_2024_2026.csv", data_dir_=data_dir
+        )
+        return cached_loaded(
+            "seuils_quartiles", lambda: load_seuils_quartiles(official), source=Path(official)
+        )
+    data, report = load_tabular(path, SEUILS_FIELDS)
     # An EPCI spanning two departments is listed once per department, with the same
     # thresholds: those rows are kept. Different thresholds for one EPCI and year
     # cannot both be right: all such rows are rejected.

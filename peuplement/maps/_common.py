@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import html
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 import shapely
@@ -18,10 +20,34 @@ from peuplement.fmt import fmt_fr
 __all__ = ["Classes", "classify_values", "escape_frame", "fmt_fr", "palette", "web_geometry"]
 
 SCHEMES = {
-    "quantiles": mapclassify.Quantiles,
-    "fisherjenks": mapclassify.FisherJenks,
-    "equalinterval": mapclassify.EqualInterval,
+    "quantiles": "Quantiles",
+    "fisherjenks": "FisherJenks",
+    "equalinterval": "EqualInterval",
 }
+
+
+@functools.cache
+def _mapclassify() -> Any:
+    """Import mapclassify, without numba when numba is not imported yet.
+
+    mapclassify compiles its Fisher-Jenks kernel with numba at import time (its
+    ``@njit`` carries an explicit signature, so it is compiled eagerly and never cached):
+    about two seconds on a 2-core machine, half the time budget of a whole report, to
+    classify twenty communes. numba is optional for mapclassify, which falls back to plain
+    Python when ``import numba`` fails; this import makes it fail for mapclassify only,
+    then puts things back, so a later ``import numba`` elsewhere works as usual.
+    """
+    if "numba" in sys.modules or "mapclassify" in sys.modules:
+        import mapclassify
+
+        return mapclassify
+    sys.modules["numba"] = None  # type: ignore[assignment]
+    try:
+        import mapclassify
+    finally:
+        del sys.modules["numba"]
+    return mapclassify
+
 
 #: Sequential palette (ColorBrewer YlOrRd), light to dark, enough for 7 classes.
 PALETTE = ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"]
@@ -44,6 +70,38 @@ class Classes:
     bounds: list[float]
     labels: list[str]
     colors: list[str]
+
+
+def upper_bounds(
+    x: np.ndarray, *, scheme: str, k: int = 5, breaks: Sequence[float] | None = None
+) -> np.ndarray:
+    """Return the upper bounds of the classes, as mapclassify computes them.
+
+    Quantiles (linear interpolation, repeated bounds merged), equal intervals and
+    user-defined bounds (the maximum added when above the last bound) are computed here
+    with numpy: importing mapclassify loads scipy.stats and scikit-learn, one to two
+    seconds, more than the rest of a map. Fisher-Jenks is mapclassify's.
+    A value v is in class i when ``bins[i-1] < v <= bins[i]``.
+    """
+    if scheme == "user":
+        bins = np.asarray(list(breaks or []), dtype="float64")
+        return np.append(bins, x.max()) if bins[-1] < x.max() else bins
+    if scheme == "quantiles":
+        # mapclassify's percentiles (scipy's scoreatpercentile): x[i] + (x[i+1] - x[i]) f,
+        # exact when x[i] == x[i+1] (numpy's interpolation may give 0.9999999999999982).
+        width = 100.0 / k
+        pct = np.arange(width, 100 + width, width)
+        pct[-1] = min(pct[-1], 100.0)
+        xs = np.sort(x)
+        pos = pct / 100 * (len(xs) - 1)
+        low = np.floor(pos).astype(np.int64)
+        high = np.minimum(low + 1, len(xs) - 1)
+        return np.unique(xs[low] + (xs[high] - xs[low]) * (pos - low))
+    if scheme == "equalinterval":
+        bins = x.min() + (x.max() - x.min()) / k * np.arange(1, k + 1)
+        bins[-1] = x.max()
+        return bins
+    return np.asarray(_mapclassify().FisherJenks(x, k=k).bins, dtype="float64")
 
 
 def classify_values(
@@ -76,21 +134,29 @@ def classify_values(
     if scheme == "user":
         if not breaks:
             raise SchemaError("scheme='user' needs breaks=[...] (upper bounds of the classes)")
-        classifier = mapclassify.UserDefined(x[present], bins=list(breaks))
+        bins = upper_bounds(x[present], scheme="user", breaks=breaks)
     elif scheme in SCHEMES:
         k_eff = int(min(k, len(distinct)))
         if k_eff < 2:
-            bins = np.array([distinct.max()])
-            yb = np.zeros(present.sum(), dtype=np.int64)
-            index[present] = yb
+            index[present] = 0
             label = f"{fmt_fr(distinct.max(), percent=percent)}"
             return Classes(index, [float(distinct.max())], [label], [PALETTE[3]])
-        classifier = SCHEMES[scheme](x[present], k=k_eff)
+        bins = upper_bounds(x[present], scheme=scheme, k=k_eff)
     else:
         raise SchemaError(f"unknown scheme {scheme!r}; expected one of {[*SCHEMES, 'user']}")
-    bins = np.asarray(classifier.bins, dtype="float64")
-    index[present] = classifier.yb
-    lower = [float(np.nanmin(x))] + bins[:-1].tolist()
+    counts = not percent and bool(np.all(x[present] == np.round(x[present])))
+    if counts:
+        # Counts get whole-number edges. An integer is at most an edge e exactly when it
+        # is at most floor(e): rounding each upper edge down keeps every value in its
+        # class, the last edge (the maximum) still covers the data, and the next class
+        # starts at the edge plus one.
+        bins = np.unique(np.floor(bins + 1e-9))  # 0.9999999999 is the edge 1
+    index[present] = np.searchsorted(bins, x[present], side="left")
+    first = float(np.nanmin(x))
+    if counts:
+        lower = [first] + (bins[:-1] + 1).tolist()
+    else:
+        lower = [first] + bins[:-1].tolist()
     labels = [
         f"de {fmt_fr(lo, percent=percent)} à {fmt_fr(hi, percent=percent)}"
         for lo, hi in zip(lower, bins.tolist(), strict=True)

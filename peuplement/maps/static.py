@@ -9,8 +9,11 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.font_manager import FontProperties
+from matplotlib.patches import Patch
+from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from peuplement._errors import SchemaError, preview
 from peuplement.export import atomic_path
@@ -29,24 +32,28 @@ __all__ = [
 ]
 
 
-def _scale_bar(ax: plt.Axes) -> None:
-    # matplotlib has no scale bar and the map is in metres (Lambert-93): a bar of a round
-    # length near a fifth of the width, drawn by hand rather than adding a dependency.
+def _scale_bar(ax: Axes) -> None:
+    """Add a metric scale bar (matplotlib's AnchoredSizeBar; the map is in metres)."""
     x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
     target = (x1 - x0) / 5
     length = max(v for v in (500, 1000, 2000, 5000, 10000, 20000, 50000) if v <= max(target, 500))
-    x, y = x0 + 0.05 * (x1 - x0), y0 + 0.05 * (y1 - y0)
-    h = 0.012 * (y1 - y0)
-    ax.add_patch(Rectangle((x, y), length / 2, h, facecolor="black", edgecolor="black"))
-    ax.add_patch(
-        Rectangle((x + length / 2, y), length / 2, h, facecolor="white", edgecolor="black")
+    label = f"{length / 1000:g} km" if length >= 1000 else f"{length} m"
+    bar = AnchoredSizeBar(
+        ax.transData,
+        length,
+        label,
+        loc="lower left",
+        pad=0.5,
+        borderpad=0.8,
+        sep=4,
+        frameon=False,
+        size_vertical=(x1 - x0) / 300,
+        fontproperties=FontProperties(size=8),
     )
-    ax.text(x, y + 2 * h, "0", ha="center", fontsize=7)
-    ax.text(x + length, y + 2 * h, f"{length / 1000:g} km", ha="center", fontsize=7)
+    ax.add_artist(bar)
 
 
-def _north_arrow(ax: plt.Axes) -> None:
+def _north_arrow(ax: Axes) -> None:
     ax.annotate(
         "N",
         xy=(0.95, 0.95),

@@ -5,9 +5,12 @@ import re
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
@@ -15,7 +18,7 @@ from peuplement import Territory, load_parc_communes
 from peuplement.datasets import get_path
 from peuplement.indicators import commune_concentration
 from peuplement.maps import Layer, interactive_map, save_figure, save_map, static_map, to_html
-from peuplement.maps._common import classify_values, fmt_fr, web_geometry
+from peuplement.maps._common import classify_values, fmt_fr, upper_bounds, web_geometry
 
 ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts"
 XSS = '<img src=x onerror="window.__xss=1">'
@@ -33,10 +36,60 @@ def test_classes_and_french_labels():
         pd.Series([0, 10, 200, 1635, None]), scheme="user", breaks=[10, 500, 2000]
     )
     assert classes.index.tolist() == [0, 0, 1, 2, -1]
-    assert classes.labels == ["de 0 à 10", "de 10 à 500", "de 500 à 2\u202f000"]
+    # Counts: the next class starts one above the previous upper edge.
+    assert classes.labels == ["de 0 à 10", "de 11 à 500", "de 501 à 2\u202f000"]
+    shares = classify_values(
+        pd.Series([0.1, 0.5, 0.9]), scheme="user", breaks=[0.5, 1.0], percent=True
+    )
+    assert shares.labels == ["de 10,0\u202f% à 50,0\u202f%", "de 50,0\u202f% à 100,0\u202f%"]
     assert fmt_fr(0.6819, percent=True) == "68,2\u202f%"
     few = classify_values(pd.Series([1.0, 2.0]), k=5)
     assert len(few.labels) == 2  # fewer distinct values than classes
+
+
+def test_count_classes_have_integer_edges_covering_the_data():
+    values = pd.Series([0, 3, 4, 5, 9, 12, 50, 51, 200, 1635])
+    classes = classify_values(values, k=5)
+    # mapclassify's quantile edges rounded down to whole numbers: same classes, integer labels.
+    assert all(re.fullmatch(r"de [\d\u202f]+ à [\d\u202f]+", lab) for lab in classes.labels)
+    assert classes.bounds == [float(round(b)) for b in classes.bounds]
+    assert classes.bounds[-1] >= values.max()  # the last class still holds 1 635
+    assert classes.labels[0].startswith("de 0 à")
+    # Each value lies in its class: lower label <= value <= upper edge.
+    lows = [0.0] + [b + 1 for b in classes.bounds[:-1]]
+    for v, i in zip(values, classes.index, strict=True):
+        assert lows[i] <= v <= classes.bounds[i]
+    # Terciles of six 0, three 1 and one 2 are 0, 1 and 2 exactly (positions 3, 6 and 9 of
+    # the sorted values): the 1s stay in the middle class.
+    ties = classify_values(pd.Series([0, 0, 0, 0, 0, 0, 1, 1, 1, 2]), k=3)
+    assert ties.index.tolist() == [0] * 6 + [1] * 3 + [2]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.integers(0, 5000) | st.floats(0, 1), min_size=3, max_size=60),
+    k=st.integers(2, 7),
+    scheme=st.sampled_from(["quantiles", "equalinterval"]),
+)
+def test_upper_bounds_and_classes_agree_with_mapclassify(values, k, scheme):
+    import warnings
+
+    import mapclassify
+
+    x = np.asarray(values, dtype="float64")
+    k = min(k, len(np.unique(x)))
+    if k < 2:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # mapclassify warns when quantiles collapse
+        oracle = {"quantiles": mapclassify.Quantiles, "equalinterval": mapclassify.EqualInterval}[
+            scheme
+        ](x, k=k)
+    ours = upper_bounds(x, scheme=scheme, k=k)
+    np.testing.assert_allclose(ours, oracle.bins, rtol=1e-12)
+    # Same class for every value (percent=True: shares, so no rounding of the edges).
+    classes = classify_values(pd.Series(x), scheme="user", breaks=list(oracle.bins), percent=True)
+    np.testing.assert_array_equal(classes.index, oracle.yb)
 
 
 def test_web_geometry_keeps_neighbours_together(default):
@@ -68,7 +121,10 @@ def test_rendered_html(default):
     geojson = json.loads(re.search(r"geo_json_\w+_add\((\{.*?\})\);", page, re.S).group(1))
     somain = next(f for f in geojson["features"] if f["properties"]["code_insee"] == "59574")
     assert somain["properties"]["_valeur"] == "1\u202f635"
-    assert "Code INSEE" in page and "de 860 à 1\u202f635" in page
+    # Quantile edges 9.6, 145.4, 410.2, 860.2, 1635 of the 20 counts, rounded down: an
+    # integer is <= 9.6 exactly when it is <= 9, so the classes are unchanged.
+    assert "Code INSEE" in page and "de 0 à 9" in page and "de 861 à 1\u202f635" in page
+    assert "de 10 à 145" in page and "9,60" not in page
     assert len(page.encode()) < 2_000_000
 
 
@@ -149,8 +205,15 @@ def test_static_map_exports(default, tmp_path):
         title="Titre",
         source="Source : RPLS 2013",
     )
+    from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+
     texts = [t.get_text() for t in fig.axes[0].texts]
-    assert "Somain" in texts and "N" in texts and any("km" in t for t in texts)
+    assert "Somain" in texts and "N" in texts
+    (bar,) = [a for a in fig.axes[0].artists if isinstance(a, AnchoredSizeBar)]
+    # The territory is 14.7 km wide (x from 710 626 to 725 365 m, plus the axes' margins):
+    # a fifth is about 3 km, and the largest round length below it is 2 km.
+    assert bar.txt_label.get_text() == "2 km"
+    assert bar.size_bar.get_children()[0].get_width() == 2000  # metres, Lambert-93
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert legend[-1] == "Quartier prioritaire (QPV)" and legend[0].startswith("de ")
     written = save_figure(fig, tmp_path / "carte.png")
@@ -189,6 +252,9 @@ def test_lec_status_layer_points_and_size_of_a_large_epci(shared_data):
     page = to_html(m)
     assert len(page.encode()) < 2_000_000
     assert page.count('"_color": "#d73027"') == 15  # non atteint
+    # The status legend explains each colour, and says the layer is synthetic when it is.
+    assert "Objectif atteint" in page and "Objectif non atteint" in page
+    assert "moins de 11 attributions (secret statistique)" in page
     assert (
         "Logements sociaux (adresses)" in page
         and "\\u0026lt;b\\u0026gt;rue" in page  # escaped, then JSON-encoded

