@@ -57,7 +57,7 @@ from peuplement._errors import DataNotFoundError, SchemaError, preview
 from peuplement.fmt import fmt_pct
 from peuplement.geo import assign_points
 from peuplement.schema import QPV_PATTERNS
-from peuplement.secrecy import SECRET_THRESHOLD, apply_secrecy
+from peuplement.secrecy import SECRET_THRESHOLD, protect_lec
 from peuplement.validation import LoadReport, drop_other_years
 
 __all__ = [
@@ -958,12 +958,10 @@ def lec_indicators(
         | (table["source_cible"] == CIA_SOURCE)
     )
     table = table[keep].reset_index(drop=True)
-    table = apply_secrecy(
-        table, count="denominateur", masked=_MASKED, groups=["niveau", "objectif"],
-        threshold=threshold, enabled=secret,
-    )  # fmt: skip
-    masked = table["secret"].isin(["primaire", "secondaire"])
-    table.loc[masked, "statut"] = LecStatus.EFFECTIF_INSUFFISANT.value
+    # Every count and every relation between the rows (peuplement.secrecy), audited.
+    table = protect_lec({"lec": table}, signed, siren=siren, threshold=threshold, enabled=secret)[
+        "lec"
+    ]
     table["annee"] = annee
     table["mutations"] = label
     return table[["annee", *LEC_COLUMNS, "secret"]]
@@ -1122,14 +1120,10 @@ def quartile_distribution(
     totals = counts.groupby([*keys, "localisation"])["nb_attributions"].transform("sum")
     counts["part"] = counts["nb_attributions"] / totals
     counts["quartile"] = "Q" + counts["quartile"].astype(str)
-    return apply_secrecy(
-        counts,
-        count="nb_attributions",
-        masked=["nb_attributions", "part"],
-        groups=[*keys, "localisation"],
-        threshold=threshold,
-        enabled=secret,
-    )
+    by_year = {"quartiles": counts}
+    return protect_lec(by_year, classified, siren="-", threshold=threshold, enabled=secret)[
+        "quartiles"
+    ]
 
 
 def rooms_needed(nb_personnes: np.ndarray | pd.Series) -> np.ndarray:

@@ -45,6 +45,7 @@ from peuplement.indicators import (
     lorenz,
     territory_concentration,
 )
+from peuplement.secrecy import SECRET, diffusion, lec_tables, mark_internal, secrecy_sentence
 from peuplement.lec import Thresholds
 from peuplement.maps import (
     Layer,
@@ -96,6 +97,7 @@ class ReportData:
     seuils: Thresholds | None = None
     annee: int | None = None
     synthetic: bool = False
+    secret: bool = True
     key_figures: list[KeyFigure] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -307,7 +309,10 @@ def build_report(data: ReportData, *, generated: dt.date | None = None) -> str:
     t = data.territory
     return view.render(
         "report.html.j2",
-        title=f"Observatoire du peuplement — {t.name}",
+        title=f"Observatoire du peuplement — {t.name}"
+        + ("" if data.secret else " — USAGE INTERNE"),
+        secrecy_sentence=secrecy_sentence(secret=data.secret),
+        internal=not data.secret,
         subtitle=f"EPCI {t.siren or ''} · COG {t.cog} · QPV {t.qpv_generation}",
         date=view.fmt_date(view.generation_date(generated)),
         version=__version__,
@@ -416,6 +421,7 @@ def assemble(
         seuils=seuils,
         annee=annee,
         synthetic=synthetic,
+        secret=secret,
         key_figures=key,
         sources=list(sources or []),
         notes=notes,
@@ -447,7 +453,7 @@ def _objective_a_figure(table: pd.DataFrame, *, annee: int, synthetic: bool) -> 
     a = table[(table["niveau"] == "epci") & (table["objectif"] == "A")].iloc[0]
     return KeyFigure(
         f"Objectif A {annee}" + (" (synthétique)" if synthetic else ""),
-        "secret" if pd.isna(a["taux"]) else fmt_fr(float(a["taux"]), percent=True),
+        SECRET if pd.isna(a["taux"]) else fmt_fr(float(a["taux"]), percent=True),
         f"calculé (attributions {annee}" + (", synthétiques)" if synthetic else ")"),
     )
 
@@ -477,7 +483,8 @@ def _lec_table(
     classified = lec_rules.classify(
         attributions, q1=seuils.q1, q2=seuils.q2, q3=seuils.q3, annee=annee
     )
-    return seuils, lec_rules.lec_indicators(classified, annee=annee, siren=siren, secret=secret)
+    # The same protected tables as `peuplement lec`: one masking pattern in every output.
+    return seuils, lec_tables(classified, annee=annee, siren=siren, secret=secret)["lec"]
 
 
 def _stock_vintage(stock: pd.DataFrame) -> str:
@@ -649,7 +656,10 @@ def export_report(data: ReportData, folder: str | os.PathLike[str]) -> Path:
     write_csv(epci, out / "indicators_epci.csv")
     sheets["epci"] = epci
     if data.lec is not None:
-        write_csv(data.lec, out / f"lec_{data.annee}.csv")
+        write_csv(
+            data.lec.assign(diffusion=diffusion(secret=data.secret)),
+            out / mark_internal(f"lec_{data.annee}.csv", secret=data.secret),
+        )
         sheets[f"lec_{data.annee}"] = data.lec
     suffix = f"_{data.annee}" if data.annee is not None else ""
     write_xlsx(sheets, out / f"observatoire{suffix}.xlsx", dictionary=_export_dictionary())
@@ -683,7 +693,11 @@ EXPORT_LABELS = {
         "attributions",
     ),
     "statut": ("Statut", "atteint, non atteint, sans attribution, effectif insuffisant", ""),
-    "secret": ("Secret", "primaire ou secondaire : valeur masquée (moins de 11 ménages)", ""),
+    "secret": (
+        "Secret",
+        "« secret » : valeur masquée (moins de 11 ménages, ou calculable à partir des autres chiffres publiés)",
+        "",
+    ),
     "code_insee": ("Code INSEE", "Code officiel géographique de la commune", ""),
     "nom": ("Commune", "Nom de la commune", ""),
     "bailleur": ("Bailleur", "Organisme HLM ou SEM", ""),

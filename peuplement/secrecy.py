@@ -1,104 +1,1155 @@
-"""Statistical secrecy: no published cell may reveal fewer than 11 households.
+r"""Statistical secrecy over every table published together, and the audit that proves it.
 
-Primary suppression masks every cell computed on fewer households than the
-threshold. Secondary suppression then makes sure a masked cell cannot be recovered
-by difference: within each group of cells that add up to a published total (the
-communes of an EPCI, the landlords of an EPCI…), a lone masked cell takes the next
-smallest cell down with it.
+The promise: no published figure reveals fewer than :data:`SECRET_THRESHOLD` (11)
+households, not even to someone holding every table of one run and writing each
+published count as a linear equation.
+
+The model
+---------
+Each published count is a sum of households. The tables of one run are made from the
+same households, so their counts are tied by linear relations: an EPCI total is the
+sum of its communes, landlords or réservataires; a landlord is the sum of its
+landlord × réservataire cells; ``d_prioritaires = d_A + d_B``; ``n_A − n_A_hors_relogement``
+is the number of rehoused households; the quartile table's Q1 in QPV is ``d_B − n_B``…
+Rather than listing these relations by hand (and forgetting one), the model derives
+them all: a :class:`Model` states which unit columns are known (the combinations of
+EPCI, commune, landlord and réservataire that exist) and which household attributes
+each count depends on (in or out of QPV, quartile, rehousing, priority), each with its
+whole domain. The *atoms* are the known unit combinations crossed with every attribute
+combination, and every published cell is the sum of a set of atoms (:class:`Count`
+says which). Any relation between published cells is a relation between these sums,
+so a linear programme over the atoms sees every one of them.
+
+Primary rule
+------------
+A household count ``c`` with ``0 < c < threshold`` is suppressed, numerators included.
+**Zeros**: a zero *total* (a denominator, a number of households of a unit) is
+published: it says that a unit has no household in a place, which reveals nothing about
+a household. A zero *part of a positive total* (a numerator of 0 out of 11, or its
+complement: 11 out of 11) is suppressed, because it reveals an attribute of every
+household of the total (group disclosure). Complements (``d − n``) and the number of
+rehoused households (``n_A − n_A_hors_relogement``) are never published but are
+protected all the same (*hidden* counts). Rates, gaps and statuses computed from a
+suppressed count are suppressed with it. Masked cells are all labelled ``secret``: the
+output does not say which were primary, since that alone would tell a cell is under 11.
+
+Secondary suppression and its guarantee
+---------------------------------------
+Statistical offices solve this with τ-ARGUS: the *hypercube* method (a fast heuristic
+over n-dimensional tables that suppresses the corners of a hypercube around each
+primary cell) or the *modular* method (HiTaS: optimal suppression in each sub-table of
+a hierarchy, repeated until the linked tables agree). Both assume tables defined by a
+few crossed hierarchies; ours are linked by identities between objectives as well, so we
+implement an **audit-driven greedy heuristic** (a form of the "single-cell protection"
+loop of Fischetti & Salazar, 2001, with the LP dual choosing the partner):
+
+1. suppress every primary cell;
+2. for each suppressed or hidden sensitive cell, solve two small linear programmes
+   (minimum and maximum of the cell over the non-negative atoms compatible with every
+   published figure) with :func:`scipy.optimize.linprog` (HiGHS);
+3. a cell whose interval is narrower than the protection margin takes with it the
+   smallest published cell among the constraints that bind its interval (non-zero
+   dual values): "preferring to mask the smallest cells";
+4. repeat 2–3 on the cells that still fail, until none does.
+
+Suppressing a cell only removes a constraint, so a cell that passed stays protected:
+the loop ends (each round suppresses at least one more cell) and its result is
+certified by the audit itself, not by the heuristic. It is not optimal: it may mask
+more cells than the minimal pattern.
+
+The audit and its margin
+------------------------
+:func:`audit` takes the tables *as published* (masked cells missing) and, for each
+suppressed cell and each hidden sensitive count, computes the interval of values
+compatible with every published figure. The **protection margin** is the threshold:
+the interval must be at least ``threshold`` wide (``hi − lo ≥ 11``), so a masked count
+of 3 cannot be placed in fewer than 12 consecutive values. Intervals come from the LP
+relaxation, rounded inwards to integers; atoms are limited to the unit combinations
+that exist, which gives the attacker *more* knowledge than they have, so an audit that
+passes is conservative. The audit also checks the primary rule on published cells.
+
+Example
+-------
+>>> import pandas as pd
+>>> households = pd.DataFrame({"commune": ["a"] * 3 + ["b"] * 30 + ["c"] * 20})
+>>> table = households.groupby("commune").size().rename("nb").reset_index()
+>>> model = Model(
+...     households,
+...     units=("commune",),
+...     counts=(Count("t", {"commune": "commune"}, column="nb", total=True),),
+...     totals={"t": ()},
+... )
+>>> out = protect({"t": table}, model)["t"]
+>>> out["nb"].isna().tolist()  # a (3) is primary; c (20) goes with it, else a = total − b − c
+[True, False, True]
+>>> audit({"t": out}, model)
+[]
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
+from scipy.optimize import linprog
+from scipy.sparse.csgraph import connected_components
 
-from peuplement._errors import SchemaError, preview
+from peuplement._errors import PeuplementError, SchemaError, preview
 
-__all__ = ["SECRET_THRESHOLD", "apply_secrecy"]
+__all__ = [
+    "DISABLED",
+    "INSUFFICIENT",
+    "INTERNAL",
+    "SECRET",
+    "SECRET_THRESHOLD",
+    "Count",
+    "Leak",
+    "Model",
+    "SecrecyError",
+    "audit",
+    "check",
+    "diffusion",
+    "mark_internal",
+    "lec_microdata",
+    "lec_tables",
+    "lec_model",
+    "protect",
+    "protect_lec",
+    "public_rejections",
+    "secrecy_sentence",
+]
 
 logger = logging.getLogger(__name__)
 
-#: Default minimum number of households behind a published cell.
+#: Default minimum number of households behind a published figure.
 SECRET_THRESHOLD = 11
+#: What a masked figure shows, in tables, the report, maps and notebooks.
+SECRET = "secret"
+#: ``secret`` column of a published row.
+PUBLISHED = ""
+#: ``secret`` column when the rule was turned off (internal use only).
+DISABLED = "désactivé"
+#: Status of a LEC row whose rate is masked.
+INSUFFICIENT = "effectif insuffisant"
+#: Mark of an output for internal use (file names and the ``diffusion`` column).
+INTERNAL = "usage interne"
+#: Suffix of the file names of internal outputs.
+INTERNAL_SUFFIX = "_usage_interne"
 
 
-def apply_secrecy(
-    table: pd.DataFrame,
-    *,
-    count: str,
-    masked: Sequence[str],
-    groups: Sequence[str] = (),
-    threshold: int = SECRET_THRESHOLD,
-    enabled: bool = True,
-) -> pd.DataFrame:
-    """Mask the cells of ``table`` computed on fewer than ``threshold`` households.
+class SecrecyError(PeuplementError):
+    """A set of tables would reveal a masked cell; nothing is written."""
+
+
+@dataclass(frozen=True)
+class Count:
+    """One count of a published table, as a sum of households of the model.
 
     Parameters
     ----------
     table
-        One row per published cell.
-    count
-        Column with the number of households behind each row (a denominator).
-    masked
-        Columns to blank on a secret row (the count itself, numerators, rates…).
-    groups
-        Columns defining the sets of rows that add up to a published total; secondary
-        suppression works within each set. Empty: no secondary suppression.
+        Name of the table (a key of the ``tables`` given to :func:`protect`).
+    unit
+        ``{table column: model column}``: which unit a row stands for.
+    flag
+        Flag column (from :attr:`Model.flags`) selecting the households counted;
+        ``None`` counts every household of the unit.
+    column
+        The count column; ``None`` for a figure the table implies without printing it
+        (the total behind a share) or never publishes (a hidden count, see ``published``).
+    rows
+        ``{table column: value}`` selecting the rows holding this count.
+    blanks
+        Columns masked with the count (rates, gaps, statuses computed from it).
+    total
+        A total (a denominator): zero is published.
+    margin
+        ``(flag, model columns)`` of the total this count is a part of: a zero part of
+        a positive total is suppressed.
+    positive
+        The table lists a row only when this count is positive: the attacker knows a
+        masked one is at least 1.
+    published
+        ``False`` for a hidden count (a complement ``d − n``): protected, never printed.
+    complement_of
+        ``(total column, part column)`` of the same rows when this hidden count is their
+        difference: the audit then solves its interval only when both are masked (with
+        one published, its width is the other's; with both published the part is primary).
+    label
+        French name of the count in audit messages.
+    """
+
+    table: str
+    unit: Mapping[str, str]
+    flag: str | None = None
+    column: str | None = None
+    rows: Mapping[str, object] = field(default_factory=dict)
+    blanks: tuple[str, ...] = ()
+    total: bool = False
+    margin: tuple[str | None, tuple[str, ...]] | None = None
+    positive: bool = False
+    published: bool = True
+    label: str = ""
+    complement_of: tuple[str, str] | None = None
+
+
+def _no_flags(atoms: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(index=atoms.index)
+
+
+@dataclass(frozen=True)
+class Model:
+    """What someone holding the tables knows about how they were made.
+
+    Parameters
+    ----------
+    microdata
+        One row per household with the ``units`` and ``attributes`` columns.
+    units
+        Columns whose existing combinations are taken as known (EPCI, commune, landlord…).
+    counts
+        Every count of the tables published together.
+    attributes
+        ``{column: domain}``: household attributes, each with all its possible values.
+    flags
+        Function of a frame of atoms (``units`` and ``attributes`` columns) returning
+        boolean flag columns (``n_a``, ``d_b``…) on the same index.
+    totals
+        ``{table: model columns}``: the table's counts add up to totals published
+        elsewhere in the run (an EPCI total…), taken as known by the audit.
+    """
+
+    microdata: pd.DataFrame
+    units: tuple[str, ...]
+    counts: tuple[Count, ...]
+    attributes: Mapping[str, tuple[object, ...]] = field(default_factory=dict)
+    flags: Callable[[pd.DataFrame], pd.DataFrame] = _no_flags
+    totals: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Leak:
+    """A cell the audit found recoverable: its table, label, interval and why it fails."""
+
+    table: str
+    label: str
+    low: float
+    high: float
+    reason: str
+
+    def message(self) -> str:
+        """Return the leak in French, for the command line."""
+        return f"table « {self.table} », {self.label} : {self.reason}"
+
+
+# --------------------------------------------------------------------------- cells
+
+#: Kinds of cells: a printed count, a figure the table implies (the total behind its
+#: shares), a zero implied by a missing row, a total published elsewhere, a hidden count.
+_PRINTED, _IMPLIED, _ZERO, _KNOWN, _HIDDEN = range(5)
+
+
+@dataclass
+class _Cells:
+    """Every count of the model as a sum of atoms, with where it sits in the tables."""
+
+    incidence: sparse.csr_matrix  # cells × atoms
+    value: np.ndarray  # true value
+    sensitive: np.ndarray  # under the primary rule
+    kind: np.ndarray
+    positive: np.ndarray
+    total: np.ndarray
+    shown: np.ndarray  # value read in the published table (NaN: masked)
+    spec: np.ndarray  # index of the Count in ``specs``
+    key: np.ndarray  # index of the key in ``keys[spec]``
+    row: np.ndarray  # position of the table row holding a printed count (-1: none)
+    specs: list[Count]
+    keys: list[pd.DataFrame]
+    implied_rows: dict[int, np.ndarray]  # rows holding an implied figure
+    pair: np.ndarray  # (total cell, part cell) of a hidden complement, -1 otherwise
+
+    def label(self, i: int) -> str:
+        """French description of cell ``i`` for messages."""
+        spec = self.specs[self.spec[i]]
+        key = self.keys[self.spec[i]].iloc[self.key[i]]
+        where = [f"{c} {v}" for c, v in zip(spec.unit, key, strict=True)]
+        where += [f"{c} {v}" for c, v in spec.rows.items()]
+        what = spec.column or spec.label or "effectif"
+        return f"{what} ({', '.join(where) or 'ensemble'})"
+
+
+def _atoms(model: Model) -> pd.DataFrame:
+    """Known unit combinations × every attribute combination, with the true counts ``_n``."""
+    units, attrs = list(model.units), list(model.attributes)
+    missing = [c for c in (*units, *attrs) if c not in model.microdata.columns]
+    if missing:
+        raise SchemaError(
+            f"secrecy model: missing column(s) {missing}; found {preview(model.microdata.columns)}"
+        )
+    known = model.microdata[units].drop_duplicates().reset_index(drop=True)
+    if attrs:
+        grid = pd.DataFrame(list(itertools.product(*model.attributes.values())), columns=attrs)
+        atoms = known.merge(grid, how="cross")
+    else:
+        atoms = known
+    true = model.microdata.groupby([*units, *attrs], dropna=False).size().rename("_n")
+    atoms = atoms.merge(true.reset_index(), on=[*units, *attrs], how="left")
+    atoms["_n"] = atoms["_n"].fillna(0).astype("int64")
+    if int(atoms["_n"].sum()) != len(model.microdata):
+        raise SecrecyError(
+            "modèle de secret : des ménages ont une valeur hors du domaine déclaré de leurs "
+            f"attributs {attrs} ; c'est un défaut de peuplement, signalez-le."
+        )
+    return pd.concat([atoms, model.flags(atoms)], axis=1)
+
+
+def _groups(
+    atoms: pd.DataFrame, flag: str | None, cols: list[str]
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Keys of the groups of flagged atoms, and (group id, atom position) of each member."""
+    sel = atoms[flag].to_numpy(bool) if flag else np.ones(len(atoms), bool)
+    pos = np.flatnonzero(sel)
+    if not cols:
+        return pd.DataFrame(index=[0]), np.zeros(len(pos), "int64"), pos
+    g = atoms.iloc[pos].groupby(cols, dropna=False, sort=True)
+    return g.size().reset_index()[cols], g.ngroup().to_numpy(), pos
+
+
+def _text(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype("string").fillna("<NA>")
+
+
+def _table_rows(spec: Count, table: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+    """(key index, table row position) of the rows holding each key."""
+    cols = list(spec.unit)
+    need = [*cols, *spec.rows, *spec.blanks, *([spec.column] if spec.column else [])]
+    missing = [c for c in need if c not in table.columns]
+    if missing:
+        raise SchemaError(
+            f"secrecy: table {spec.table!r} lacks column(s) {missing}; found {preview(table.columns)}"
+        )
+    where = np.ones(len(table), bool)
+    for col, value in spec.rows.items():
+        where &= (table[col] == value).to_numpy()
+    rows = _text(table.loc[where, cols])
+    rows["_pos"] = np.flatnonzero(where)
+    k = _text(keys.set_axis(cols, axis=1)) if cols else pd.DataFrame(index=[0])
+    k["_key"] = np.arange(len(k))
+    if not cols:
+        return pd.DataFrame({"_key": 0, "_pos": rows["_pos"].to_numpy()})
+    return k.merge(rows, on=cols, how="inner")[["_key", "_pos"]]
+
+
+def _spec_cells(
+    spec: Count,
+    atoms: pd.DataFrame,
+    tables: Mapping[str, pd.DataFrame],
+    threshold: int,
+    known: bool,
+) -> dict[str, object]:
+    """Return the cells of one :class:`Count`: keys, values, kinds and table rows, vectorised."""
+    n = atoms["_n"].to_numpy()
+    keys, gid, members = _groups(atoms, spec.flag, list(spec.unit.values()))
+    k = len(keys)
+    vals = np.bincount(gid, weights=n[members], minlength=k).astype("int64")
+    margin = np.full(k, -1.0)
+    if spec.margin is not None:
+        mflag, mcols = spec.margin
+        mkeys, mgid, mmem = _groups(atoms, mflag, list(mcols))
+        mk = mkeys.assign(_m=np.bincount(mgid, weights=n[mmem], minlength=len(mkeys)))
+        margin = keys.merge(mk, on=list(mcols), how="left")["_m"].fillna(0).to_numpy()
+    part = margin > 0
+    sensitive = (
+        ((vals > 0) & (vals < threshold))
+        # a part of a positive total: zero ("0 of 11"), or the whole total but a few
+        # ("11 of 11", "9 of 12": the others are a count under the threshold)
+        | (part & (vals == 0) & (not spec.total))
+        | (part & (margin - vals < threshold) & (not spec.total) & spec.published)
+    )
+    row = np.full(k, -1, "int64")
+    shown = np.full(k, np.nan)
+    implied: dict[int, np.ndarray] = {}
+    table = tables[spec.table]
+    if known:
+        # A total under the threshold is masked wherever it is published: not known.
+        kind = np.where((vals == 0) | (vals >= threshold), _KNOWN, _HIDDEN)
+        shown = vals.astype("float64")
+        sensitive[:] = False
+    elif not spec.published:
+        kind = np.full(k, _HIDDEN)
+    else:
+        hit = _table_rows(spec, table, keys)
+        if spec.column is None:
+            kind = np.full(k, _ZERO)
+            for key_, group in hit.groupby("_key")["_pos"]:
+                key = int(key_)  # type: ignore[arg-type]
+                rows = group.to_numpy("int64")
+                implied[key] = rows
+                kind[key] = _IMPLIED
+                printed = table[list(spec.blanks)].iloc[rows].notna().any().any()
+                shown[key] = float(vals[key]) if printed else np.nan
+            shown[kind == _ZERO] = 0.0
+        else:
+            if hit["_key"].duplicated().any():
+                raise SecrecyError(
+                    f"secret : la table « {spec.table} » a plusieurs lignes pour une même cellule "
+                    f"({spec.column}) ; c'est un défaut de peuplement, signalez-le."
+                )
+            row[hit["_key"].to_numpy()] = hit["_pos"].to_numpy()
+            kind = np.where(row >= 0, _PRINTED, _ZERO)
+            column = pd.to_numeric(table[spec.column], errors="coerce").to_numpy("float64")
+            shown = np.where(row >= 0, column[np.maximum(row, 0)], 0.0)
+        _check_values(spec, keys, vals, shown, kind)
+    return {
+        "keys": keys, "gid": gid, "members": members, "value": vals, "sensitive": sensitive,
+        "kind": kind, "row": row, "shown": shown, "implied": implied,
+    }  # fmt: skip
+
+
+def _check_values(
+    spec: Count, keys: pd.DataFrame, vals: np.ndarray, shown: np.ndarray, kind: np.ndarray
+) -> None:
+    """Raise when the table and the model disagree: the secrecy model must describe the table."""
+    bad = np.flatnonzero((kind == _ZERO) & (vals > 0))
+    if len(bad):
+        raise SecrecyError(
+            f"secret : la table « {spec.table} » n'a pas de ligne pour {dict(keys.iloc[bad[0]])} "
+            f"alors que le modèle y compte des ménages ({spec.column or spec.label}) ; "
+            "c'est un défaut de peuplement, signalez-le."
+        )
+    bad = np.flatnonzero((kind == _PRINTED) & ~np.isnan(shown) & (shown != vals))
+    if len(bad):
+        raise SecrecyError(
+            f"secret : la table « {spec.table} », colonne {spec.column}, ne donne pas pour "
+            f"{dict(keys.iloc[bad[0]])} la valeur du modèle : les définitions divergent ; "
+            "c'est un défaut de peuplement, signalez-le."
+        )
+
+
+def _cells(model: Model, tables: Mapping[str, pd.DataFrame], threshold: int) -> _Cells:
+    atoms = _atoms(model)
+    specs: list[Count] = []
+    known: list[bool] = []
+    for spec in model.counts:
+        if spec.table in tables:
+            specs.append(spec)
+            known.append(False)
+    for name, over in model.totals.items():
+        if name in tables:
+            specs.append(Count(name, {c: c for c in over}, published=False, label="total"))
+            known.append(True)
+    built = [
+        _spec_cells(s, atoms, tables, threshold, kn) for s, kn in zip(specs, known, strict=True)
+    ]
+    sizes = [len(b["value"]) for b in built]  # type: ignore[arg-type]
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype("int64")
+    r = np.concatenate([b["gid"] + off for b, off in zip(built, offsets, strict=False)])
+    c = np.concatenate([b["members"] for b in built])
+    n_cells = int(offsets[-1])
+    implied = {
+        int(off) + key: rows
+        for b, off in zip(built, offsets, strict=False)
+        for key, rows in b["implied"].items()  # type: ignore[attr-defined]
+    }
+
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([np.asarray(b[name]) for b in built]) if built else np.empty(0)
+
+    return _Cells(
+        incidence=sparse.csr_matrix((np.ones(len(r)), (r, c)), shape=(n_cells, len(atoms))),
+        value=cat("value").astype("int64"),
+        sensitive=cat("sensitive").astype(bool),
+        kind=cat("kind").astype("int8"),
+        positive=np.repeat([s.positive for s in specs], sizes).astype(bool)
+        & (cat("kind") == _PRINTED),
+        total=np.repeat([s.total for s in specs], sizes).astype(bool),
+        shown=cat("shown").astype("float64"),
+        spec=np.repeat(np.arange(len(specs)), sizes),
+        key=np.concatenate([np.arange(s) for s in sizes]).astype("int64")
+        if sizes
+        else np.empty(0, "int64"),
+        row=cat("row").astype("int64"),
+        specs=specs,
+        keys=[b["keys"] for b in built],  # type: ignore[misc]
+        implied_rows=implied,
+        pair=_pairs(specs, built, offsets),
+    )
+
+
+def _pairs(specs: list[Count], built: list[dict[str, object]], offsets: np.ndarray) -> np.ndarray:
+    """For each hidden complement, the cells of its total and part (-1 where none)."""
+    n_cells = int(offsets[-1])
+    pair = np.full((n_cells, 2), -1, "int64")
+    for h, spec in enumerate(specs):
+        if spec.complement_of is None:
+            continue
+        keys = _text(built[h]["keys"])  # type: ignore[arg-type]
+        keys["_h"] = np.arange(len(keys)) + offsets[h]
+        for side, column in enumerate(spec.complement_of):
+            for j, other in enumerate(specs):
+                same = (other.table, dict(other.unit), dict(other.rows), other.column)
+                if same != (spec.table, dict(spec.unit), dict(spec.rows), column):
+                    continue
+                ok = _text(built[j]["keys"])  # type: ignore[arg-type]
+                ok["_o"] = np.arange(len(ok)) + offsets[j]
+                hit = keys.merge(ok, on=list(spec.unit.values()), how="inner")
+                pair[hit["_h"].to_numpy(), side] = hit["_o"].to_numpy()
+    return pair
+
+
+# --------------------------------------------------------------------------- intervals
+
+
+@dataclass
+class _Interval:
+    low: float
+    high: float
+    binding: np.ndarray  # cells whose constraint binds the interval
+
+
+class _Solver:
+    """Intervals of cells over the atoms, one connected block of the tables at a time.
+
+    Atoms that appear in exactly the same published constraints are interchangeable:
+    they are merged into one class (their sum), which divides the size of every
+    programme. The maximum of a cell sums the classes it meets (their whole mass can sit
+    on its atoms), the minimum the classes it contains (else the mass can sit elsewhere).
+    """
+
+    def __init__(self, cells: _Cells, masked: np.ndarray) -> None:
+        self.cells = cells
+        inc = cells.incidence
+        kept = ~masked & (cells.kind != _HIDDEN)
+        # Atoms in a published zero are zero: removing them shrinks every programme.
+        zero_rows = np.flatnonzero(kept & (cells.shown == 0))
+        alive = np.ones(inc.shape[1], bool)
+        if len(zero_rows):
+            alive = np.asarray(inc[zero_rows].sum(axis=0)).ravel() == 0
+        self.alive = alive
+        self.kept = np.flatnonzero(kept & (cells.shown != 0))
+        self.lower = np.flatnonzero(masked & cells.positive)
+        rows = np.concatenate([self.kept, self.lower])
+        live = np.flatnonzero(alive)
+        r = inc[rows][:, live].tocsc()
+        signature: dict[bytes, int] = {}
+        cls = np.empty(len(live), "int64")
+        for j in range(len(live)):
+            key = r.indices[r.indptr[j] : r.indptr[j + 1]].tobytes()
+            cls[j] = signature.setdefault(key, len(signature))
+        self.atom_class = np.full(inc.shape[1], -1, "int64")
+        self.atom_class[live] = cls
+        self.class_size = np.bincount(cls, minlength=len(signature))
+        first = np.zeros(len(signature), "int64")
+        first[cls[::-1]] = np.arange(len(live))[::-1]
+        reduced = r[:, first].tocsr()
+        self.free = np.diff(reduced.tocsc().indptr) == 0  # classes in no constraint
+        self.eq_matrix = reduced[: len(self.kept)]
+        self.ub_matrix = reduced[len(self.kept) :]
+        adjacency = (reduced.T @ reduced).tocsr()
+        self.n_comp, self.comp = connected_components(adjacency, directed=False)
+        self.blocks: dict[int, tuple[Any, ...]] = {}
+
+    def _block(self, comp: int) -> tuple[Any, ...]:
+        """Return the equalities and lower bounds of one connected block, restricted to its classes."""
+        cols = np.flatnonzero(self.comp == comp)
+        a_eq = self.eq_matrix[:, cols]
+        live = np.flatnonzero(np.diff(a_eq.indptr) > 0)
+        a_ub = self.ub_matrix[:, cols]
+        ub = np.flatnonzero(np.diff(a_ub.indptr) > 0)
+        eq = self.kept[live]
+        return (
+            cols,
+            eq,
+            a_eq[live],
+            self.cells.shown[eq],
+            -a_ub[ub] if len(ub) else None,
+            -np.ones(len(ub)) if len(ub) else None,
+        )
+
+    def interval(self, i: int, need: float) -> _Interval:
+        """Min and max of cell ``i``; the max alone when it already gives a width of ``need``."""
+        inc = self.cells.incidence
+        atoms = inc.indices[inc.indptr[i] : inc.indptr[i + 1]]
+        atoms = atoms[self.alive[atoms]]
+        none = np.empty(0, "int64")
+        if not len(atoms):
+            return _Interval(0.0, 0.0, none)
+        met = np.unique(self.atom_class[atoms])
+        if self.free[met].any():
+            return _Interval(0.0, np.inf, none)
+        inside = np.bincount(self.atom_class[atoms], minlength=len(self.class_size))
+        contained = np.flatnonzero(inside == self.class_size)
+        binding: list[np.ndarray] = []
+        # A cell may span blocks that no published figure links: its bounds add up.
+        comps = np.unique(self.comp[met])
+        high = 0.0
+        for comp in comps:
+            hi = self._bound(int(comp), met, maximise=True, binding=binding)
+            if hi is None:
+                return _Interval(0.0, np.inf, np.concatenate(binding) if binding else none)
+            high += hi
+        high = float(np.floor(high + 1e-6))
+        value = float(self.cells.value[i])
+        if high - value >= need:  # lo ≤ value, so the width is at least high − value
+            return _Interval(value, high, np.concatenate(binding) if binding else none)
+        low = 0.0
+        for comp in np.unique(self.comp[contained]):
+            low += self._bound(int(comp), contained, maximise=False, binding=binding) or 0.0
+        low = float(np.ceil(low - 1e-6)) + 0.0  # never -0
+        return _Interval(low, high, np.concatenate(binding) if binding else none)
+
+    def _bound(
+        self, comp: int, classes: np.ndarray, *, maximise: bool, binding: list[np.ndarray]
+    ) -> float | None:
+        """Max (or min) of the sum of ``classes`` within block ``comp``; ``None``: unbounded."""
+        if comp not in self.blocks:
+            self.blocks[comp] = self._block(comp)
+        cols, eq, a_eq, b_eq, a_ub, b_ub = self.blocks[comp]
+        mine = classes[self.comp[classes] == comp]
+        c = np.zeros(len(cols))
+        c[np.searchsorted(cols, mine)] = -1.0 if maximise else 1.0
+        value = self._solve(c, a_eq, b_eq, a_ub, b_ub, eq, binding)
+        if value is None:
+            return None
+        return -value if maximise else value
+
+    @staticmethod
+    def _solve(
+        c: np.ndarray,
+        a_eq: sparse.csr_matrix,
+        b_eq: np.ndarray,
+        a_ub: sparse.csr_matrix | None,
+        b_ub: np.ndarray | None,
+        eq: np.ndarray,
+        binding: list[np.ndarray],
+    ) -> float | None:
+        res = linprog(
+            c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq if len(eq) else None,
+            b_eq=b_eq if len(eq) else None, bounds=(0, None), method="highs-ds", options={"presolve": False},
+        )  # fmt: skip
+        if res.status == 3:  # unbounded
+            return None
+        if res.status != 0:
+            raise SecrecyError(
+                f"secret : le programme linéaire de l'audit n'a pas abouti ({res.message}) ; "
+                "les tables publiées sont incohérentes entre elles."
+            )
+        if len(eq):
+            duals = np.asarray(res.eqlin.marginals)
+            binding.append(eq[np.abs(duals) > 1e-9])
+        return float(res.fun)
+
+
+# --------------------------------------------------------------------------- protect, audit
+
+
+def _targets(cells: _Cells, masked: np.ndarray) -> np.ndarray:
+    """Cells whose interval must reach the margin: masked ones and sensitive hidden ones.
+
+    A hidden complement ``total − part`` is solved only when both are masked: with one
+    published its interval is the other's shifted, so it has the same width.
+    """
+    suppressible = (cells.kind == _PRINTED) | (cells.kind == _IMPLIED)
+    hidden = (cells.kind == _HIDDEN) & cells.sensitive
+    linked = (cells.pair >= 0).all(axis=1)
+    both = np.ones(len(masked), bool)
+    both[linked] = masked[cells.pair[linked, 0]] & masked[cells.pair[linked, 1]]
+    return np.flatnonzero((masked & suppressible) | (hidden & both))
+
+
+def _failing(
+    cells: _Cells, masked: np.ndarray, todo: np.ndarray, threshold: int
+) -> dict[int, _Interval]:
+    solver = _Solver(cells, masked)
+    out = {}
+    for i in todo:
+        iv = solver.interval(int(i), threshold)
+        if iv.high - iv.low < threshold:
+            out[int(i)] = iv
+    return out
+
+
+def _partner(cells: _Cells, masked: np.ndarray, i: int, iv: _Interval) -> int | None:
+    """Return the published cell to mask with failing cell ``i``: the smallest binding one."""
+    suppressible = ((cells.kind == _PRINTED) | (cells.kind == _IMPLIED)) & ~masked
+    pool = np.unique(iv.binding)
+    pool = pool[suppressible[pool]]
+    if not len(pool):
+        # Degenerate duals: any published cell of the same block will do.
+        solver_atoms = cells.incidence[i].indices
+        if not len(solver_atoms):
+            return None
+        linked = np.asarray(cells.incidence[:, solver_atoms].sum(axis=1)).ravel() > 0
+        pool = np.flatnonzero(suppressible & linked)
+        if not len(pool):
+            return None
+    order = np.lexsort((pool, cells.total[pool], cells.value[pool]))
+    return int(pool[order[0]])
+
+
+def _suppress(cells: _Cells, threshold: int, *, secondary: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Primary then (optionally) secondary suppression; returns (masked, primary) masks."""
+    suppressible = (cells.kind == _PRINTED) | (cells.kind == _IMPLIED)
+    primary = cells.sensitive & suppressible
+    masked = primary.copy()
+    if not secondary:
+        return masked, primary
+    todo = _targets(cells, masked)
+    for round_ in range(1, 10_000):
+        fail = _failing(cells, masked, todo, threshold)
+        if not fail:
+            break
+        added = set()
+        for i, iv in fail.items():
+            j = _partner(cells, masked, i, iv)
+            if j is not None and j not in added:
+                added.add(j)
+        if not added:
+            raise SecrecyError(
+                f"secret : {len(fail)} cellule(s) ne peuvent être protégées par suppression "
+                f"secondaire, dont {cells.label(next(iter(fail)))} ; publiez des tables moins "
+                "détaillées (moins de niveaux) ou avec un seuil plus bas."
+            )
+        new = np.fromiter(added, "int64")
+        masked[new] = True
+        todo = np.union1d(np.fromiter(fail, "int64"), new)
+        logger.debug("secrecy round %d: %d failing, %d masked", round_, len(fail), len(new))
+    return masked, primary
+
+
+def _apply(
+    tables: Mapping[str, pd.DataFrame], cells: _Cells, masked: np.ndarray
+) -> dict[str, pd.DataFrame]:
+    out = {name: t.copy() for name, t in tables.items()}
+    for t in out.values():
+        t["secret"] = PUBLISHED
+    for i in np.flatnonzero(masked):
+        spec = cells.specs[cells.spec[i]]
+        table = out[spec.table]
+        found = cells.implied_rows.get(int(i), np.array([cells.row[i]]))
+        rows = found[found >= 0].tolist()
+        cols = [*([spec.column] if spec.column else []), *spec.blanks]
+        for col in cols:
+            if pd.api.types.is_numeric_dtype(table[col]):
+                if not pd.api.types.is_float_dtype(table[col]):
+                    table[col] = table[col].astype("float64")
+                table.iloc[rows, _position(table, col)] = np.nan
+            else:
+                table.iloc[rows, _position(table, col)] = INSUFFICIENT
+        table.iloc[rows, _position(table, "secret")] = SECRET
+    return out
+
+
+def _position(table: pd.DataFrame, column: str) -> int:
+    return int(table.columns.get_loc(column))  # type: ignore[arg-type]
+
+
+def protect(
+    tables: Mapping[str, pd.DataFrame],
+    model: Model,
+    *,
+    threshold: int = SECRET_THRESHOLD,
+    enabled: bool = True,
+    secondary: bool = True,
+) -> dict[str, pd.DataFrame]:
+    """Mask every table published together so that :func:`audit` finds nothing.
+
+    Parameters
+    ----------
+    tables
+        ``{name: table}`` as computed, unmasked.
+    model
+        How the tables are made from the households (:class:`Model`).
     threshold
-        Minimum number of households (11 by default).
+        Minimum number of households behind a published figure (11).
     enabled
-        ``False`` turns the rule off, for internal use only: the output then says so
+        ``False`` publishes everything, for internal use only: every table then says so
         in its ``secret`` column (``"désactivé"``).
+    secondary
+        ``False`` stops after primary suppression (to show what the audit then finds).
 
     Returns
     -------
-    pandas.DataFrame
-        A copy with ``masked`` columns set to missing on secret rows and a ``secret``
-        column: ``""`` (published), ``"primaire"``, ``"secondaire"`` or ``"désactivé"``.
+    dict
+        The same tables, masked figures missing, with a ``secret`` column (``""`` or
+        ``"secret"``).
     """
-    missing = [c for c in (count, *masked, *groups) if c not in table.columns]
-    if missing:
-        raise SchemaError(
-            f"apply_secrecy: missing column(s) {missing}; found {preview(table.columns)}"
-        )
-    out = table.copy()
     if not enabled:
-        out["secret"] = "désactivé"
-        logger.warning(
-            "statistical secrecy is OFF: cells under %d households are published", threshold
-        )
-        return out
-    n = pd.to_numeric(out[count], errors="coerce")
-    primary = (n < threshold) & (n > 0)
-    secondary = pd.Series(False, index=out.index)
-    if groups and primary.any():
-        keys = list(groups)
-        # Position of each row, its group, and how many primary cells its group holds.
-        work = out[keys].reset_index(drop=True).copy()
-        work["_n"] = n.to_numpy()
-        work["_primary"] = primary.to_numpy()
-        work["_row"] = np.arange(len(out))
-        n_primary = work.groupby(keys, dropna=False)["_primary"].transform("sum").to_numpy()
-        # In each group with a single primary cell, the smallest published cell goes too.
-        candidates = work[(n_primary == 1) & ~work["_primary"] & (work["_n"] > 0)]
-        picked = candidates.sort_values(["_n", "_row"], kind="mergesort").drop_duplicates(
-            subset=keys
-        )
-        secondary.iloc[picked["_row"].to_numpy()] = True
-    out["secret"] = np.select([primary, secondary], ["primaire", "secondaire"], default="")
-    hidden = primary | secondary
-    for col in masked:
-        out[col] = (
-            out[col].astype("float64") if pd.api.types.is_integer_dtype(out[col]) else out[col]
-        )
-        out.loc[hidden, col] = np.nan
-    if hidden.any():
         logger.info(
-            "secrecy: %d primary and %d secondary cell(s) masked",
-            int(primary.sum()),
-            int(secondary.sum()),
+            "statistical secrecy is OFF: figures under %d households are published", threshold
         )
+        return {name: t.assign(secret=DISABLED) for name, t in tables.items()}
+    cells = _cells(model, tables, threshold)
+    masked, primary = _suppress(cells, threshold, secondary=secondary)
+    logger.info(
+        "secrecy: %d primary and %d secondary cell(s) masked out of %d",
+        int(primary.sum()),
+        int((masked & ~primary).sum()),
+        int(((cells.kind == _PRINTED) | (cells.kind == _IMPLIED)).sum()),
+    )
+    return _apply(tables, cells, masked)
+
+
+def audit(
+    tables: Mapping[str, pd.DataFrame], model: Model, *, threshold: int = SECRET_THRESHOLD
+) -> list[Leak]:
+    """Prove that no masked figure of ``tables`` can be recovered; return what can.
+
+    For every masked count and every hidden count under the threshold, the interval of
+    values compatible with every published figure (two linear programmes over the atoms
+    of ``model``) must be at least ``threshold`` wide. Published counts must obey the
+    primary rule.
+
+    Parameters
+    ----------
+    tables
+        The tables as they would be published (masked figures missing).
+    model
+        How they are made from the households.
+
+    Returns
+    -------
+    list of Leak
+        Empty when the tables are safe.
+    """
+    cells = _cells(model, tables, threshold)
+    leaks = []
+    printed = cells.kind == _PRINTED
+    masked = np.isnan(cells.shown) & ((cells.kind == _PRINTED) | (cells.kind == _IMPLIED))
+    for j in np.flatnonzero(printed & ~masked & cells.sensitive):
+        leaks.append(
+            Leak(
+                cells.specs[cells.spec[j]].table,
+                cells.label(int(j)),
+                cells.shown[j],
+                cells.shown[j],
+                f"publiée alors qu'elle compte moins de {threshold} ménages "
+                "(ou révèle une caractéristique de tous les ménages de son total)",
+            )
+        )
+    for i, iv in _failing(cells, masked, _targets(cells, masked), threshold).items():
+        hidden = bool(cells.kind[i] == _HIDDEN)
+        leaks.append(
+            Leak(
+                cells.specs[cells.spec[i]].table,
+                cells.label(i) + (" (non publiée, déduite des autres)" if hidden else ""),
+                iv.low,
+                iv.high,
+                f"les chiffres publiés la placent entre {iv.low:g} et {iv.high:g}, "
+                f"un intervalle de moins de {threshold} (marge de protection)",
+            )
+        )
+    return leaks
+
+
+def check(
+    tables: Mapping[str, pd.DataFrame], model: Model, *, threshold: int = SECRET_THRESHOLD
+) -> None:
+    """Run :func:`audit` and raise :class:`SecrecyError` (in French) if any cell leaks."""
+    leaks = audit(tables, model, threshold=threshold)
+    if leaks:
+        shown = "\n".join(f"- {leak.message()}" for leak in leaks[:5])
+        more = f"\n… et {len(leaks) - 5} autre(s)" if len(leaks) > 5 else ""
+        raise SecrecyError(
+            f"Secret statistique : {len(leaks)} cellule(s) masquée(s) pourraient être retrouvées "
+            f"à partir des tableaux publiés ; rien n'est écrit.\n{shown}{more}\n"
+            "Relancez sans modifier les tables après leur protection, ou signalez le défaut."
+        )
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def secrecy_sentence(*, secret: bool, threshold: int = SECRET_THRESHOLD) -> str:
+    """Return the sentence every output carries about statistical secrecy (French)."""
+    if secret:
+        return (
+            f"Secret statistique appliqué (seuil : {threshold} ménages) : aucun chiffre calculé "
+            f"sur moins de {threshold} ménages n'est publié, ni ne peut être retrouvé à partir "
+            "des tableaux publiés ensemble (suppression primaire et secondaire, vérifiée par un audit)."
+        )
+    return (
+        "Secret statistique DÉSACTIVÉ : des chiffres calculés sur moins de "
+        f"{threshold} ménages sont publiés ; USAGE INTERNE UNIQUEMENT, ne pas diffuser."
+    )
+
+
+def diffusion(*, secret: bool, threshold: int = SECRET_THRESHOLD) -> str:
+    """Value of the ``diffusion`` column of every table written (French)."""
+    if secret:
+        return f"secret statistique appliqué (seuil {threshold} ménages)"
+    return f"{INTERNAL} : secret statistique désactivé"
+
+
+def mark_internal(name: str, *, secret: bool) -> str:
+    """File name of an output: ``lec_2026.csv`` becomes ``lec_2026_usage_interne.csv`` without secrecy."""
+    if secret:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    return f"{stem}{INTERNAL_SUFFIX}{dot}{ext}" if dot else f"{name}{INTERNAL_SUFFIX}"
+
+
+# --------------------------------------------------------------------------- LEC tables
+
+#: Each LEC objective: (numerator flag, denominator flag, complement flag).
+LEC_OBJECTIVES = {
+    "A": ("n_a", "d_a", "c_a"),
+    "A_hors_relogement": ("n_a_hr", "d_a", "c_a_hr"),
+    "B": ("n_b", "d_b", "c_b"),
+    "prioritaires": ("n_p", "d_p", "c_p"),
+}
+#: Columns of a LEC row computed from its numerator and denominator.
+LEC_DERIVED = ("taux", "ecart_points", "attributions_manquantes", "statut")
+_LEVEL_UNITS = ("epci", "commune", "bailleur", "reservataire", "bailleur_reservataire")
+
+
+def _lec_flags(atoms: pd.DataFrame) -> pd.DataFrame:
+    """Return the LEC objectives' flags (signed leases only) and the quartile table's cells."""
+    qpv = atoms["en_qpv"].to_numpy(bool)
+    q1 = (atoms["q1"] if "q1" in atoms.columns else atoms["quartile"] == 1).to_numpy(bool)
+    relog = atoms["relogement_ru"].to_numpy(bool)
+    prio = atoms["public_prioritaire"].to_numpy(bool)
+    flags = {
+        "d_a": ~qpv,
+        "n_a": ~qpv & (q1 | relog),
+        "c_a": ~qpv & ~(q1 | relog),
+        "n_a_hr": ~qpv & q1,
+        "c_a_hr": ~qpv & ~q1,
+        "r_a": ~qpv & relog & ~q1,  # n_A − n_A_hors_relogement: the rehoused households
+        "d_b": qpv,
+        "n_b": qpv & ~q1,
+        "c_b": qpv & q1,
+        "d_p": np.ones(len(atoms), bool),
+        "n_p": prio,
+        "c_p": ~prio,
+        "localisation": np.where(qpv, "en QPV", "hors QPV"),
+    }
+    out = pd.DataFrame(flags, index=atoms.index)
+    if "quartile" in atoms.columns:
+        out["quartile_label"] = "Q" + atoms["quartile"].astype(str)
     return out
+
+
+def _lec_flags_without_mutations(atoms: pd.DataFrame) -> pd.DataFrame:
+    """Return :func:`_lec_flags` with internal transfers out of the LEC objectives only."""
+    flags = _lec_flags(atoms)
+    keep = ~atoms["mutation"].to_numpy(bool)
+    for col in flags.columns:
+        if flags[col].dtype == bool:
+            flags[col] = flags[col].to_numpy() & keep
+    return flags
+
+
+def lec_microdata(classified: pd.DataFrame, *, siren: str | None) -> pd.DataFrame:
+    """Return the signed attributions of :func:`peuplement.lec.classify`, LEC units as columns."""
+    signed = classified[classified["bail_signe"].fillna(False).astype(bool)]
+    out = pd.DataFrame(index=signed.index)
+    out["epci"] = signed["siren_epci"] if siren is None else siren
+    out["commune"] = signed["code_insee"]
+    for col in ("bailleur", "reservataire"):
+        out[col] = signed[col] if col in signed.columns else pd.NA
+    out["bailleur_reservataire"] = (
+        out["bailleur"].astype("string") + " × " + out["reservataire"].astype("string")
+    )
+    out["en_qpv"] = signed["en_qpv"].astype(bool)
+    out["quartile"] = signed["quartile"].astype("int64")
+    out["q1"] = signed["q1"].astype(bool)
+    for col in ("relogement_ru", "public_prioritaire"):
+        out[col] = signed[col].fillna(False).astype(bool) if col in signed.columns else False
+    if "annee" in signed.columns:
+        out["annee"] = signed["annee"]
+    mutation = signed["mutation"] if "mutation" in signed.columns else False
+    out["mutation"] = pd.Series(mutation, index=signed.index).fillna(False).astype(bool)
+    return out.reset_index(drop=True)
+
+
+def _lec_counts(table: pd.DataFrame, name: str) -> list[Count]:
+    counts = []
+    objectives = sorted(set(table["objectif"]))
+    unknown = [o for o in objectives if o not in LEC_OBJECTIVES]
+    if unknown:
+        raise SchemaError(
+            f"secrecy: objective(s) {unknown} of table {name!r} unknown to the secrecy model; "
+            f"known: {list(LEC_OBJECTIVES)}. Add their flags to peuplement.secrecy.LEC_OBJECTIVES."
+        )
+    for level in sorted(set(table["niveau"])):
+        if level not in _LEVEL_UNITS:
+            raise SchemaError(f"secrecy: level {level!r} unknown; known: {list(_LEVEL_UNITS)}")
+        unit = {"unite": level}
+        margin_cols = (level,)
+        for obj in objectives:
+            num, den, comp = LEC_OBJECTIVES[obj]
+            rows = {"niveau": level, "objectif": obj}
+            common = {"table": name, "unit": unit, "rows": rows, "blanks": LEC_DERIVED}
+            counts += [
+                Count(**common, flag=num, column="numerateur", margin=(den, margin_cols)),  # type: ignore[arg-type]
+                Count(**common, flag=den, column="denominateur", total=True, positive=level != "epci"),  # type: ignore[arg-type]
+                Count(name, unit, flag=comp, rows=rows, published=False, margin=(den, margin_cols), label=f"{obj} : dénominateur − numérateur", complement_of=("denominateur", "numerateur")),
+            ]  # fmt: skip
+            if obj == "A_hors_relogement" and "A" in objectives:
+                counts.append(
+                    Count(name, unit, flag="r_a", rows=rows, published=False, label="A − A sans relogement : ménages relogés")
+                )  # fmt: skip
+    return counts
+
+
+def _quartile_counts(table: pd.DataFrame, name: str) -> list[Count]:
+    keys = {"localisation": "localisation", "quartile": "quartile_label"}
+    by = {c: c for c in ("annee",) if c in table.columns}
+    return [
+        Count(name, {**by, **keys}, column="nb_attributions", blanks=("part",), positive=True,
+              margin=(None, (*by.values(), "localisation"))),
+        Count(name, {**by, "localisation": "localisation"}, blanks=("part",), total=True,
+              label="total de la localisation (déduit des parts)"),
+    ]  # fmt: skip
+
+
+def lec_model(
+    classified: pd.DataFrame,
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    siren: str | None,
+    exclude_mutations: bool = False,
+) -> Model:
+    """Build the secrecy :class:`Model` of LEC tables published together.
+
+    Parameters
+    ----------
+    classified
+        Output of :func:`peuplement.lec.classify`.
+    tables
+        ``{name: table}``: LEC tables (:func:`peuplement.lec.lec_indicators`, recognised by
+        their ``objectif`` column) and quartile distributions
+        (:func:`peuplement.lec.quartile_distribution`, by their ``quartile`` column).
+    siren
+        The EPCI, or ``None`` when ``classified`` has a ``siren_epci`` column (national runs).
+    exclude_mutations
+        The LEC table leaves internal transfers (``mutation``) out; the quartile table
+        counts them: a ``mutation`` attribute then tells the two populations apart.
+    """
+    micro = lec_microdata(classified, siren=siren)
+    counts: list[Count] = []
+    levels: set[str] = set()
+    quartiles = False
+    for name, table in tables.items():
+        if "objectif" in table.columns:
+            counts += _lec_counts(table, name)
+            levels |= set(table["niveau"])
+        elif "quartile" in table.columns:
+            counts += _quartile_counts(table, name)
+            quartiles = True
+    units = tuple(u for u in _LEVEL_UNITS if u in levels or u == "epci")
+    if quartiles and "annee" in micro.columns:
+        units = (*units, "annee")
+    attributes: dict[str, tuple[object, ...]] = {
+        "en_qpv": (False, True),
+        "relogement_ru": (False, True),
+        "public_prioritaire": (False, True),
+    }
+    if quartiles:
+        attributes["quartile"] = tuple(sorted({1, 2, 3, 4} | set(micro["quartile"])))
+    else:
+        attributes["q1"] = (False, True)
+    flags = _lec_flags
+    if exclude_mutations:
+        attributes["mutation"] = (False, True)
+        flags = _lec_flags_without_mutations
+    return Model(micro, units=units, counts=tuple(counts), attributes=attributes, flags=flags)
+
+
+def protect_lec(
+    tables: Mapping[str, pd.DataFrame],
+    classified: pd.DataFrame,
+    *,
+    siren: str | None,
+    threshold: int = SECRET_THRESHOLD,
+    enabled: bool = True,
+    secondary: bool = True,
+    exclude_mutations: bool = False,
+) -> dict[str, pd.DataFrame]:
+    """Protect LEC tables published together, then audit them (:func:`protect`, :func:`check`).
+
+    Returns
+    -------
+    dict
+        The masked tables; raises :class:`SecrecyError` if the audit finds a leak.
+    """
+    if not enabled:
+        return protect(tables, lec_model(classified, {}, siren=siren), enabled=False)
+    model = lec_model(classified, tables, siren=siren)
+    out = protect(tables, model, threshold=threshold, secondary=secondary)
+    if secondary:
+        check(out, model, threshold=threshold)
+    return out
+
+
+def public_rejections(rejections: pd.DataFrame) -> pd.DataFrame:
+    """Return a rejection table fit to be written: file, line, column, reason, no household.
+
+    The offending value is kept only when it is the field at fault and not an identifier
+    (``id_attribution``, ``id_demande``…): an identifier points at a household. Anything a
+    reason adds about the household (its RUC…) is cut. The table is marked for internal use.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = pd.DataFrame({"fichier": ["a.csv"] * 2, "ligne": [2, 3],
+    ...                   "colonne": ["id_attribution", "premier_quartile"],
+    ...                   "valeur": ["ATT-000000", "True (RUC 12000)"], "motif": ["x", "y"]})
+    >>> public_rejections(r)["valeur"].tolist()
+    ['(identifiant masqué)', 'True']
+    """
+    out = rejections.copy()
+    column = out["colonne"].astype("string").fillna("")
+    value = out["valeur"].astype("string")
+    identifier = column.str.contains(r"(?:^|/)id_|identifiant", regex=True)
+    value = value.str.replace(r"\s*\(.*\)\s*$", "", regex=True)
+    value = value.mask(identifier & value.notna(), "(identifiant masqué)")
+    out["valeur"] = value
+    out["diffusion"] = INTERNAL
+    return out
+
+
+def lec_tables(
+    classified: pd.DataFrame,
+    *,
+    annee: int,
+    siren: str,
+    secret: bool = True,
+    threshold: int = SECRET_THRESHOLD,
+    **options: Any,
+) -> dict[str, pd.DataFrame]:
+    """Compute the LEC table and quartile distribution of one EPCI, protected together.
+
+    Every command that publishes LEC figures (``peuplement lec``, ``peuplement report``)
+    goes through here, so the masking pattern of the LEC table is the same in every
+    output and two outputs cannot be combined to undo it. ``options`` go to
+    :func:`peuplement.lec.lec_indicators` (``cible_a``, ``cible_b``, ``engagements``,
+    ``mutations``).
+
+    Returns
+    -------
+    dict
+        ``lec`` (:func:`peuplement.lec.lec_indicators`) and ``quartiles``
+        (:func:`peuplement.lec.quartile_distribution`), audited.
+    """
+    from peuplement import lec  # lec calls this module: imported here, not at the top
+
+    raw = {
+        "lec": lec.lec_indicators(classified, annee=annee, siren=siren, secret=False, **options),
+        "quartiles": lec.quartile_distribution(classified, secret=False),
+    }
+    return protect_lec(
+        raw,
+        classified,
+        siren=siren,
+        threshold=threshold,
+        enabled=secret,
+        exclude_mutations=options.get("mutations") == "exclure",
+    )

@@ -175,7 +175,7 @@ def test_secrecy_on_small_units():
     assert (small["statut"] == "effectif insuffisant").all() and small["taux"].isna().all()
     # Alone in its level: the other réservataire is masked too, so 4 cannot be derived from the EPCI total.
     other = t[(t["niveau"] == "reservataire") & (t["unite"] == "Etat") & (t["objectif"] == "A")]
-    assert other["secret"].item() == "secondaire"
+    assert other["secret"].item() == "secret" and np.isnan(other["denominateur"].item())
     off = run(rows, secret=False)
     assert (off["secret"] == "désactivé").all()
     assert off.loc[off["denominateur"] > 0, "taux"].notna().all()

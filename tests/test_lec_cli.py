@@ -99,7 +99,7 @@ def test_qpv_generation_override(files, tmp_path, shared_data):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     rejected = pd.read_csv(
-        out / "245901152" / "lec_2026_rejets.csv", sep=";", decimal=",", encoding="utf-8-sig"
+        out / "245901152" / "lec_2026_rejets_usage_interne.csv", sep=";", decimal=",", encoding="utf-8-sig"
     )
     # Forced 2015 generation: now the QN code is the one rejected.
     assert "QN05940M" in set(rejected["valeur"]) and "QP059040" not in set(rejected["valeur"])

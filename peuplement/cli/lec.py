@@ -30,7 +30,15 @@ from peuplement.cli._common import (
 from peuplement.export import output_dir, write_csv
 from peuplement.fmt import fmt_count, fmt_pct
 from peuplement.lec import LecStatus, Thresholds
-from peuplement.secrecy import SECRET_THRESHOLD
+from peuplement.secrecy import (
+    SECRET,
+    SECRET_THRESHOLD,
+    diffusion,
+    lec_tables,
+    mark_internal,
+    public_rejections,
+    secrecy_sentence,
+)
 from peuplement.validation import LoadReport
 
 _OBJECTIFS = {
@@ -49,7 +57,7 @@ _QPV_SOURCES = {
 
 def _cell(row: pd.Series) -> Text:
     rate, missing = row["taux"], row["attributions_manquantes"]
-    text = "secret" if pd.isna(rate) else fmt_pct(float(rate))
+    text = SECRET if pd.isna(rate) else fmt_pct(float(rate))
     if not (pd.isna(missing) or missing == 0):
         text += f" (+{int(missing)})"
     return Text(text, style=_COLOURS.get(str(row["statut"]), "yellow"))
@@ -270,10 +278,12 @@ def run_lec(
         qpv_codes=qpv.codes, qpv_list_complete=qpv.complete,
     )  # fmt: skip
     commitments = load_engagements(opts.engagements).data if opts.engagements else None
-    lec_table = rules_lec.lec_indicators(
-        classified, annee=opts.annee, siren=opts.epci, cible_a=opts.cible_a, cible_b=opts.cible_b,
-        engagements=commitments, mutations=opts.mutations, secret=opts.secret,
+    # Every table of the run is protected together and audited before anything is written.
+    published = lec_tables(
+        classified, annee=opts.annee, siren=opts.epci, secret=opts.secret, cible_a=opts.cible_a,
+        cible_b=opts.cible_b, engagements=commitments, mutations=opts.mutations,
     )  # fmt: skip
+    lec_table = published["lec"]
     seuil = f"{fmt_count(th.q1)} € par UC et par an ({th.source})"
     computed = (
         "sans objet (pas de demandes)" if th.q1_calcule is None else f"{fmt_count(th.q1_calcule)} €"
@@ -297,9 +307,7 @@ def run_lec(
     )
     tables = {
         f"lec_{opts.annee}": lec_table,
-        f"lec_{opts.annee}_quartiles": rules_lec.quartile_distribution(
-            classified, secret=opts.secret
-        ),
+        f"lec_{opts.annee}_quartiles": published["quartiles"],
         f"lec_{opts.annee}_parametres": context,
     }
     if commitments is not None:
@@ -401,9 +409,13 @@ def lec(
 
     Par EPCI, commune, bailleur, réservataire et bailleur × réservataire : numérateur,
     dénominateur, taux, cible, écart, attributions manquantes et statut. Écrit dans
-    <out>/<siren>/ lec_<annee>.csv, _quartiles.csv, _rejets.csv, _parametres.csv
-    (périmètre, génération QPV, seuil, cibles et leurs sources, mutations, rejets par
-    motif) et, avec --engagements, _engagements.csv (engagement contre réalisé).
+    <out>/<siren>/ lec_<annee>.csv, _quartiles.csv, _parametres.csv (périmètre, génération
+    QPV, seuil, cibles et leurs sources, mutations, rejets par motif), avec --engagements
+    _engagements.csv (engagement contre réalisé), et _rejets_usage_interne.csv (lignes
+    rejetées : fichier, ligne, colonne, motif, sans identifiant de ménage). Secret
+    statistique : aucun chiffre sur moins de 11 ménages, ni calculable à partir des
+    tableaux publiés, vérifié par un audit avant l'écriture ; avec --sans-secret, les
+    fichiers sont marqués « usage interne » (nom et colonne diffusion).
     """
     if mutations not in ("inclure", "exclure"):
         raise PeuplementError(f"--mutations {mutations!r} : attendu « inclure » ou « exclure »")
@@ -429,15 +441,22 @@ def lec(
     )
     tables, context, inputs, synthetic = run_lec(attributions, demandes, opts)
     folder = output_dir(out / epci)
+    mark = diffusion(secret=secret)
     for name, frame in tables.items():
-        write_csv(frame, folder / f"{name}.csv")
+        if name.endswith("_rejets"):
+            write_csv(public_rejections(frame), folder / f"{name}_usage_interne.csv")
+        elif name.endswith("_parametres"):
+            write_csv(frame, folder / f"{name}.csv")
+        else:
+            write_csv(
+                frame.assign(diffusion=mark), folder / mark_internal(f"{name}.csv", secret=secret)
+            )
     title = f"Objectifs LEC {annee} — EPCI {epci}" + (
         " — DONNÉES SYNTHÉTIQUES" if synthetic else ""
     )
     console.print(lec_view(tables[f"lec_{annee}"], title))
     for element, valeur in context.itertuples(index=False):
         say(f"{element} : {valeur}")
-    if not secret:
-        say("Secret statistique DÉSACTIVÉ : usage interne uniquement.", style="bold red")
-    inputs.finish(folder, f"lec_{annee}_rejets.csv")
+    say(secrecy_sentence(secret=secret), style=None if secret else "bold red")
+    inputs.finish(folder, f"lec_{annee}_rejets_usage_interne.csv")
     say(f"Écrit dans {folder}/")

@@ -68,15 +68,19 @@ def lec_france_run(
         att, report = load_attributions(attributions, annee=annee)
     with console.status("Objectifs de tous les EPCI…"):
         table, left_out = lec_france(att, official, annee=annee, secret=secret)
+    from peuplement.secrecy import diffusion, mark_internal, secrecy_sentence
+
     folder = output_dir(out / "france")
-    write_parquet(table, folder / f"lec_{annee}.parquet")
-    write_csv(table, folder / f"lec_{annee}.csv")
+    table = table.assign(diffusion=diffusion(secret=secret))
+    write_parquet(table, folder / mark_internal(f"lec_{annee}.parquet", secret=secret))
+    write_csv(table, folder / mark_internal(f"lec_{annee}.csv", secret=secret))
     epci = table[(table["niveau"] == "epci") & (table["objectif"] == "A")]
     met = int((epci["statut"] == rules_lec.LecStatus.ATTEINT).sum())
     say(
         f"{report.summary()}\nObjectif A {annee} : atteint dans {met} EPCI sur {len(epci)} ; "
         f"{len(left_out)} attribution(s) dans des EPCI sans seuil officiel, non jugées. Écrit dans {folder}/"
     )
+    say(secrecy_sentence(secret=secret), style=None if secret else "bold red")
 
 
 @app.command()

@@ -101,7 +101,12 @@ def report(
             epci, annee, parc, bailleurs, attributions, demandes, data_dir, inputs, secret=secret
         )
         step("Rapport HTML (cartes, graphiques)")
-        path = write_report(data, report_path(out, data))
+        path = report_path(out, data)
+        if not secret:  # an internal report says so in its name
+            from peuplement.secrecy import mark_internal
+
+            path = path.with_name(mark_internal(path.name, secret=False))
+        path = write_report(data, path)
         step("Exports CSV, Excel et GeoPackage")
         folder = export_report(data, exports / data.territory.slug)
         if pdf:
@@ -113,6 +118,9 @@ def report(
     if pdf:
         say(f"PDF : {pdf_path} ({pdf_path.stat().st_size // 1024} Ko)")
     say(f"Exports : {folder}/")
+    from peuplement.secrecy import secrecy_sentence
+
+    say(secrecy_sentence(secret=secret), style=None if secret else "bold red")
     inputs.finish(folder)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from peuplement._errors import SchemaError, preview
-from peuplement.secrecy import SECRET_THRESHOLD, apply_secrecy
+from peuplement.secrecy import SECRET_THRESHOLD, Count, Model, check, protect
 
 __all__ = ["household_shares", "rotation_rate"]
 
@@ -56,27 +56,39 @@ def household_shares(
     out = frame.groupby(keys, sort=True, dropna=False).sum().reset_index()
     for flag, name in flags.items():
         out[name] = out[f"nb_{flag}"] / out["nb_menages"]
-    masked = ["nb_menages", *(f"nb_{f}" for f in flags), *flags.values()]
-    return apply_secrecy(
-        out, count="nb_menages", masked=masked, groups=[], threshold=threshold, enabled=secret
-    ).pipe(_secondary_on_total, masked=masked, enabled=secret)
-
-
-def _secondary_on_total(table: pd.DataFrame, *, masked: list[str], enabled: bool) -> pd.DataFrame:
-    # The units of one table add up to the territory total: a single masked unit would be
-    # recovered by difference, so the smallest published unit is masked with it.
-    if not enabled:
-        return table
-    primary = table["secret"] == "primaire"
-    if primary.sum() != 1:
-        return table
-    published = table.loc[~primary, "nb_menages"]
-    if published.empty:
-        return table
-    pick = published.astype("float64").idxmin()
-    table.loc[pick, masked] = np.nan
-    table.loc[pick, "secret"] = "secondaire"
-    return table
+    flag_cols = {f: f"_f{i}" for i, f in enumerate(flags)}
+    micro = frame[keys].assign(**{c: frame[f"nb_{f}"].astype(bool) for f, c in flag_cols.items()})
+    counts = [
+        Count(
+            "parts",
+            {k: k for k in keys},
+            column="nb_menages",
+            total=True,
+            blanks=tuple(flags.values()),
+        )
+    ]
+    for flag, col in flag_cols.items():
+        counts += [
+            Count("parts", {k: k for k in keys}, flag=col, column=f"nb_{flag}",
+                  margin=(None, tuple(keys)), blanks=(flags[flag],)),
+            Count("parts", {k: k for k in keys}, flag=f"{col}_non", published=False,
+                  margin=(None, tuple(keys)), label=f"ménages sans {flag}"),
+        ]  # fmt: skip
+    model = Model(
+        micro,
+        units=tuple(keys),
+        counts=tuple(counts),
+        attributes={c: (False, True) for c in flag_cols.values()},
+        flags=lambda atoms: pd.DataFrame(
+            {f"{c}_non": ~atoms[c].to_numpy(bool) for c in flag_cols.values()}, index=atoms.index
+        ),
+        # The units add up to the territory's total, published elsewhere.
+        totals={"parts": ()},
+    )
+    protected = protect({"parts": out}, model, threshold=threshold, enabled=secret)
+    if secret:
+        check(protected, model, threshold=threshold)
+    return protected["parts"]
 
 
 def rotation_rate(
@@ -85,12 +97,25 @@ def rotation_rate(
     *,
     by: str = "code_insee",
     count: str = "nb_lls",
+    secret: bool = True,
+    threshold: int = SECRET_THRESHOLD,
 ) -> pd.DataFrame:
     r"""Attributions of the year per social dwelling of the unit (turnover of the stock).
 
     .. math:: rotation = \frac{attributions}{logements\ sociaux}
 
-    ``NaN`` for a unit without stock.
+    ``NaN`` for a unit without stock. ``nb_attributions`` counts households: with
+    ``secret`` (the default) a unit with fewer than ``threshold`` attributions is masked,
+    with the others it takes to keep it from being recovered from the total
+    (:mod:`peuplement.secrecy`); ``secret`` says which rows are masked.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> att = pd.DataFrame({"code_insee": ["a"] * 30 + ["b"] * 3 + ["c"] * 12})
+    >>> stock = pd.DataFrame({"code_insee": ["a", "b", "c"], "nb_lls": [300, 40, 100]})
+    >>> rotation_rate(att, stock)["nb_attributions"].tolist()
+    [30.0, nan, nan]
     """
     for name, frame, cols in (("attributions", attributions, [by]), ("stock", stock, [by, count])):
         missing = [c for c in cols if c not in frame.columns]
@@ -112,4 +137,15 @@ def rotation_rate(
         out=np.full(len(out), np.nan),
         where=den > 0,
     )
-    return out
+    micro = attributions.loc[attributions[by].isin(set(out[by])), [by]]
+    model = Model(
+        micro,
+        units=(by,),
+        counts=(Count("rotation", {by: by}, column="nb_attributions", total=True,
+                      blanks=("taux_rotation",)),),
+        totals={"rotation": ()},  # the territory's attributions are published elsewhere
+    )  # fmt: skip
+    protected = protect({"rotation": out}, model, threshold=threshold, enabled=secret)
+    if secret:
+        check(protected, model, threshold=threshold)
+    return protected["rotation"]

@@ -16,10 +16,14 @@ def test_household_shares_with_secrecy():
         }
     )
     out = household_shares(households, {"q1": "part_q1", "apl": "part_apl"}).set_index("code_insee")
-    assert out.loc["A", "part_q1"] == 0.25 and out.loc["A", "part_apl"] == 0.5
-    # C (5 households) is secret; B, the smallest other unit, goes with it (secondary).
-    assert out.loc["C", "secret"] == "primaire" and np.isnan(out.loc["C", "part_q1"])
-    assert out.loc["B", "secret"] == "secondaire" and np.isnan(out.loc["B", "nb_menages"])
+    # A: 20 households published; 5 in Q1 and 10 APL are under 11: masked with their shares.
+    assert out.loc["A", "nb_menages"] == 20 and np.isnan(out.loc["A", "part_q1"])
+    assert np.isnan(out.loc["A", "part_apl"]) and out.loc["A", "secret"] == "secret"
+    # B: 12 APL out of 12 says every household has APL (0 without): masked.
+    assert np.isnan(out.loc["B", "part_apl"])
+    # C (5 households) is secret; the units add up to the total (37, published elsewhere),
+    # so B, the smallest other unit, loses its count too: C + B = 17 ≥ 11.
+    assert np.isnan(out.loc["C", "nb_menages"]) and np.isnan(out.loc["B", "nb_menages"])
     off = household_shares(households, {"q1": "part_q1"}, secret=False).set_index("code_insee")
     assert off.loc["C", "part_q1"] == 1.0 and off.loc["B", "part_q1"] == 0.5
     with pytest.raises(SchemaError, match="missing column"):
@@ -30,8 +34,13 @@ def test_rotation_rate():
     stock = pd.DataFrame({"code_insee": ["A", "B", "C"], "nb_lls": [100, 0, 50]})
     attributions = pd.DataFrame({"code_insee": ["A"] * 8 + ["C"] * 2})
     out = rotation_rate(attributions, stock).set_index("code_insee")
-    assert out["nb_attributions"].tolist() == [8, 0, 2]
-    assert out.loc["A", "taux_rotation"] == 0.08 and np.isnan(out.loc["B", "taux_rotation"])
+    # 8 and 2 attributions are under 11: masked; B has none (a zero total is published).
+    assert out["nb_attributions"].isna().tolist() == [True, False, True]
+    assert out.loc["B", "nb_attributions"] == 0 and np.isnan(out.loc["A", "taux_rotation"])
+    off = rotation_rate(attributions, stock, secret=False).set_index("code_insee")
+    assert off["nb_attributions"].tolist() == [8, 0, 2]
+    assert off.loc["A", "taux_rotation"] == 0.08 and np.isnan(off.loc["B", "taux_rotation"])
+    assert (off["secret"] == "désactivé").all()
 
 
 def test_qpv_population(shared_data):
