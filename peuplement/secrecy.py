@@ -655,7 +655,9 @@ def _targets(cells: _Cells, masked: np.ndarray) -> np.ndarray:
     A hidden complement ``total − part`` is solved only when both are masked: with one
     published its interval is the other's shifted, so it has the same width.
     """
-    suppressible = (cells.kind == _PRINTED) | (cells.kind == _IMPLIED)
+    # An implied figure (the total behind shares) is masked when all its shares are,
+    # often as a side effect: it must be protected only when it is itself under the rule.
+    suppressible = (cells.kind == _PRINTED) | ((cells.kind == _IMPLIED) & cells.sensitive)
     hidden = (cells.kind == _HIDDEN) & cells.sensitive
     linked = (cells.pair >= 0).all(axis=1)
     both = np.ones(len(masked), bool)
@@ -1063,6 +1065,36 @@ def lec_model(
     return Model(micro, units=units, counts=tuple(counts), attributes=attributes, flags=flags)
 
 
+def _complete_quartiles(table: pd.DataFrame) -> pd.DataFrame:
+    """Give a quartile table a row for every location × quartile, zeros included.
+
+    A missing row says "zero" and cannot be masked: "no household above Q1 outside QPV"
+    would be published by omission. With every row present, a zero part of a positive
+    location is a cell like the others, masked by the primary rule.
+    """
+    if "quartile" not in table.columns or "localisation" not in table.columns:
+        return table
+    by = [
+        c
+        for c in table.columns
+        if c not in {"localisation", "quartile", "nb_attributions", "part", "secret"}
+    ]
+    keys = table[by].drop_duplicates() if by else pd.DataFrame(index=[0])
+    grid = keys.merge(
+        pd.DataFrame(
+            itertools.product(["en QPV", "hors QPV"], ["Q1", "Q2", "Q3", "Q4"]),
+            columns=["localisation", "quartile"],
+        ),
+        how="cross",
+    )
+    full = grid.merge(table, on=[*by, "localisation", "quartile"], how="left")
+    full["nb_attributions"] = full["nb_attributions"].fillna(0).astype("int64")
+    full["part"] = full["part"].fillna(0.0)
+    if "secret" in table.columns:
+        full["secret"] = full["secret"].fillna(table["secret"].iloc[0] if len(table) else "")
+    return full[table.columns]
+
+
 def protect_lec(
     tables: Mapping[str, pd.DataFrame],
     classified: pd.DataFrame,
@@ -1082,6 +1114,7 @@ def protect_lec(
     """
     if not enabled:
         return protect(tables, lec_model(classified, {}, siren=siren), enabled=False)
+    tables = {name: _complete_quartiles(t) for name, t in tables.items()}
     model = lec_model(classified, tables, siren=siren)
     out = protect(tables, model, threshold=threshold, secondary=secondary)
     if secondary:

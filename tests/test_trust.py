@@ -1,6 +1,7 @@
 """Trust: no household row leaves, outputs are reproducible, hostile names are escaped, loaders round-trip."""
 
 import io
+import re
 import time
 
 import pandas as pd
@@ -16,6 +17,20 @@ from peuplement.report import assemble, build_report
 from peuplement.synth import SynthTargets, synth_sne
 
 runner = CliRunner()
+#: Every household identifier form that exists: the synthetic generator's (SYN-A-2026-000001,
+#: SYN-D-2025-000001, peuplement.synth) and the SNE's attribution / request numbers.
+HOUSEHOLD_ID = re.compile(
+    r"SYN-[AD]-\d{4}-\d{6}|SYN-|ATT-\d+|DEM-\d+|\b0\d{2}\d{2}\d{2}\d{5}[A-Z]?\b"
+)
+#: Columns that only a household row has: none may appear in an output.
+HOUSEHOLD_COLUMNS = {
+    "id_attribution",
+    "id_demande",
+    "ressources_annuelles",
+    "nb_personnes",
+    "nb_moins_14",
+    "ruc",
+}
 XSS = '<img src=x onerror="window.__xss=1">'
 
 
@@ -39,13 +54,65 @@ def test_full_run_leaks_no_household_and_is_reproducible(tmp_path, shared_data):
     for path in files:
         if path.suffix in {".csv", ".html"}:
             text = path.read_text(encoding="utf-8")
-            # Identifiers of the synthetic households (SYN-D-…, SYN-A-…) never leave.
-            assert "SYN-" not in text, path
+            # No household identifier of any form leaves, nor a household-level column.
+            assert not HOUSEHOLD_ID.search(text), (path, HOUSEHOLD_ID.search(text))
+            if path.suffix == ".csv":
+                header = text.splitlines()[0].lstrip("\ufeff").split(";")
+                assert not HOUSEHOLD_COLUMNS & set(header), path
             twin = tmp_path / "b" / path.relative_to(tmp_path / "a")
             if path.suffix == ".csv":
                 assert twin.read_bytes() == path.read_bytes(), path  # byte-identical
         if path.suffix == ".gpkg":
-            assert b"SYN-" not in path.read_bytes()
+            assert not HOUSEHOLD_ID.search(path.read_bytes().decode("latin-1"))
+
+
+def test_identifier_regex_matches_every_generated_form():
+    # The test above can fail: it recognises what the generator and the SNE produce.
+    from peuplement.synth import synth_default
+
+    demandes, attributions = synth_default(annee=2026)
+    for value in [
+        *demandes["id_demande"][:3],
+        *attributions["id_attribution"][:3],
+        "ATT-000000",
+        "DEM-42",
+    ]:
+        assert HOUSEHOLD_ID.search(f"x;{value};y"), value
+
+
+def test_rejection_file_shows_no_household(tmp_path, shared_data):
+    # Two rows share an identifier and one has a bad flag: the rejection file gives file,
+    # line, column and reason, never the identifier nor the household's other values.
+    lines = [
+        "id_attribution;annee;code_insee;code_qpv;bailleur;reservataire;ressources_annuelles;nb_personnes;nb_moins_14;bail_signe;relogement_ru;public_prioritaire",
+        *[f"ATT-{i:06d};2026;59574;;SIA;Etat;12345;2;0;oui;non;non" for i in range(30)],
+        "ATT-000000;2026;59574;;SIA;Etat;54321;3;0;oui;non;non",
+        "ATT-000099;2026;59574;;SIA;Etat;77777;2;0;peut-être;non;non",
+    ]
+    source = tmp_path / "att.csv"
+    source.write_text("\n".join(lines), encoding="utf-8")
+    result = runner.invoke(
+        app,
+        [
+            "lec",
+            "--attributions",
+            str(source),
+            "--out",
+            str(tmp_path / "o"),
+            "--data-dir",
+            str(shared_data),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    (path,) = (tmp_path / "o").rglob("*rejets*")
+    assert "usage_interne" in path.name
+    text = path.read_text(encoding="utf-8")
+    assert not HOUSEHOLD_ID.search(text) and "54321" not in text and "77777" not in text
+    rejected = pd.read_csv(path, sep=";", decimal=",")
+    assert (
+        sorted(rejected["ligne"]) == [32, 33] and (rejected["diffusion"] == "usage interne").all()
+    )
+    assert "peut-être" in rejected["valeur"].tolist()  # the offending field itself is shown
 
 
 def test_whole_report_on_hostile_names(tmp_path, shared_data, browser):
