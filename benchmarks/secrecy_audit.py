@@ -1,0 +1,106 @@
+"""Cost of statistical secrecy: protection and audit on the default territory and nationally.
+
+Times, in the same run, the computation of the unmasked tables (the baseline) and then
+the joint protection (primary + LP-audited secondary suppression) and the audit alone,
+and prints the share of published counts masked. The national part draws synthetic
+attributions over a synthetic national RPLS (``benchmarks/national.py``) and runs
+:func:`peuplement.france.lec_france` (EPCI and commune levels, each EPCI with its own
+official thresholds), unmasked then protected and audited.
+
+Run: ``python benchmarks/secrecy_audit.py [--dwellings N] [--attributions N]``.
+Not part of the unit tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from peuplement import lec, secrecy
+from peuplement.france import _with_epci, lec_france
+from peuplement.synth import synth_default, synth_rpls_france
+
+sys.path.insert(0, str(Path(__file__).parent))
+from national import synthetic_attributions  # noqa: E402
+
+
+def masked_share(tables: dict[str, pd.DataFrame]) -> tuple[int, int]:
+    """Masked and total published household counts of a set of tables."""
+    cells = []
+    for t in tables.values():
+        cells += [t[c] for c in ("numerateur", "denominateur", "nb_attributions") if c in t]
+    counts = pd.concat(cells)
+    return int(counts.isna().sum()), len(counts)
+
+
+def timed(label: str, func, baseline: float | None = None):  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    out = func()
+    wall = time.perf_counter() - start
+    ratio = f"  ({wall / baseline:,.1f} × the unmasked tables)" if baseline else ""
+    print(f"{label:<58} {wall:8.2f} s{ratio}", flush=True)
+    return out, wall
+
+
+def default_territory() -> None:
+    demandes, att = synth_default(annee=2026)
+    th = lec.thresholds("245901152", 2026, official=lec.read_official(None), demandes=demandes)
+    c = lec.classify(att, q1=th.q1, q2=th.q2, q3=th.q3, annee=2026)
+
+    def raw() -> dict[str, pd.DataFrame]:
+        return {
+            "lec": lec.lec_indicators(c, annee=2026, siren="245901152", secret=False),
+            "quartiles": lec.quartile_distribution(c, secret=False),
+        }
+
+    print("Default territory (Cœur d'Ostrevent, synthetic attributions)")
+    tables, base = timed("unmasked LEC + quartile tables (baseline)", raw)
+    out, _ = timed(
+        "protect + audit (secrecy.lec_tables)",
+        lambda: secrecy.lec_tables(c, annee=2026, siren="245901152"),
+        base,
+    )
+    model = secrecy.lec_model(c, out, siren="245901152")
+    leaks, _ = timed("audit alone", lambda: secrecy.audit(out, model), base)
+    m, n = masked_share(out)
+    print(
+        f"   {m} of {n} published counts masked ({m / n:.1%}); leaks found by the audit: {len(leaks)}"
+    )
+
+
+def national(dwellings: int, n_attributions: int) -> None:
+    rpls = synth_rpls_france(dwellings, seed=0)
+    att = synthetic_attributions(rpls, n_attributions)
+    seuils = lec.read_official(None)
+    n_epci = _with_epci(att)[0]["siren_epci"].nunique()
+    print(
+        f"\nNational: {n_attributions:,} attributions in {n_epci:,} EPCI ({dwellings:,} dwellings)"
+    )
+    (raw, _), base = timed(
+        "unmasked LEC, EPCI + communes (baseline)",
+        lambda: lec_france(att, seuils, annee=2026, secret=False),
+    )
+    (out, _), _ = timed(
+        "protect + audit (lec_france, secret)",
+        lambda: lec_france(att, seuils, annee=2026, secret=True),
+        base,
+    )
+    m, n = masked_share({"lec": out})
+    print(f"   {m} of {n} published counts masked ({m / n:.1%})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dwellings", type=int, default=1_000_000)
+    parser.add_argument("--attributions", type=int, default=40_000)
+    args = parser.parse_args()
+    default_territory()
+    national(args.dwellings, args.attributions)
+
+
+if __name__ == "__main__":
+    main()
