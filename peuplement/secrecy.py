@@ -90,7 +90,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,6 +110,7 @@ __all__ = [
     "SECRET_THRESHOLD",
     "Count",
     "Leak",
+    "apply_secrecy",
     "Model",
     "SecrecyError",
     "audit",
@@ -1005,7 +1006,7 @@ def _quartile_counts(table: pd.DataFrame, name: str) -> list[Count]:
     keys = {"localisation": "localisation", "quartile": "quartile_label"}
     by = {c: c for c in ("annee",) if c in table.columns}
     return [
-        Count(name, {**by, **keys}, column="nb_attributions", blanks=("part",), positive=True,
+        Count(name, {**by, **keys}, column="nb_attributions", blanks=("part",),
               margin=(None, (*by.values(), "localisation"))),
         Count(name, {**by, "localisation": "localisation"}, blanks=("part",), total=True,
               label="total de la localisation (déduit des parts)"),
@@ -1186,3 +1187,90 @@ def lec_tables(
         enabled=secret,
         exclude_mutations=options.get("mutations") == "exclure",
     )
+
+
+# --------------------------------------------------------------------------- legacy
+
+
+def apply_secrecy(
+    table: pd.DataFrame,
+    *,
+    count: str,
+    masked: Sequence[str],
+    groups: Sequence[str] = (),
+    threshold: int = SECRET_THRESHOLD,
+    enabled: bool = True,
+) -> pd.DataFrame:
+    """Mask the cells of ``table`` computed on fewer than ``threshold`` households (one table).
+
+    The single-table rule kept for the tables not yet described by a :class:`Model`
+    (:mod:`peuplement.evolutions`): primary suppression, and within each group of
+    ``groups`` a lone masked cell takes the next smallest with it. It ignores every
+    relation with other tables and is not audited: use :func:`protect` where you can.
+
+    Parameters
+    ----------
+    table
+        One row per published cell.
+    count
+        Column with the number of households behind each row (a denominator).
+    masked
+        Columns to blank on a secret row (the count itself, numerators, rates…).
+    groups
+        Columns defining the sets of rows that add up to a published total; secondary
+        suppression works within each set. Empty: no secondary suppression.
+    threshold
+        Minimum number of households (11 by default).
+    enabled
+        ``False`` turns the rule off, for internal use only: the output then says so
+        in its ``secret`` column (``"désactivé"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``masked`` columns set to missing on secret rows and a ``secret``
+        column: ``""`` (published), ``"primaire"``, ``"secondaire"`` or ``"désactivé"``.
+    """
+    missing = [c for c in (count, *masked, *groups) if c not in table.columns]
+    if missing:
+        raise SchemaError(
+            f"apply_secrecy: missing column(s) {missing}; found {preview(table.columns)}"
+        )
+    out = table.copy()
+    if not enabled:
+        out["secret"] = DISABLED
+        logger.warning(
+            "statistical secrecy is OFF: cells under %d households are published", threshold
+        )
+        return out
+    n = pd.to_numeric(out[count], errors="coerce")
+    primary = (n < threshold) & (n > 0)
+    secondary = pd.Series(False, index=out.index)
+    if groups and primary.any():
+        keys = list(groups)
+        # Position of each row, its group, and how many primary cells its group holds.
+        work = out[keys].reset_index(drop=True).copy()
+        work["_n"] = n.to_numpy()
+        work["_primary"] = primary.to_numpy()
+        work["_row"] = np.arange(len(out))
+        n_primary = work.groupby(keys, dropna=False)["_primary"].transform("sum").to_numpy()
+        # In each group with a single primary cell, the smallest published cell goes too.
+        candidates = work[(n_primary == 1) & ~work["_primary"] & (work["_n"] > 0)]
+        picked = candidates.sort_values(["_n", "_row"], kind="mergesort").drop_duplicates(
+            subset=keys
+        )
+        secondary.iloc[picked["_row"].to_numpy()] = True
+    out["secret"] = np.select([primary, secondary], ["primaire", "secondaire"], default="")
+    hidden = primary | secondary
+    for col in masked:
+        out[col] = (
+            out[col].astype("float64") if pd.api.types.is_integer_dtype(out[col]) else out[col]
+        )
+        out.loc[hidden, col] = np.nan
+    if hidden.any():
+        logger.info(
+            "secrecy: %d primary and %d secondary cell(s) masked",
+            int(primary.sum()),
+            int(secondary.sum()),
+        )
+    return out

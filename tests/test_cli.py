@@ -152,7 +152,9 @@ def test_synth_then_lec_on_files(tmp_path, shared_data):
     )
     assert result.exit_code == 0, result.output
     assert "DÉSACTIVÉ" in result.output and "calculé sur la demande" in result.output
-    table = pd.read_csv(tmp_path / "o" / "245901152" / "lec_2026.csv", sep=";", decimal=",")
+    table = pd.read_csv(
+        tmp_path / "o" / "245901152" / "lec_2026_usage_interne.csv", sep=";", decimal=","
+    )
     a = table[(table["niveau"] == "epci") & (table["objectif"] == "A_hors_relogement")].iloc[0]
     assert a["taux"] == pytest.approx(0.19, abs=0.5 / a["denominateur"])  # SynthTargets default
 

@@ -208,8 +208,11 @@ def test_quartiles_at_or_below_each_threshold():
     dist = quartile_distribution(c, secret=False)
     assert dist["nb_attributions"].tolist() == [1, 2, 2, 1]
     assert dist["part"].sum() == pytest.approx(1)
-    # Published by default only from 11 attributions a cell.
-    assert quartile_distribution(c)["nb_attributions"].isna().all()
+    # Published by default only from 11 attributions a cell; every location × quartile has
+    # a row, so the zeros of a location without attributions (in QPV here) are published.
+    q = quartile_distribution(c)
+    assert q.loc[q["localisation"] == "hors QPV", "nb_attributions"].isna().all()
+    assert (q.loc[q["localisation"] == "en QPV", "nb_attributions"] == 0).all() and len(q) == 8
 
 
 @pytest.fixture()

@@ -74,14 +74,22 @@ def test_lec_states_everything(files, tmp_path, shared_data):
         k.startswith("rejets : code QPV de la génération 2015") and v == "1"
         for k, v in stated.items()
     )
-    table = pd.read_csv(folder / "lec_2026.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    # --sans-secret: every table of household counts is marked for internal use.
+    assert not (folder / "lec_2026.csv").exists()
+    table = pd.read_csv(
+        folder / "lec_2026_usage_interne.csv", sep=";", decimal=",", encoding="utf-8-sig"
+    )
+    assert table["diffusion"].str.startswith("usage interne").all()
     a = table[(table["niveau"] == "epci") & (table["objectif"] == "A")].iloc[0]
     # 12 in Somain outside QPV, 3 Q1 of which one mutation, excluded: 2 / 11.
     assert (a["numerateur"], a["denominateur"], a["mutations"]) == (2, 11, "exclues")
     b = table[(table["niveau"] == "epci") & (table["objectif"] == "B")].iloc[0]
     assert (b["numerateur"], b["denominateur"]) == (1, 1)  # the QN05940M row
     eng_table = pd.read_csv(
-        folder / "lec_2026_engagements.csv", sep=";", decimal=",", encoding="utf-8-sig"
+        folder / "lec_2026_engagements_usage_interne.csv",
+        sep=";",
+        decimal=",",
+        encoding="utf-8-sig",
     )
     # SIA Habitat committed to 30 %: 2/11 = 18.2 %, ceil(0.30 × 11 − 2) = 2 needed.
     assert eng_table[["unite", "attributions_manquantes"]].values.tolist() == [["SIA Habitat", 2]]
@@ -99,7 +107,10 @@ def test_qpv_generation_override(files, tmp_path, shared_data):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     rejected = pd.read_csv(
-        out / "245901152" / "lec_2026_rejets_usage_interne.csv", sep=";", decimal=",", encoding="utf-8-sig"
+        out / "245901152" / "lec_2026_rejets_usage_interne.csv",
+        sep=";",
+        decimal=",",
+        encoding="utf-8-sig",
     )
     # Forced 2015 generation: now the QN code is the one rejected.
     assert "QN05940M" in set(rejected["valeur"]) and "QP059040" not in set(rejected["valeur"])

@@ -34,9 +34,7 @@ def tables(c):
     }
 
 
-SETTINGS = settings(
-    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @given(rows=st.lists(household, min_size=1, max_size=90))
@@ -69,7 +67,9 @@ def test_audit_finds_the_leak_without_secondary_suppression(big, small):
     rows = [{**r, "code_insee": "59001"} for r in big]
     rows += [{**big[0], "code_insee": "59009"}] * small
     c = classified(rows)
-    raw = {"lec": lec_indicators(c, annee=2026, siren="E1", levels=("epci", "commune"), secret=False)}
+    raw = {
+        "lec": lec_indicators(c, annee=2026, siren="E1", levels=("epci", "commune"), secret=False)
+    }
     out = protect_lec(raw, c, siren="E1", secondary=False)
     leaks = audit(out, lec_model(c, raw, siren="E1"))
     assert any(
