@@ -72,14 +72,29 @@ def default_territory() -> None:
     )
 
 
-def national(dwellings: int, n_attributions: int) -> None:
+def _classified(att: pd.DataFrame, seuils: pd.DataFrame) -> pd.DataFrame:
+    """Return the attributions classified as :func:`lec_france` does, for the audit's model."""
+    data, _ = _with_epci(att)
+    year = seuils[seuils["annee"] == 2026].drop_duplicates("siren_epci")
+    data = data.merge(
+        year[["siren_epci", "q1_annuel_uc", "q2_annuel_uc", "q3_annuel_uc"]], on="siren_epci"
+    ).reset_index(drop=True)
+    return lec.classify(
+        data, q1=data["q1_annuel_uc"], q2=data["q2_annuel_uc"], q3=data["q3_annuel_uc"], annee=2026
+    )
+
+
+def national(dwellings: int, n_attributions: int, max_epci: int | None) -> None:
     rpls = synth_rpls_france(dwellings, seed=0)
     att = synthetic_attributions(rpls, n_attributions)
     seuils = lec.read_official(None)
-    n_epci = _with_epci(att)[0]["siren_epci"].nunique()
-    print(
-        f"\nNational: {n_attributions:,} attributions in {n_epci:,} EPCI ({dwellings:,} dwellings)"
-    )
+    judged = sorted(set(seuils.loc[seuils["annee"] == 2026, "siren_epci"]))
+    epci = _with_epci(att)[0]["siren_epci"]
+    if max_epci is not None:  # a sample of the EPCIs bound by the law, for a quick run
+        keep = epci.isin(judged[:max_epci]).to_numpy()
+        att, epci = att[keep], epci[keep]
+    n_epci, n_att = epci[epci.isin(judged)].nunique(), int(epci.isin(judged).sum())
+    print(f"\nNational: {n_att:,} attributions judged in {n_epci:,} EPCI ({dwellings:,} dwellings)")
     (raw, _), base = timed(
         "unmasked LEC, EPCI + communes (baseline)",
         lambda: lec_france(att, seuils, annee=2026, secret=False),
@@ -91,15 +106,21 @@ def national(dwellings: int, n_attributions: int) -> None:
     )
     m, n = masked_share({"lec": out})
     print(f"   {m} of {n} published counts masked ({m / n:.1%})")
+    model = secrecy.lec_model(_classified(att, seuils), {"lec": out}, siren=None)
+    leaks, _ = timed("audit alone", lambda: secrecy.audit({"lec": out}, model), base)
+    print(f"   leaks found by the audit: {len(leaks)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dwellings", type=int, default=1_000_000)
     parser.add_argument("--attributions", type=int, default=40_000)
+    parser.add_argument("--max-epci", type=int, default=None)
+    parser.add_argument("--skip-default", action="store_true")
     args = parser.parse_args()
-    default_territory()
-    national(args.dwellings, args.attributions)
+    if not args.skip_default:
+        default_territory()
+    national(args.dwellings, args.attributions, args.max_epci)
 
 
 if __name__ == "__main__":
