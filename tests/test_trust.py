@@ -19,9 +19,7 @@ from peuplement.synth import SynthTargets, synth_sne
 runner = CliRunner()
 #: Every household identifier form that exists: the synthetic generator's (SYN-A-2026-000001,
 #: SYN-D-2025-000001, peuplement.synth) and the SNE's attribution / request numbers.
-HOUSEHOLD_ID = re.compile(
-    r"SYN-[AD]-\d{4}-\d{6}|SYN-|ATT-\d+|DEM-\d+|\b0\d{2}\d{2}\d{2}\d{5}[A-Z]?\b"
-)
+HOUSEHOLD_ID = re.compile(r"SYN-[AD]-\d{4}-\d{6}|SYN-|ATT-\d+|DEM-\d+")
 #: Columns that only a household row has: none may appear in an output.
 HOUSEHOLD_COLUMNS = {
     "id_attribution",
