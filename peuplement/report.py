@@ -45,7 +45,6 @@ from peuplement.indicators import (
     lorenz,
     territory_concentration,
 )
-from peuplement.secrecy import SECRET, diffusion, lec_tables, mark_internal, secrecy_sentence
 from peuplement.lec import Thresholds
 from peuplement.maps import (
     Layer,
@@ -56,6 +55,7 @@ from peuplement.maps import (
     static_map,
     to_html,
 )
+from peuplement.secrecy import SECRET, diffusion, lec_tables, mark_internal, secrecy_sentence
 from peuplement.territory import Territory
 
 __all__ = [
