@@ -257,7 +257,12 @@ def lec_epci_table(lec: pd.DataFrame, *, epci_name: str) -> Table:
                 (_pct(r["taux"]), "num"),
                 (_pct(r["cible"]) if pd.notna(r["cible"]) else "sans objectif", "num"),
                 ("–" if secret else _signed_points(float(r["ecart_points"])), "num"),
-                ("–" if secret else fmt_count(r["attributions_manquantes"]), "num"),
+                (
+                    "–"
+                    if secret or pd.isna(r["attributions_manquantes"])
+                    else fmt_count(r["attributions_manquantes"]),
+                    "num",
+                ),
                 (str(r["statut"]), _STATUS_CSS.get(str(r["statut"]), "")),
             ]
         )

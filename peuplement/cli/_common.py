@@ -299,7 +299,10 @@ class Inputs:
             say(report.summary())
             for note in report.notes:
                 say(f"  note : {note}")
-        path = write_csv(self.rejections(), folder / name)
+        from peuplement.secrecy import public_rejections
+
+        # No household identifier nor value beyond the field at fault; for internal use.
+        path = write_csv(public_rejections(self.rejections()), folder / name)
         n = sum(r.n_rejected for r in self.reports)
         say(f"Lignes rejetées, toutes entrées : {n} (détail et motifs : {path})")
         return path
