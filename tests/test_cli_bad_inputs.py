@@ -182,8 +182,8 @@ def test_lec_accounts_for_demands_in_one_rejection_file(tmp_path, shared_data):
     assert "demandes.csv : 3 lignes lues, 2 retenues, 1 rejetées" in result.output
     assert "attributions_other_year.csv : 2 lignes lues, 1 retenues, 1 rejetées" in result.output
     files = sorted(p.name for p in (tmp_path / "out" / "245901152").glob("*rejets*"))
-    assert files == ["lec_2025_rejets.csv"]  # one rejection file per run
-    rejects = _rejections(tmp_path / "out" / "245901152" / "lec_2025_rejets.csv")
+    assert files == ["lec_2025_rejets_usage_interne.csv"]  # one rejection file per run
+    rejects = _rejections(tmp_path / "out" / "245901152" / "lec_2025_rejets_usage_interne.csv")
     assert sorted(zip(rejects["fichier"], rejects["ligne"], strict=True)) == [
         ("attributions_other_year.csv", 3),
         ("demandes.csv", 3),
