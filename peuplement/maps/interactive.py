@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import base64
 import html
-import itertools
 import os
 import re
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -491,25 +489,27 @@ def _leaflet_assets() -> tuple[str, str]:
 _EXTERNAL = re.compile(r"""<(?:script|link)[^>]+(?:src|href)=["']?(https?:)?//""", re.IGNORECASE)
 
 
-def _deterministic_ids(root: Element) -> None:
-    """Give every element of the page an id from its position in the tree.
+def _render_deterministic(root: Element) -> str:
+    """Render the page with element ids numbered by their position in the tree.
 
     branca draws each element's id from ``uuid4`` (the JavaScript variable names
     ``geo_json_3f2a…``), so two renderings of the same map differed on every line that
-    names one. Numbering the elements depth-first in their (insertion-ordered) tree makes
-    the page a function of the map alone; the children's dictionary keys, which are
-    their names, are rebuilt to match.
+    names one. The ids are replaced in the rendered page, not on the elements: scripts
+    written while the map was built (the legend switch names its layers) hold the same
+    names and are renamed with them, in one pass so that no new id is renamed again.
     """
-    counter = itertools.count()
+    ids: list[str] = []
 
     def walk(element: Element) -> None:
-        element._id = f"{next(counter):032x}"
-        children = list(element._children.items())
-        for _, child in children:
+        ids.append(element._id)
+        for child in element._children.values():
             walk(child)
-        element._children = OrderedDict((child.get_name(), child) for _, child in children)
 
     walk(root)
+    page: str = root.render()
+    mapping = {old: f"{i:032x}" for i, old in enumerate(dict.fromkeys(ids))}
+    pattern = re.compile("|".join(re.escape(old) for old in mapping))
+    return pattern.sub(lambda match: mapping[match.group(0)], page)
 
 
 def to_html(m: folium.Map) -> str:
@@ -518,8 +518,7 @@ def to_html(m: folium.Map) -> str:
     The page is byte-identical for identical maps (element ids are deterministic).
     """
     root: Any = m.get_root()
-    _deterministic_ids(root)
-    page = root.render()
+    page = _render_deterministic(root)
     js, css = _leaflet_assets()
     page = re.sub(
         r'<script src="peuplement:leaflet\.js"></script>', lambda _: f"<script>{js}</script>", page
