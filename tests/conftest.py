@@ -27,6 +27,32 @@ from peuplement import data_dir
 X0, Y0 = 700_000.0, 6_600_000.0  # an origin inside France, so CRS sanity checks pass
 
 
+# Tests measured over a few seconds (`pytest -m "not slow" --durations=20`), matched on the end
+# of their node id (parameters ignored).
+SLOW: tuple[str, ...] = ()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark notebooks and browser tests `slow`, so `pytest -m "not slow"` is the quick loop.
+
+    Markers are applied here rather than in each file: nbmake items (the notebooks) get
+    `notebook`, tests using the `browser` fixture get `browser`, and both get `slow`, as do the
+    tests listed in SLOW (measured over a few seconds with `pytest --durations`).
+    """
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.notebook)
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+        name = item.nodeid.split("[")[0]
+        if (
+            item.get_closest_marker("notebook")
+            or item.get_closest_marker("browser")
+            or name.endswith(SLOW)
+        ):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def shared_data():
     path = data_dir()
