@@ -216,6 +216,17 @@ def lec_france(
     Attributions in an EPCI without an official threshold for ``annee`` (not bound by
     the LEC rules, or missing from the table) are returned apart, not judged.
 
+    Parameters
+    ----------
+    attributions
+        Attributions of every EPCI, with ``siren_epci`` (as for :func:`peuplement.lec.classify`).
+    seuils
+        The official thresholds, as read by :func:`peuplement.io.load_seuils_quartiles`.
+    annee
+        The year of the attributions and of the thresholds.
+    secret
+        Apply statistical secrecy.
+
     Returns
     -------
     tuple

@@ -278,6 +278,20 @@ def multigroup_segregation(
       :math:`E = -\sum_m \pi_m \ln \pi_m`.
 
     The total of a unit is the sum of its groups.
+
+    Parameters
+    ----------
+    data
+        One row per unit.
+    groups
+        Count columns of the groups, which together make up each unit's total.
+    by
+        Territory column (``siren_epci``); ``None`` for one territory.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per territory with ``dissimilarite_multi`` and ``entropie_h_multi``.
     """
     if len(groups) < 2:
         raise SchemaError(f"multigroup_segregation needs at least two groups; got {list(groups)}")
