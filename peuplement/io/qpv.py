@@ -68,6 +68,11 @@ def repair_polygons(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, np.ndarray, np
     stray lines or points (QP059030 in the official 2015 file); only the polygons are
     kept, so the result is a (Multi)Polygon of the same area.
 
+    Parameters
+    ----------
+    geoms
+        Polygons, some possibly invalid.
+
     Returns
     -------
     tuple
