@@ -52,7 +52,10 @@ def _keyed(data: pd.DataFrame, by: str | None) -> tuple[pd.DataFrame, str]:
 def _ratio(num: pd.Series | np.ndarray, den: pd.Series | np.ndarray) -> np.ndarray:
     num = np.asarray(num, dtype="float64")
     den = np.asarray(den, dtype="float64")
-    return np.divide(num, den, out=np.full(np.broadcast(num, den).shape, np.nan), where=den > 0)
+    out: np.ndarray = np.divide(
+        num, den, out=np.full(np.broadcast(num, den).shape, np.nan), where=den > 0
+    )
+    return out
 
 
 def count_dwellings(

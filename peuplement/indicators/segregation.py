@@ -68,7 +68,8 @@ def _div(a: np.ndarray | pd.Series, b: np.ndarray | pd.Series) -> np.ndarray:
     """Divide, with 0 where the denominator is 0 (a unit without population carries no weight)."""
     a = np.asarray(a, dtype="float64")
     b = np.asarray(b, dtype="float64")
-    return np.divide(a, b, out=np.zeros(np.broadcast(a, b).shape), where=b != 0)
+    out: np.ndarray = np.divide(a, b, out=np.zeros(np.broadcast(a, b).shape), where=b != 0)
+    return out
 
 
 def _plogp(p: np.ndarray) -> np.ndarray:
@@ -77,7 +78,8 @@ def _plogp(p: np.ndarray) -> np.ndarray:
 
 def _entropy(p: np.ndarray) -> np.ndarray:
     r"""Binary entropy :math:`-[p \ln p + (1-p)\ln(1-p)]`, 0 at p = 0 or 1."""
-    return -(_plogp(p) + _plogp(1 - p))
+    entropy: np.ndarray = -(_plogp(p) + _plogp(1 - p))
+    return entropy
 
 
 def segregation(
