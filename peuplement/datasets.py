@@ -25,9 +25,6 @@ def available() -> list[str]:
 def get_path(name: str) -> Path:
     """Return the path of a shipped dataset.
 
-    >>> get_path("coeur_ostrevent/parc_communes_2014").name
-    'parc_communes_2014.csv'
-
     Parameters
     ----------
     name
@@ -37,6 +34,11 @@ def get_path(name: str) -> Path:
     -------
     pathlib.Path
         The CSV file inside the installed package.
+
+    Examples
+    --------
+    >>> get_path("coeur_ostrevent/parc_communes_2014").name
+    'parc_communes_2014.csv'
     """
     path = raw_dir() / f"{name}.csv"
     if not path.exists():

@@ -128,13 +128,6 @@ def normalize_name(text: str) -> str:
 def fold(text: str) -> str:
     """Fold a label for matching: no accents, lower case, only letters and digits.
 
-    >>> fold(" Écaillon ")
-    'ecaillon'
-    >>> fold("Bruay-sur-l'Escaut")
-    'bruaysurlescaut'
-    >>> fold("Rœulx")
-    'roeulx'
-
     Parameters
     ----------
     text
@@ -144,6 +137,15 @@ def fold(text: str) -> str:
     -------
     str
         Lower-case ASCII letters and digits only.
+
+    Examples
+    --------
+    >>> fold(" Écaillon ")
+    'ecaillon'
+    >>> fold("Bruay-sur-l'Escaut")
+    'bruaysurlescaut'
+    >>> fold("Rœulx")
+    'roeulx'
     """
     text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
     nfkd = unicodedata.normalize("NFKD", text)
@@ -160,9 +162,6 @@ def place_key(name: str) -> str:
     The COG writes some names with their article apart (``Quesnoy`` with type
     ``Le``) while official lists write ``Le Quesnoy``.
 
-    >>> place_key("Le Quesnoy") == place_key("Quesnoy")
-    True
-
     Parameters
     ----------
     name
@@ -172,6 +171,11 @@ def place_key(name: str) -> str:
     -------
     str
         The :func:`fold` of the name without its leading article.
+
+    Examples
+    --------
+    >>> place_key("Le Quesnoy") == place_key("Quesnoy")
+    True
     """
     return fold(_ARTICLE.sub("", name))
 
