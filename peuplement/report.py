@@ -378,6 +378,8 @@ def assemble(
     attributions, demandes
         SNE attributions of ``annee`` and demand stock; without attributions the report
         has no LEC section and says so.
+    annee
+        The year of the attributions.
     synthetic
         The attributions are synthetic: the report says so everywhere they are used.
     published, published_origin
@@ -562,7 +564,22 @@ def _inputs(
 def default_report_data(
     *, annee: int = 2026, data_dir: str | os.PathLike[str] | None = None, secret: bool = True
 ) -> ReportData:
-    """Report inputs of the default territory: the CIL's published figures and synthetic attributions."""
+    """Report inputs of the default territory: the CIL's published figures and synthetic attributions.
+
+    Parameters
+    ----------
+    annee
+        The year of the synthetic attributions.
+    data_dir
+        Reference-data directory; by default ``$PEUPLEMENT_DATA_DIR``, else ``../shared/data``.
+    secret
+        Apply statistical secrecy.
+
+    Returns
+    -------
+    ReportData
+        As :func:`assemble` returns it.
+    """
     from peuplement.datasets import get_path
     from peuplement.io import load_parc_bailleurs, load_parc_communes
     from peuplement.io.reference import load_key_figures

@@ -37,6 +37,11 @@ class Perimeter:
         For figures analysed on the data's own perimeter: every row keeps its COG name,
         and a commune that has left the territory since is flagged, with its current
         EPCI (``siren_epci_actuel``, ``nom_epci_actuel``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``inside`` and ``outside`` stacked.
         """
         inside = self.inside.assign(dans_perimetre_actuel=True)
         outside = self.outside.assign(dans_perimetre_actuel=False)

@@ -277,6 +277,16 @@ def load_qpv_list(
     national perimeters (complete for metropolitan France). A ``path`` to the official
     national 2024 perimeters (``code_qp``, ``insee_com``) gives a complete list.
 
+    Parameters
+    ----------
+    generation
+        2015 or 2024.
+    path
+        The official national perimeters of that generation; ``None``: the list of the
+        reference data.
+    data_dir
+        Reference-data directory; by default ``$PEUPLEMENT_DATA_DIR``, else ``../shared/data``.
+
     Returns
     -------
     tuple

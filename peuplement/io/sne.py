@@ -274,6 +274,18 @@ def load_engagements(
     EPCI), and either ``cible`` (a share; ``25`` or ``25 %`` is read as 0.25) or
     ``nombre`` (a count of qualifying attributions), not both.
 
+    Parameters
+    ----------
+    source
+        CSV, Excel or Parquet file, or a DataFrame.
+    columns
+        Explicit ``{file_column: canonical_name}`` mapping, for a column under an unusual name.
+
+    Returns
+    -------
+    Loaded
+        The commitments and the load report (rejected rows, repairs).
+
     Examples
     --------
     A CSV (``;``)::
@@ -357,6 +369,16 @@ def read_sne_xml(path: str | os.PathLike[str]) -> pd.DataFrame:
     (applicant + co-holders + dependants) and ``nb_moins_14`` (dependants under 14 at
     the date of the request). Children in shared custody (``personneEnGarde``) and unborn
     children are not counted; the count is given in ``nb_autres_enfants`` to decide.
+
+    Parameters
+    ----------
+    path
+        The XML file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per request, with the columns above; :func:`load_demandes` validates it.
     """
     from xml.etree import ElementTree
 

@@ -538,15 +538,41 @@ def to_html(m: folium.Map) -> str:
 
 
 def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
-    """Write the map as a self-contained HTML file (no CDN, no network needed) and return its path."""
+    """Write the map as a self-contained HTML file (no CDN, no network needed) and return its path.
+
+    Parameters
+    ----------
+    m
+        A map from :func:`interactive_map`.
+    path
+        The HTML file to write.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     return write_text(to_html(m), path)
 
 
 def notebook_view(m: folium.Map, *, height: int = 560) -> object:
-    """Show a map inline in Jupyter from the self-contained page (Folium's own display loads CDNs)."""
+    """Show a map inline in Jupyter from the self-contained page (Folium's own display loads CDNs).
+
+    Parameters
+    ----------
+    m
+        A map from :func:`interactive_map`.
+    height
+        Height of the frame in pixels.
+
+    Returns
+    -------
+    IPython.display.HTML
+        The frame to display.
+    """
     from IPython.display import HTML
 
     page = html.escape(to_html(m), quote=True)
-    return HTML(
+    return HTML(  # type: ignore[no-untyped-call]  # IPython ships no type hints
         f'<div><iframe srcdoc="{page}" style="width:100%;height:{height}px;border:1px solid #ccc"></iframe></div>'
     )
