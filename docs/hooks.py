@@ -29,7 +29,12 @@ _LATEX_ERRORS = tuple(
 
 _ARITHMATEX_BLOCK = re.compile(r'<div class="arithmatex">\s*\\\[(.*?)\\\]\s*</div>', re.S)
 _ARITHMATEX_INLINE = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.S)
-_RST_MATH_BLOCK = re.compile(r"<p>\.\. math::\s*([^<]*?)</p>", re.S)
+_RST_MATH_BLOCK = re.compile(r"<p>\.\. math::\s*([^<]*?\S[^<]*?)</p>", re.S)
+# ``.. math::`` followed by an indented block: Markdown makes the block a code block.
+_RST_MATH_INDENTED = re.compile(
+    r"<p>\.\. math::\s*</p>\s*<div[^>]*><pre>(?:<span></span>)?<code>(.*?)</code></pre></div>", re.S
+)
+_TAG = re.compile(r"<[^>]+>")
 _RST_MATH_INLINE = re.compile(r":math:<code>([^<]*)</code>")
 _RST_ROLE = re.compile(r":(?:func|meth|class|data|attr|mod|obj|exc):(<code>)")
 
@@ -48,6 +53,9 @@ def on_page_content(content: str, page: Any, **_: Any) -> str:
     name = page.file.src_uri
     content = _ARITHMATEX_BLOCK.sub(lambda m: _mathml(m[1], display="block", page=name), content)
     content = _ARITHMATEX_INLINE.sub(lambda m: _mathml(m[1], display="inline", page=name), content)
+    content = _RST_MATH_INDENTED.sub(
+        lambda m: _mathml(_TAG.sub("", m[1]), display="block", page=name), content
+    )
     content = _RST_MATH_BLOCK.sub(lambda m: _mathml(m[1], display="block", page=name), content)
     content = _RST_MATH_INLINE.sub(lambda m: _mathml(m[1], display="inline", page=name), content)
     return _RST_ROLE.sub(r"\1", content)
