@@ -27,12 +27,15 @@ from peuplement import data_dir
 X0, Y0 = 700_000.0, 6_600_000.0  # an origin inside France, so CRS sanity checks pass
 
 
-# Tests measured over a few seconds (`pytest -m "not slow" --durations=20`: 10 s, 8 s with the
-# first import of PySAL/numba, 7 s), matched on the end of their node id, parameters ignored.
+# Tests measured over a few seconds (`pytest --durations=20`: 7 to 17 s each on the shared
+# machine; 8 s of the PySAL one is the first import of numba), matched on the end of their node
+# id, parameters ignored.
 SLOW: tuple[str, ...] = (
     "test_trust.py::test_loader_round_trip",
     "test_segregation.py::test_agrees_with_pysal_segregation",
     "test_trust.py::test_full_run_leaks_no_household_and_is_reproducible",
+    "test_official_formats.py::test_sru_rate_written_any_published_way",
+    "test_evolutions.py::test_tendances_command",
 )
 
 
