@@ -381,6 +381,11 @@ def write_xlsx(
         The ``.xlsx`` file.
     dictionary
         Columns ``colonne``, ``libelle``, ``definition``, ``unite``.
+
+    Returns
+    -------
+    pathlib.Path
+        The workbook written.
     """
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
@@ -450,6 +455,22 @@ def write_pdf_from_html(
     timeout: float = 120.0,
 ) -> Path:
     """Print an HTML file to PDF with headless Chromium (print stylesheet applied); return the path.
+
+    Parameters
+    ----------
+    html_path
+        The HTML file to print.
+    path
+        The PDF to write.
+    chromium
+        Path of the Chromium executable; ``None``: found on ``PATH``.
+    timeout
+        Seconds before giving up.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
 
     Raises
     ------

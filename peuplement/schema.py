@@ -120,6 +120,16 @@ def normalize_name(text: str) -> str:
     True
     >>> normalize_name("SA  du\u00a0Hainaut ")
     'SA du Hainaut'
+
+    Parameters
+    ----------
+    text
+        A name.
+
+    Returns
+    -------
+    str
+        The key used to compare names.
     """
     text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text))
     return _SPACES.sub(" ", text).strip()
@@ -400,7 +410,20 @@ def to_count(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def to_number(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse decimal numbers written the French way (``1 234,5``); return values and a bad-value mask."""
+    """Parse decimal numbers written the French way (``1 234,5``).
+
+    Parameters
+    ----------
+    raw
+        Numbers as read (text or numbers).
+
+    Returns
+    -------
+    values : pandas.Series
+        The numbers, ``float64``; NaN where the value is missing or bad.
+    bad : pandas.Series
+        Boolean mask of non-empty values that are not a number.
+    """
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         values = raw.astype("float64")
         infinite = pd.Series(np.isinf(values.to_numpy()), index=raw.index)

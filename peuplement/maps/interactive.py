@@ -130,7 +130,13 @@ class Layer:
 
     @property
     def title(self) -> str:
-        """The legend title: the label, with « (synthétique) » for synthetic data."""
+        """Return the legend title: the label, with « (synthétique) » for synthetic data.
+
+        Returns
+        -------
+        str
+            The title.
+        """
         return self.label + (" (données synthétiques)" if self.synthetic else "")
 
 
@@ -339,9 +345,16 @@ def interactive_map(
     points
         Optional dwelling or residence points (projected, any columns; ``nb_logements``
         sizes the circles when present), drawn as a hidden layer with tooltips.
+    points_label
+        Name of the points layer in the layer control.
     background
         Offer an OpenStreetMap background in the layer control, off by default: nothing
         is loaded from the network until the reader ticks it.
+
+    Returns
+    -------
+    folium.Map
+        The map; :func:`save_map` writes it, :func:`notebook_view` shows it.
     """
     if not layers:
         raise SchemaError("interactive_map needs at least one layer")
@@ -372,7 +385,7 @@ def interactive_map(
     minx, miny, maxx, maxy = communes.total_bounds
     m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(12, 12))
     _title_box(m, title, _source_line(territory, source))
-    _MapScript().add_to(m)
+    _MapScript().add_to(m)  # type: ignore[no-untyped-call]  # branca's MacroElement is untyped
     return m
 
 
@@ -516,6 +529,16 @@ def to_html(m: folium.Map) -> str:
     """Render a map built by :func:`interactive_map` to one self-contained HTML string.
 
     The page is byte-identical for identical maps (element ids are deterministic).
+
+    Parameters
+    ----------
+    m
+        A map from :func:`interactive_map`.
+
+    Returns
+    -------
+    str
+        The HTML page, Leaflet and its images inlined.
     """
     root: Any = m.get_root()
     _deterministic_ids(root)
