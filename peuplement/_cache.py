@@ -167,7 +167,7 @@ def cached_frame(
             return cast(F, _read(path))
         except (OSError, ValueError) as exc:  # a truncated or foreign file: rebuild it
             logger.info("cache entry %s unreadable (%s); rebuilding it", path, exc)
-    frame = _progress_build(build, description)
+    frame: pd.DataFrame = _progress_build(build, description)
     try:
         write_parquet(frame, path)
     except (OSError, ValueError, TypeError) as exc:  # no room or rights; a column Arrow refuses

@@ -93,7 +93,13 @@ class Evolutions:
     notes: list[str] = field(default_factory=list)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Return every table by its file name (without ``.csv``), synthetic ones suffixed."""
+        """Return every table by its file name (without ``.csv``), synthetic ones suffixed.
+
+        Returns
+        -------
+        dict of str to pandas.DataFrame
+            File name → table.
+        """
         out = {
             "qpv_indicateurs_annuels": self.indices,
             "qpv_evolution": self.evolution_qpv,
@@ -615,6 +621,16 @@ def evolutions_html(blocks: list[Block]) -> str:
     The first ``titre`` block is an ``<h2>``, the others ``<h3>``; paragraphs, the
     synthetic-data warning (class ``synth``), captioned tables and ``<img>`` figures
     follow in order.
+
+    Parameters
+    ----------
+    blocks
+        The blocks of :func:`evolutions_section`, in order.
+
+    Returns
+    -------
+    str
+        The ``<section>`` element.
 
     Examples
     --------

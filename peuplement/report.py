@@ -301,6 +301,11 @@ def build_report(data: ReportData, *, generated: dt.date | None = None) -> str:
         What the report shows (:func:`assemble`).
     generated
         The date printed in the report; default ``$SOURCE_DATE_EPOCH``, else today.
+
+    Returns
+    -------
+    str
+        The HTML document, maps and charts inlined.
     """
     from peuplement import __version__
 
@@ -326,7 +331,20 @@ def build_report(data: ReportData, *, generated: dt.date | None = None) -> str:
 
 
 def report_path(folder: str | os.PathLike[str], data: ReportData) -> Path:
-    """Where the report of ``data`` goes: ``<folder>/<territoire>/rapport_<annee>.html``."""
+    """Return where the report of ``data`` goes: ``<folder>/<territoire>/rapport_<annee>.html``.
+
+    Parameters
+    ----------
+    folder
+        The reports folder (``--out``).
+    data
+        The report's inputs and results.
+
+    Returns
+    -------
+    pathlib.Path
+        The HTML file.
+    """
     suffix = f"_{data.annee}" if data.annee is not None else ""
     return Path(folder) / data.territory.slug / f"rapport{suffix}.html"
 
@@ -334,7 +352,22 @@ def report_path(folder: str | os.PathLike[str], data: ReportData) -> Path:
 def write_report(
     data: ReportData, path: str | os.PathLike[str], *, generated: dt.date | None = None
 ) -> Path:
-    """Write :func:`build_report` to ``path`` and return it."""
+    """Write :func:`build_report` to ``path`` and return it.
+
+    Parameters
+    ----------
+    data
+        The report's inputs and results (:func:`assemble`).
+    path
+        The HTML file to write.
+    generated
+        Date printed in the colophon; today by default.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     return write_text(build_report(data, generated=generated), path)
 
 
@@ -343,7 +376,17 @@ def write_report_pdf(
 ) -> Path:
     """Print a written report to PDF with headless Chromium (its print stylesheet applies).
 
-    Returns the PDF's path (default: the HTML's, with ``.pdf``).
+    Parameters
+    ----------
+    html_path
+        The report written by :func:`write_report`.
+    pdf_path
+        The PDF to write; default: the HTML's path with ``.pdf``.
+
+    Returns
+    -------
+    pathlib.Path
+        The PDF's path.
     """
     target = Path(html_path).with_suffix(".pdf") if pdf_path is None else Path(pdf_path)
     return write_pdf_from_html(html_path, target)
@@ -378,6 +421,8 @@ def assemble(
     attributions, demandes
         SNE attributions of ``annee`` and demand stock; without attributions the report
         has no LEC section and says so.
+    annee
+        The year of the attributions.
     synthetic
         The attributions are synthetic: the report says so everywhere they are used.
     published, published_origin
@@ -562,7 +607,22 @@ def _inputs(
 def default_report_data(
     *, annee: int = 2026, data_dir: str | os.PathLike[str] | None = None, secret: bool = True
 ) -> ReportData:
-    """Report inputs of the default territory: the CIL's published figures and synthetic attributions."""
+    """Report inputs of the default territory: the CIL's published figures and synthetic attributions.
+
+    Parameters
+    ----------
+    annee
+        The year of the synthetic attributions.
+    data_dir
+        Reference-data directory; by default ``$PEUPLEMENT_DATA_DIR``, else ``../shared/data``.
+    secret
+        Apply statistical secrecy.
+
+    Returns
+    -------
+    ReportData
+        As :func:`assemble` returns it.
+    """
     from peuplement.datasets import get_path
     from peuplement.io import load_parc_bailleurs, load_parc_communes
     from peuplement.io.reference import load_key_figures
@@ -638,6 +698,18 @@ def export_report(data: ReportData, folder: str | os.PathLike[str]) -> Path:
     The CSV files and the workbook ``observatoire_<annee>.xlsx`` (a sheet per table,
     French headers, number formats, a ``dictionnaire`` sheet) hold every row, including
     those the report folds for secrecy (their values stay masked).
+
+    Parameters
+    ----------
+    data
+        The report's inputs and results (:func:`assemble`).
+    folder
+        Output folder.
+
+    Returns
+    -------
+    pathlib.Path
+        ``folder``.
     """
     out = output_dir(folder, option="--exports")
     sheets: dict[str, pd.DataFrame] = {"communes": data.communes}
@@ -710,6 +782,18 @@ def french_table(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.Da
     Shares (``part_*``, ``taux*``, ``cible*``) become percentages, counts whole numbers,
     masked values « non publié », LEC codes their labels (objectives, levels, « État »).
     For notebooks and any display; the exports keep the raw values.
+
+    Parameters
+    ----------
+    frame
+        A table with canonical column names.
+    columns
+        Columns to keep, in order; all by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        French headers, values formatted as text.
 
     Examples
     --------

@@ -28,7 +28,7 @@ def household_shares(
     households
         One row per household (occupants of an OPS survey, or attributions), with
         boolean flag columns: first quartile (``q1``), APL recipient, resources under
-        60 % of the PLUS ceilings, priority household…
+        60 % of the PLUS ceilings, priority household.
     flags
         ``{flag column: output name}``, e.g. ``{"q1": "part_q1", "apl": "part_apl"}``.
     by
@@ -36,6 +36,8 @@ def household_shares(
     secret
         Mask units with fewer than ``threshold`` households (primary suppression, and
         secondary suppression within the table so the total does not give them away).
+    threshold
+        Minimum number of households behind a published share (11).
 
     Returns
     -------
@@ -86,11 +88,27 @@ def rotation_rate(
     by: str = "code_insee",
     count: str = "nb_lls",
 ) -> pd.DataFrame:
-    r"""Attributions of the year per social dwelling of the unit (turnover of the stock).
+    r"""Compute the attributions of the year per social dwelling of the unit (turnover).
 
     .. math:: rotation = \frac{attributions}{logements\ sociaux}
 
     ``NaN`` for a unit without stock.
+
+    Parameters
+    ----------
+    attributions
+        One row per attribution, with the ``by`` column.
+    stock
+        One row per unit with ``by`` and ``count``.
+    by
+        Unit column (``code_insee``, ``bailleur``).
+    count
+        Column of the stock count (``nb_lls`` by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit of ``stock``: ``nb_attributions``, ``count`` and ``taux_rotation``.
     """
     for name, frame, cols in (("attributions", attributions, [by]), ("stock", stock, [by, count])):
         missing = [c for c in cols if c not in frame.columns]

@@ -68,6 +68,11 @@ def repair_polygons(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, np.ndarray, np
     stray lines or points (QP059030 in the official 2015 file); only the polygons are
     kept, so the result is a (Multi)Polygon of the same area.
 
+    Parameters
+    ----------
+    geoms
+        Polygons, some possibly invalid.
+
     Returns
     -------
     tuple
@@ -271,6 +276,16 @@ def load_qpv_list(
     1,493 of the 1,584 codes: **incomplete**); for 2015, the codes of the official
     national perimeters (complete for metropolitan France). A ``path`` to the official
     national 2024 perimeters (``code_qp``, ``insee_com``) gives a complete list.
+
+    Parameters
+    ----------
+    generation
+        2015 or 2024.
+    path
+        The official national perimeters of that generation; ``None``: the list of the
+        reference data.
+    data_dir
+        Reference-data directory; by default ``$PEUPLEMENT_DATA_DIR``, else ``../shared/data``.
 
     Returns
     -------

@@ -128,7 +128,13 @@ class Layer:
 
     @property
     def title(self) -> str:
-        """The legend title: the label, with « (synthétique) » for synthetic data."""
+        """Return the legend title: the label, with « (synthétique) » for synthetic data.
+
+        Returns
+        -------
+        str
+            The title.
+        """
         return self.label + (" (données synthétiques)" if self.synthetic else "")
 
 
@@ -337,9 +343,16 @@ def interactive_map(
     points
         Optional dwelling or residence points (projected, any columns; ``nb_logements``
         sizes the circles when present), drawn as a hidden layer with tooltips.
+    points_label
+        Name of the points layer in the layer control.
     background
         Offer an OpenStreetMap background in the layer control, off by default: nothing
         is loaded from the network until the reader ticks it.
+
+    Returns
+    -------
+    folium.Map
+        The map; :func:`save_map` writes it, :func:`notebook_view` shows it.
     """
     if not layers:
         raise SchemaError("interactive_map needs at least one layer")
@@ -370,7 +383,7 @@ def interactive_map(
     minx, miny, maxx, maxy = communes.total_bounds
     m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(12, 12))
     _title_box(m, title, _source_line(territory, source))
-    _MapScript().add_to(m)
+    _MapScript().add_to(m)  # type: ignore[no-untyped-call]  # branca's MacroElement is untyped
     return m
 
 
@@ -516,6 +529,16 @@ def to_html(m: folium.Map) -> str:
     """Render a map built by :func:`interactive_map` to one self-contained HTML string.
 
     The page is byte-identical for identical maps (element ids are deterministic).
+
+    Parameters
+    ----------
+    m
+        A map from :func:`interactive_map`.
+
+    Returns
+    -------
+    str
+        The HTML page, Leaflet and its images inlined.
     """
     root: Any = m.get_root()
     page = _render_deterministic(root)
@@ -537,15 +560,41 @@ def to_html(m: folium.Map) -> str:
 
 
 def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
-    """Write the map as a self-contained HTML file (no CDN, no network needed) and return its path."""
+    """Write the map as a self-contained HTML file (no CDN, no network needed) and return its path.
+
+    Parameters
+    ----------
+    m
+        A map from :func:`interactive_map`.
+    path
+        The HTML file to write.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     return write_text(to_html(m), path)
 
 
 def notebook_view(m: folium.Map, *, height: int = 560) -> object:
-    """Show a map inline in Jupyter from the self-contained page (Folium's own display loads CDNs)."""
+    """Show a map inline in Jupyter from the self-contained page (Folium's own display loads CDNs).
+
+    Parameters
+    ----------
+    m
+        A map from :func:`interactive_map`.
+    height
+        Height of the frame in pixels.
+
+    Returns
+    -------
+    IPython.display.HTML
+        The frame to display.
+    """
     from IPython.display import HTML
 
     page = html.escape(to_html(m), quote=True)
-    return HTML(
+    return HTML(  # type: ignore[no-untyped-call]  # IPython ships no type hints
         f'<div><iframe srcdoc="{page}" style="width:100%;height:{height}px;border:1px solid #ccc"></iframe></div>'
     )
