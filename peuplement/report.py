@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -56,6 +57,7 @@ from peuplement.maps import (
     to_html,
 )
 from peuplement.territory import Territory
+from peuplement.validation import LoadReport
 
 __all__ = [
     "KeyFigure",
@@ -446,7 +448,9 @@ def assemble(
         key += [KeyFigure(lab, value, published_origin) for lab, value in (published or {}).items()]
     table = seuils = None
     if attributions is not None:
-        seuils, table = _lec_table(siren, attributions, demandes, annee, data_dir, secret, notes)
+        seuils, table = _lec_table(
+            territory, attributions, demandes, annee, data_dir, secret, notes
+        )
         key.append(_objective_a_figure(table, annee=annee, synthetic=synthetic))
     else:
         notes.append(
@@ -498,7 +502,7 @@ def _objective_a_figure(table: pd.DataFrame, *, annee: int, synthetic: bool) -> 
 
 
 def _lec_table(
-    siren: str,
+    territory: Territory,
     attributions: pd.DataFrame,
     demandes: pd.DataFrame | None,
     annee: int,
@@ -506,11 +510,31 @@ def _lec_table(
     secret: bool,
     notes: list[str],
 ) -> tuple[Thresholds, pd.DataFrame]:
-    """Compute the thresholds of ``annee`` and the LEC table of the attributions.
+    """Compute the thresholds of ``annee`` and the LEC table of the territory's attributions.
 
-    Without the official thresholds file, the threshold computed on the demand is used
-    and ``notes`` says so.
+    As ``peuplement lec`` does: attributions in a commune outside the EPCI (COG, older
+    codes mapped) are left out of the objectives, and the threshold computed on the demand
+    uses the EPCI's own applicants only; ``notes`` says how many rows were left out. Without
+    the official thresholds file, the threshold computed on the demand is used and
+    ``notes`` says so.
     """
+    from peuplement.io.communes import load_code_changes
+
+    siren = territory.siren or territory.slug
+    communes = territory.communes["code_insee"].astype(str).tolist()
+    changes = dict(
+        load_code_changes()[["code_ancien", "code_insee"]].itertuples(index=False, name=None)
+    )
+    if demandes is not None:
+        codes = demandes["code_insee"].astype("string")
+        codes = codes.where(~codes.isin(list(changes)) | codes.isin(communes), codes.map(changes))
+        inside = codes.isin(communes).to_numpy()
+        if (~inside).any():
+            notes.append(
+                f"{int((~inside).sum())} demande(s) d'autres territoires écartée(s) du seuil "
+                "calculé (premier vœu hors de l'EPCI)."
+            )
+        demandes = demandes[inside]
     try:
         official = lec_rules.read_official(data_dir)
     except DataNotFoundError as exc:
@@ -519,9 +543,21 @@ def _lec_table(
         official = None
         notes.append(f"Seuils officiels absents, seuil calculé sur la demande : {exc}")
     seuils = lec_rules.thresholds(siren, annee, official=official, demandes=demandes)
+    rejected = LoadReport("attributions")
+    rejected.n_read = len(attributions)
     classified = lec_rules.classify(
-        attributions, q1=seuils.q1, q2=seuils.q2, q3=seuils.q3, annee=annee
-    )
+        attributions.assign(ligne=np.arange(1, len(attributions) + 1))
+        if "ligne" not in attributions.columns
+        else attributions,
+        q1=seuils.q1, q2=seuils.q2, q3=seuils.q3, annee=annee, report=rejected,
+        communes=communes, code_changes=changes, siren=siren,
+    )  # fmt: skip
+    if rejected.n_rejected:
+        reasons = rejected.rejections.drop_duplicates("ligne")["motif"].value_counts()
+        notes.append(
+            f"{rejected.n_rejected} attribution(s) écartée(s) des objectifs : "
+            + " ; ".join(f"{motif} ({n})" for motif, n in reasons.items())
+        )
     return seuils, lec_rules.lec_indicators(classified, annee=annee, siren=siren, secret=secret)
 
 
