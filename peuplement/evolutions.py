@@ -29,7 +29,7 @@ from peuplement.io.insee_qpv import (
     load_departements_logement,
     load_insee_qpv_series,
 )
-from peuplement.secrecy import apply_secrecy
+from peuplement.secrecy import MASKED_TEXT, PUBLISHED, apply_secrecy
 from peuplement.territory import Territory
 
 __all__ = [
@@ -160,7 +160,7 @@ def _secret(table: pd.DataFrame, rules: dict[str, list[str]]) -> pd.DataFrame:
     reasons = pd.Series("", index=out.index, dtype="object")
     for count, masked in rules.items():
         checked = apply_secrecy(out, count=count, masked=masked, groups=["annee"])
-        hit = checked["secret"].ne("")
+        hit = checked["secret"].ne(PUBLISHED)
         reasons[hit] = reasons[hit] + (reasons[hit].ne("").map({True: ", ", False: ""})) + count
         # Later rules must read the original counts, not those masked by earlier ones.
         for col in masked:
@@ -551,7 +551,7 @@ def _synthetic_blocks(ev: Evolutions) -> list[Block]:
             "Mutations internes": m["nb_mutations_internes"].map(fmt_count),
             "Mutations inter-bailleurs": m["nb_mutations_inter_bailleurs"].map(fmt_count),
             "Relogements RU": m["nb_relogements_ru"].map(
-                lambda v: "secret" if pd.isna(v) else fmt_count(v)
+                lambda v: MASKED_TEXT if pd.isna(v) else fmt_count(v)
             ),
         }
     )

@@ -57,7 +57,7 @@ from peuplement._errors import DataNotFoundError, SchemaError, preview
 from peuplement.fmt import fmt_pct
 from peuplement.geo import assign_points
 from peuplement.schema import QPV_PATTERNS
-from peuplement.secrecy import SECRET_THRESHOLD, apply_secrecy
+from peuplement.secrecy import SECRET_THRESHOLD, apply_secrecy, is_masked
 from peuplement.validation import LoadReport, drop_other_years
 
 __all__ = [
@@ -1109,7 +1109,7 @@ def lec_indicators(
         table, count="denominateur", masked=_MASKED, groups=["niveau", "objectif"],
         threshold=threshold, enabled=secret,
     )  # fmt: skip
-    masked = table["secret"].isin(["primaire", "secondaire"])
+    masked = is_masked(table["secret"])
     table.loc[masked, "statut"] = LecStatus.EFFECTIF_INSUFFISANT.value
     table["annee"] = annee
     table["mutations"] = label

@@ -56,6 +56,7 @@ from peuplement.maps import (
     static_map,
     to_html,
 )
+from peuplement.secrecy import MASKED_TEXT
 from peuplement.territory import Territory
 from peuplement.validation import LoadReport
 
@@ -496,7 +497,7 @@ def _objective_a_figure(table: pd.DataFrame, *, annee: int, synthetic: bool) -> 
     a = table[(table["niveau"] == "epci") & (table["objectif"] == "A")].iloc[0]
     return KeyFigure(
         f"Objectif A {annee}" + (" (synthétique)" if synthetic else ""),
-        "secret" if pd.isna(a["taux"]) else fmt_fr(float(a["taux"]), percent=True),
+        MASKED_TEXT if pd.isna(a["taux"]) else fmt_fr(float(a["taux"]), percent=True),
         f"calculé (attributions {annee}" + (", synthétiques)" if synthetic else ")"),
     )
 

@@ -17,12 +17,38 @@ import pandas as pd
 
 from peuplement._errors import SchemaError, preview
 
-__all__ = ["SECRET_THRESHOLD", "apply_secrecy"]
+__all__ = [
+    "DISABLED",
+    "MASKED_TEXT",
+    "PRIMARY",
+    "PUBLISHED",
+    "SECONDARY",
+    "SECRET_THRESHOLD",
+    "apply_secrecy",
+    "is_masked",
+]
 
 logger = logging.getLogger(__name__)
 
 #: Default minimum number of households behind a published cell.
 SECRET_THRESHOLD = 11
+
+#: Labels of the ``secret`` column, the only place they are spelt.
+PUBLISHED = ""
+PRIMARY = "primaire"
+SECONDARY = "secondaire"
+DISABLED = "désactivé"
+#: What a reader sees in place of a masked figure.
+MASKED_TEXT = "secret"
+
+
+def is_masked(secret: pd.Series) -> pd.Series:
+    """Return whether each row's ``secret`` label says its figures are masked.
+
+    >>> is_masked(pd.Series(["", "primaire", "secondaire", "désactivé"])).tolist()
+    [False, True, True, False]
+    """
+    return secret.isin([PRIMARY, SECONDARY])
 
 
 def apply_secrecy(
@@ -66,7 +92,7 @@ def apply_secrecy(
         )
     out = table.copy()
     if not enabled:
-        out["secret"] = "désactivé"
+        out["secret"] = DISABLED
         logger.warning(
             "statistical secrecy is OFF: cells under %d households are published", threshold
         )
@@ -88,7 +114,7 @@ def apply_secrecy(
             subset=keys
         )
         secondary.iloc[picked["_row"].to_numpy()] = True
-    out["secret"] = np.select([primary, secondary], ["primaire", "secondaire"], default="")
+    out["secret"] = np.select([primary, secondary], [PRIMARY, SECONDARY], default=PUBLISHED)
     hidden = primary | secondary
     for col in masked:
         out[col] = (

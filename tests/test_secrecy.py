@@ -35,3 +35,16 @@ def test_threshold_and_off():
 def test_missing_column():
     with pytest.raises(SchemaError, match="missing column"):
         apply_secrecy(table(), count="nb", masked=["q1"])
+
+
+def test_a_unit_without_household_is_published():
+    # A zero count reveals no household ("sans attribution"): it is published, and it is
+    # never picked as the secondary cell either, since masking it would protect nothing
+    # (its value, 0, is known from the unit having no attribution).
+    t = pd.DataFrame(
+        {"epci": ["A"] * 4, "commune": ["a0", "a1", "a2", "a3"], "menages": [0, 5, 40, 30],
+         "q1": [0, 2, 10, 9]}
+    )  # fmt: skip
+    out = apply_secrecy(t, count="menages", masked=["menages", "q1"], groups=["epci"])
+    assert out["secret"].tolist() == ["", "primaire", "", "secondaire"]
+    assert out.loc[0, ["menages", "q1"]].tolist() == [0, 0]

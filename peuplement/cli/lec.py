@@ -30,7 +30,7 @@ from peuplement.cli._common import (
 from peuplement.export import output_dir, write_csv
 from peuplement.fmt import fmt_count, fmt_pct
 from peuplement.lec import LecStatus, Thresholds
-from peuplement.secrecy import SECRET_THRESHOLD
+from peuplement.secrecy import MASKED_TEXT, SECRET_THRESHOLD
 from peuplement.validation import LoadReport
 
 _OBJECTIFS = {
@@ -49,7 +49,7 @@ _QPV_SOURCES = {
 
 def _cell(row: pd.Series) -> Text:
     rate, missing = row["taux"], row["attributions_manquantes"]
-    text = "secret" if pd.isna(rate) else fmt_pct(float(rate))
+    text = MASKED_TEXT if pd.isna(rate) else fmt_pct(float(rate))
     if not (pd.isna(missing) or missing == 0):
         text += f" (+{int(missing)})"
     return Text(text, style=_COLOURS.get(str(row["statut"]), "yellow"))

@@ -59,26 +59,16 @@ def household_shares(
     for flag, name in flags.items():
         out[name] = out[f"nb_{flag}"] / out["nb_menages"]
     masked = ["nb_menages", *(f"nb_{f}" for f in flags), *flags.values()]
+    # The units of one table add up to the territory's total: one group for secondary
+    # suppression, so a single masked unit is never recovered by difference.
     return apply_secrecy(
-        out, count="nb_menages", masked=masked, groups=[], threshold=threshold, enabled=secret
-    ).pipe(_secondary_on_total, masked=masked, enabled=secret)
-
-
-def _secondary_on_total(table: pd.DataFrame, *, masked: list[str], enabled: bool) -> pd.DataFrame:
-    # The units of one table add up to the territory total: a single masked unit would be
-    # recovered by difference, so the smallest published unit is masked with it.
-    if not enabled:
-        return table
-    primary = table["secret"] == "primaire"
-    if primary.sum() != 1:
-        return table
-    published = table.loc[~primary, "nb_menages"]
-    if published.empty:
-        return table
-    pick = published.astype("float64").idxmin()
-    table.loc[pick, masked] = np.nan
-    table.loc[pick, "secret"] = "secondaire"
-    return table
+        out.assign(_territoire=0),
+        count="nb_menages",
+        masked=masked,
+        groups=["_territoire"],
+        threshold=threshold,
+        enabled=secret,
+    ).drop(columns="_territoire")
 
 
 def rotation_rate(

@@ -341,6 +341,31 @@ _OVERSEAS_CRS = {
 }
 
 
+def _finish_communes(
+    out: gpd.GeoDataFrame, rows: pd.Series, report: LoadReport
+) -> gpd.GeoDataFrame:
+    """Fill the department from the code, project to Lambert-93, drop communes outside France, repair outlines."""
+    out = out.copy()
+    out["dep"] = out["dep"].fillna(
+        out["code_insee"]
+        .str.slice(0, 2)
+        .where(~out["code_insee"].str.startswith("97"), out["code_insee"].str.slice(0, 3))
+    )
+    out = to_lambert93(out, report=report)
+    out = drop_outside_france(out, rows, report, key="code_insee")
+    from peuplement.io.qpv import repair_polygons
+
+    fixed, invalid, change = repair_polygons(out.geometry)
+    if invalid.any():
+        report.repair(
+            f"géométries invalides rendues valides (plus grand écart relatif de surface {change.max():.1e}) : "
+            f"{', '.join(out.loc[invalid, 'code_insee'].head(5))}",
+            int(invalid.sum()),
+        )
+        out = out.set_geometry(fixed)
+    return out
+
+
 def load_communes(
     path: str | os.PathLike[str] | gpd.GeoDataFrame,
     *,
@@ -435,23 +460,6 @@ def load_communes(
         reason="code INSEE en double (première occurrence gardée)",
     )
     keep &= ~dup
-    out = out[keep]
-    out["dep"] = out["dep"].fillna(
-        out["code_insee"]
-        .str.slice(0, 2)
-        .where(~out["code_insee"].str.startswith("97"), out["code_insee"].str.slice(0, 3))
-    )
-    out = to_lambert93(out, report=report)
-    out = drop_outside_france(out, rows, report, key="code_insee")
-    from peuplement.io.qpv import repair_polygons
-
-    fixed, invalid, change = repair_polygons(out.geometry)
-    if invalid.any():
-        report.repair(
-            f"géométries invalides rendues valides (plus grand écart relatif de surface {change.max():.1e}) : "
-            f"{', '.join(out.loc[invalid, 'code_insee'].head(5))}",
-            int(invalid.sum()),
-        )
-        out = out.set_geometry(fixed)
+    out = _finish_communes(out[keep], rows, report)
     report.close(len(out))
     return Loaded(out[COMMUNE_COLUMNS].reset_index(drop=True), report)
