@@ -1,6 +1,7 @@
 """Trust: no household row leaves, outputs are reproducible, hostile names are escaped, loaders round-trip."""
 
 import io
+import re
 import time
 
 import pandas as pd
@@ -13,7 +14,7 @@ from peuplement import Territory, load_parc_communes
 from peuplement.cli import app
 from peuplement.io.communes import load_communes_france
 from peuplement.report import assemble, build_report
-from peuplement.synth import SynthTargets, synth_sne
+from peuplement.synth import SynthTargets, synth_default, synth_sne
 
 runner = CliRunner()
 XSS = '<img src=x onerror="window.__xss=1">'
@@ -31,21 +32,39 @@ def _full_run(shared_data, out):
         assert result.exit_code == 0, result.output
 
 
+#: Columns only household-level rows have: none may head a published table.
+HOUSEHOLD_COLUMNS = ("id_attribution", "id_demande", "ressources_annuelles", "ruc", "nb_moins_14")
+
+
+def _household_identifiers(shared_data):
+    """Every identifier the default run's synthetic households carry, whatever its form."""
+    demandes, attributions = synth_default(annee=2026, data_dir=shared_data)
+    ids = {*demandes["id_demande"], *attributions["id_attribution"], *attributions["id_demande"]}
+    return {str(i) for i in ids if isinstance(i, str) and i}
+
+
 def test_full_run_leaks_no_household_and_is_reproducible(tmp_path, shared_data):
     _full_run(shared_data, tmp_path / "a")
     _full_run(shared_data, tmp_path / "b")
     files = sorted(p for p in (tmp_path / "a").rglob("*") if p.is_file())
     assert len(files) >= 15
+    ids = _household_identifiers(shared_data)
+    assert len(ids) > 2000  # 1 725 pending requests and 715 attributions, at least
+    # Identifiers are matched whole (any form, not a prefix), on word boundaries.
+    pattern = re.compile("|".join(sorted(map(re.escape, ids), key=len, reverse=True)))
     for path in files:
         if path.suffix in {".csv", ".html"}:
-            text = path.read_text(encoding="utf-8")
-            # Identifiers of the synthetic households (SYN-D-…, SYN-A-…) never leave.
-            assert "SYN-" not in text, path
+            text = path.read_text(encoding="utf-8-sig")
+            assert pattern.search(text) is None, (path, pattern.search(text))
+            if path.suffix == ".csv":
+                header = text.split("\n", 1)[0].split(";")
+                assert not set(header) & set(HOUSEHOLD_COLUMNS), (path, header)
             twin = tmp_path / "b" / path.relative_to(tmp_path / "a")
             if path.suffix == ".csv":
                 assert twin.read_bytes() == path.read_bytes(), path  # byte-identical
         if path.suffix == ".gpkg":
-            assert b"SYN-" not in path.read_bytes()
+            data = path.read_bytes().decode("utf-8", errors="ignore")
+            assert pattern.search(data) is None, path
 
 
 def test_whole_report_on_hostile_names(tmp_path, shared_data, browser):
