@@ -198,7 +198,13 @@ def _synthetic_tables(
             ],
         },
     )
+    from peuplement._config import DEFAULT_EPCI
+    from peuplement.lec import lec_by_year, read_official
+
+    # Each year's attributions judged with that year's arrêté threshold (2024–2026).
+    objectives = lec_by_year(attributions, siren=DEFAULT_EPCI, official=read_official(data_dir))
     return {
+        "objectifs_lec": objectives.assign(synthetique=True),
         "parc_epci": tr.rents_vacancy_mobility(rpls, by=("millesime",)).assign(synthetique=True),
         "pression_typologie": pressure.assign(synthetique=True),
         "financement": tr.stock_by_financing(rpls, by=("millesime", "en_qpv")).assign(
@@ -532,6 +538,29 @@ def _comparison_blocks(ev: Evolutions) -> list[Block]:
     ]  # fmt: skip
 
 
+_OBJECTIVES = {
+    "A": "A : 1er quartile hors QPV",
+    "A_hors_relogement": "A sans les relogements",
+    "B": "B : autres quartiles en QPV",
+    "prioritaires": "Publics prioritaires",
+}
+
+
+def _objectives_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Rate, target and status of each objective per year, with the year's Q1 threshold."""
+    rows = table[table["objectif"].isin(list(_OBJECTIVES))]
+    return pd.DataFrame(
+        {
+            "Année": rows["annee"].astype(str),
+            "Seuil du 1er quartile": rows["seuil_q1"].map(lambda v: f"{fmt_count(v)} €"),
+            "Objectif": rows["objectif"].map(_OBJECTIVES),
+            "Taux": rows["taux"].map(lambda v: MASKED_TEXT if pd.isna(v) else fmt_pct(v)),
+            "Cible": rows["cible"].map(lambda v: "" if pd.isna(v) else fmt_pct(v, digits=0)),
+            "Statut": rows["statut"].astype(str),
+        }
+    )
+
+
 def _synthetic_blocks(ev: Evolutions) -> list[Block]:
     s = ev.synthetic
     if not s:
@@ -556,6 +585,12 @@ def _synthetic_blocks(ev: Evolutions) -> list[Block]:
         }
     )
     return [
+        Block("titre", "Objectifs d'attribution par année, chacun avec le seuil de son année"),
+        Block(
+            "tableau",
+            "Objectifs LEC de l'EPCI par année (seuil de l'arrêté de l'année)",
+            table=_objectives_table(s["objectifs_lec"]),
+        ),  # fmt: skip
         Block("titre", "Demande, offre, mutations et relogements par année"),
         Block(
             "synthetique",

@@ -74,6 +74,7 @@ __all__ = [
     "commitments_vs_achieved",
     "first_quartile_threshold",
     "household_quartile",
+    "lec_by_year",
     "lec_indicators",
     "qpv_generation_in_force",
     "quartile_distribution",
@@ -1569,3 +1570,71 @@ def read_official(data_dir: str | os.PathLike[str] | None) -> pd.DataFrame:
             "répertoire qui la contient avec --data-dir (ou PEUPLEMENT_DATA_DIR), ou un seuil avec "
             f"--seuil, ou les demandes avec --demandes pour le calculer. Détail : {exc}"
         ) from exc
+
+
+def lec_by_year(
+    attributions: pd.DataFrame,
+    *,
+    siren: str,
+    official: pd.DataFrame,
+    secret: bool = True,
+    threshold: int = SECRET_THRESHOLD,
+) -> pd.DataFrame:
+    """Judge each year's attributions against that year's own threshold (CCH L.441-1).
+
+    The first-quartile threshold is fixed each year by arrêté and applies to the
+    attributions of that year: an attribution of 2025 is classed with the 2025 arrêté,
+    never with another year's. The years are few (one arrêté each), so the loop is over
+    years, each a full vectorised classification.
+
+    Parameters
+    ----------
+    attributions
+        Attributions of several years (an ``annee`` column), of one EPCI.
+    siren
+        The EPCI.
+    official
+        The official thresholds table (:func:`read_official`), with every year needed.
+    secret, threshold
+        Statistical secrecy of each year's table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The EPCI rows of :func:`lec_indicators` for every year, with ``seuil_q1``,
+        ``source_seuil`` and ``nb_lignes_rejetees`` (rows of the year that could not be
+        classified, e.g. a QPV code of another generation): one row per year and objective.
+
+    Raises
+    ------
+    SchemaError
+        When a year has no official threshold for the EPCI.
+    """
+    tables = []
+    for annee in sorted(pd.unique(attributions["annee"].dropna().astype(int))):
+        th = thresholds(siren, int(annee), official=official)
+        year = attributions[attributions["annee"] == annee]
+        if "ligne" not in year.columns:
+            year = year.assign(ligne=np.arange(1, len(year) + 1))
+        rejected = LoadReport(f"attributions {annee}")
+        rejected.n_read = len(year)
+        classified = classify(year, q1=th.q1, q2=th.q2, q3=th.q3, annee=int(annee), report=rejected)
+        table = lec_indicators(
+            classified,
+            annee=int(annee),
+            siren=siren,
+            levels=("epci",),
+            secret=secret,
+            threshold=threshold,
+        )
+        # Rows that cannot be classified are counted beside the year, never dropped unsaid.
+        tables.append(
+            table.assign(
+                seuil_q1=th.q1, source_seuil=th.source, nb_lignes_rejetees=rejected.n_rejected
+            )
+        )
+    if not tables:
+        return pd.DataFrame(
+            columns=["annee", *LEC_COLUMNS, "seuil_q1", "source_seuil", "nb_lignes_rejetees"]
+        )
+    return pd.concat(tables, ignore_index=True)

@@ -45,6 +45,18 @@ MASKED_TEXT = "secret"
 def is_masked(secret: pd.Series) -> pd.Series:
     """Return whether each row's ``secret`` label says its figures are masked.
 
+    Parameters
+    ----------
+    secret
+        The ``secret`` column of a table from :func:`apply_secrecy`.
+
+    Returns
+    -------
+    pandas.Series
+        ``True`` on rows masked by primary or secondary suppression.
+
+    Examples
+    --------
     >>> is_masked(pd.Series(["", "primaire", "secondaire", "désactivé"])).tolist()
     [False, True, True, False]
     """

@@ -603,7 +603,9 @@ def synth_sne_years(
         kind = pd.Series(pd.NA, index=attr.index, dtype="string")
         kind[draw < 0.17] = "inter-bailleurs"
         kind[draw < 0.12] = "interne"
-        attr["mutation"] = kind
+        # The LEC reads a yes/no flag (``mutation``); the kind is its own column.
+        attr["type_mutation"] = kind
+        attr["mutation"] = kind.notna().to_numpy()
         stocks.append(stock)
         attribs.append(attr)
     return pd.concat(stocks, ignore_index=True), pd.concat(attribs, ignore_index=True)
@@ -732,10 +734,17 @@ def synth_default_years(
     """
     from peuplement.datasets import get_path
     from peuplement.io import load_parc_bailleurs, load_parc_communes
-    from peuplement.lec import read_official, thresholds
+    from peuplement.lec import qpv_generation_in_force, read_official, thresholds
     from peuplement.territory import Territory
 
-    terr = Territory.from_epci(DEFAULT_EPCI, data_dir=data_dir)
+    # The QPV codes are those of the generation in force in the years generated.
+    generations = {qpv_generation_in_force(year) for year in annees}
+    if len(generations) != 1:
+        raise SchemaError(
+            f"années {list(annees)} à cheval sur deux générations de QPV (2015 jusqu'en 2023, "
+            "2024 ensuite) : générez chaque période à part"
+        )
+    terr = Territory.from_epci(DEFAULT_EPCI, qpv_generation=generations.pop(), data_dir=data_dir)
     stock, _ = load_parc_communes(get_path("coeur_ostrevent/parc_communes_2014"))
     landlords, _ = load_parc_bailleurs(get_path("coeur_ostrevent/parc_bailleurs_2014"))
     stock = terr.align(stock).inside

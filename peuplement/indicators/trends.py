@@ -475,7 +475,7 @@ def mutations_rehousing(
     ----------
     attributions
         One row per attribution with ``by``, ``destination`` (``en_qpv`` is derived from
-        ``code_qpv`` when absent), ``mutation`` (``"interne"``, ``"inter-bailleurs"`` or
+        ``code_qpv`` when absent), ``type_mutation`` (``"interne"``, ``"inter-bailleurs"`` or
         missing for a household not yet in the social stock) and ``relogement_ru``
         (bool).
     by
@@ -497,11 +497,11 @@ def mutations_rehousing(
         frame["en_qpv"] = frame["code_qpv"].notna()
     _require(
         frame,
-        [*by, *destination, "mutation", "relogement_ru"],
+        [*by, *destination, "type_mutation", "relogement_ru"],
         "mutations_rehousing",
         "des attributions",
     )
-    kind = frame["mutation"].astype("string").str.lower()
+    kind = frame["type_mutation"].astype("string").str.lower()
     frame["_n"] = 1
     frame["_int"] = kind.eq("interne").fillna(False).astype("int64")
     frame["_inter"] = kind.eq("inter-bailleurs").fillna(False).astype("int64")
