@@ -167,7 +167,7 @@ def cached_frame(
             return cast(F, _read(path))
         except (OSError, ValueError) as exc:  # a truncated or foreign file: rebuild it
             logger.info("cache entry %s unreadable (%s); rebuilding it", path, exc)
-    frame = _progress_build(build, description)
+    frame: pd.DataFrame = _progress_build(build, description)
     try:
         write_parquet(frame, path)
     except (OSError, ValueError, TypeError) as exc:  # no room or rights; a column Arrow refuses
@@ -204,6 +204,7 @@ def cached_loaded(
                 "n_read": [r.n_read],
                 "n_kept": [r.n_kept],
                 "repairs": ["\x1f".join(r.repairs)],
+                "repair_counts": ["\x1f".join(str(n) for n in r._repair_counts)],
                 "notes": ["\x1f".join(r.notes)],
             }
         )
@@ -226,6 +227,8 @@ def cached_loaded(
         repairs=[t for t in str(info["repairs"]).split("\x1f") if t],
         notes=[t for t in str(info["notes"]).split("\x1f") if t],
     )
+    counts = str(info["repair_counts"]) if "repair_counts" in info.index else ""
+    report._repair_counts = [int(n) for n in counts.split("\x1f") if n]
     return Loaded(data, report)
 
 

@@ -11,7 +11,13 @@ __all__ = ["available", "get_path"]
 
 
 def available() -> list[str]:
-    """Names of the shipped datasets, as ``territory/file`` without extension."""
+    """List the shipped datasets, as ``territory/file`` without extension.
+
+    Returns
+    -------
+    list of str
+        Sorted names, each usable with :func:`get_path`.
+    """
     base = raw_dir()
     return sorted(str(p.relative_to(base).with_suffix("")) for p in base.glob("*/*.csv"))
 
@@ -19,6 +25,18 @@ def available() -> list[str]:
 def get_path(name: str) -> Path:
     """Return the path of a shipped dataset.
 
+    Parameters
+    ----------
+    name
+        A name from :func:`available`, such as ``coeur_ostrevent/parc_communes_2014``.
+
+    Returns
+    -------
+    pathlib.Path
+        The CSV file inside the installed package.
+
+    Examples
+    --------
     >>> get_path("coeur_ostrevent/parc_communes_2014").name
     'parc_communes_2014.csv'
     """

@@ -29,7 +29,7 @@ from peuplement.io.insee_qpv import (
     load_departements_logement,
     load_insee_qpv_series,
 )
-from peuplement.secrecy import apply_secrecy
+from peuplement.secrecy import PUBLISHED, SECRET, apply_secrecy
 from peuplement.territory import Territory
 
 __all__ = [
@@ -93,7 +93,13 @@ class Evolutions:
     notes: list[str] = field(default_factory=list)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Return every table by its file name (without ``.csv``), synthetic ones suffixed."""
+        """Return every table by its file name (without ``.csv``), synthetic ones suffixed.
+
+        Returns
+        -------
+        dict of str to pandas.DataFrame
+            File name → table.
+        """
         out = {
             "qpv_indicateurs_annuels": self.indices,
             "qpv_evolution": self.evolution_qpv,
@@ -154,7 +160,7 @@ def _secret(table: pd.DataFrame, rules: dict[str, list[str]]) -> pd.DataFrame:
     reasons = pd.Series("", index=out.index, dtype="object")
     for count, masked in rules.items():
         checked = apply_secrecy(out, count=count, masked=masked, groups=["annee"])
-        hit = checked["secret"].ne("")
+        hit = checked["secret"].ne(PUBLISHED)
         reasons[hit] = reasons[hit] + (reasons[hit].ne("").map({True: ", ", False: ""})) + count
         # Later rules must read the original counts, not those masked by earlier ones.
         for col in masked:
@@ -192,7 +198,13 @@ def _synthetic_tables(
             ],
         },
     )
+    from peuplement._config import DEFAULT_EPCI
+    from peuplement.lec import lec_by_year, read_official
+
+    # Each year's attributions judged with that year's arrêté threshold (2024–2026).
+    objectives = lec_by_year(attributions, siren=DEFAULT_EPCI, official=read_official(data_dir))
     return {
+        "objectifs_lec": objectives.assign(synthetique=True),
         "parc_epci": tr.rents_vacancy_mobility(rpls, by=("millesime",)).assign(synthetique=True),
         "pression_typologie": pressure.assign(synthetique=True),
         "financement": tr.stock_by_financing(rpls, by=("millesime", "en_qpv")).assign(
@@ -526,6 +538,29 @@ def _comparison_blocks(ev: Evolutions) -> list[Block]:
     ]  # fmt: skip
 
 
+_OBJECTIVES = {
+    "A": "A : 1er quartile hors QPV",
+    "A_hors_relogement": "A sans les relogements",
+    "B": "B : autres quartiles en QPV",
+    "prioritaires": "Publics prioritaires",
+}
+
+
+def _objectives_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Rate, target and status of each objective per year, with the year's Q1 threshold."""
+    rows = table[table["objectif"].isin(list(_OBJECTIVES))]
+    return pd.DataFrame(
+        {
+            "Année": rows["annee"].astype(str),
+            "Seuil du 1er quartile": rows["seuil_q1"].map(lambda v: f"{fmt_count(v)} €"),
+            "Objectif": rows["objectif"].map(_OBJECTIVES),
+            "Taux": rows["taux"].map(lambda v: SECRET if pd.isna(v) else fmt_pct(v)),
+            "Cible": rows["cible"].map(lambda v: "" if pd.isna(v) else fmt_pct(v, digits=0)),
+            "Statut": rows["statut"].astype(str),
+        }
+    )
+
+
 def _synthetic_blocks(ev: Evolutions) -> list[Block]:
     s = ev.synthetic
     if not s:
@@ -545,11 +580,17 @@ def _synthetic_blocks(ev: Evolutions) -> list[Block]:
             "Mutations internes": m["nb_mutations_internes"].map(fmt_count),
             "Mutations inter-bailleurs": m["nb_mutations_inter_bailleurs"].map(fmt_count),
             "Relogements RU": m["nb_relogements_ru"].map(
-                lambda v: "secret" if pd.isna(v) else fmt_count(v)
+                lambda v: SECRET if pd.isna(v) else fmt_count(v)
             ),
         }
     )
     return [
+        Block("titre", "Objectifs d'attribution par année, chacun avec le seuil de son année"),
+        Block(
+            "tableau",
+            "Objectifs LEC de l'EPCI par année (seuil de l'arrêté de l'année)",
+            table=_objectives_table(s["objectifs_lec"]),
+        ),  # fmt: skip
         Block("titre", "Demande, offre, mutations et relogements par année"),
         Block(
             "synthetique",
@@ -615,6 +656,16 @@ def evolutions_html(blocks: list[Block]) -> str:
     The first ``titre`` block is an ``<h2>``, the others ``<h3>``; paragraphs, the
     synthetic-data warning (class ``synth``), captioned tables and ``<img>`` figures
     follow in order.
+
+    Parameters
+    ----------
+    blocks
+        The blocks of :func:`evolutions_section`, in order.
+
+    Returns
+    -------
+    str
+        The ``<section>`` element.
 
     Examples
     --------

@@ -81,6 +81,18 @@ class OutputError(PeuplementError):
 def output_dir(path: str | os.PathLike[str], *, option: str = "--out") -> Path:
     """Create the output folder ``path`` (and its parents) and return it.
 
+    Parameters
+    ----------
+    path
+        The folder to create.
+    option
+        The CLI option that set ``path``, named in the error message.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder, which exists.
+
     Raises
     ------
     OutputError
@@ -117,6 +129,16 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     The rename is atomic on POSIX file systems (``os.replace``): a reader sees the old file
     or the new one, never a mixture. On error the temporary file is removed and the target
     left as it was.
+
+    Parameters
+    ----------
+    path
+        The file to write.
+
+    Yields
+    ------
+    pathlib.Path
+        The temporary file to write into, in the same folder as ``path``.
     """
     target = Path(path)
     output_dir(target.parent)
@@ -134,14 +156,40 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 def write_bytes(data: bytes, path: str | os.PathLike[str]) -> Path:
-    """Write ``data`` to ``path`` atomically and return the path."""
+    """Write ``data`` to ``path`` atomically and return the path.
+
+    Parameters
+    ----------
+    data
+        The content.
+    path
+        The file to write; its folder is created if needed.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
     return Path(path)
 
 
 def write_text(text: str, path: str | os.PathLike[str]) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically and return the path."""
+    """Write ``text`` (UTF-8) to ``path`` atomically and return the path.
+
+    Parameters
+    ----------
+    text
+        The content.
+    path
+        The file to write; its folder is created if needed.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     return write_bytes(text.encode("utf-8"), path)
 
 
@@ -150,6 +198,16 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
     Only text columns are touched, and text that is a plain number (``-12``, ``+3,5``) is
     kept as it is: the OWASP CSV-injection rule without changing numbers.
+
+    Parameters
+    ----------
+    frame
+        Any table; it is not modified.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the risky text cells prefixed by ``'``.
 
     Examples
     --------
@@ -191,6 +249,18 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     neutralised. Read it back with ``pd.read_csv(path, sep=";", decimal=",",
     encoding="utf-8-sig")``.
 
+    Parameters
+    ----------
+    frame
+        The table to write.
+    path
+        The file to write; its folder is created if needed.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
     Examples
     --------
     >>> import tempfile
@@ -214,7 +284,20 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
 
 
 def write_parquet(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write ``frame`` as Parquet (zstd), atomically; return the path."""
+    """Write ``frame`` as Parquet (zstd), atomically; return the path.
+
+    Parameters
+    ----------
+    frame
+        The table to write.
+    path
+        The file to write; its folder is created if needed.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     with atomic_path(path) as tmp:
         frame.to_parquet(tmp, index=False, compression="zstd")
     return Path(path)
@@ -225,6 +308,18 @@ def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike[s
 
     The whole file is built under a temporary name and renamed at the end, so four runs
     writing the same GeoPackage at once leave one complete file.
+
+    Parameters
+    ----------
+    layers
+        Layer name → layer; text cells are neutralised as in :func:`neutralise_formulas`.
+    path
+        The GeoPackage to write; its folder is created if needed.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
     """
     with atomic_path(path) as tmp:
         tmp.unlink()
@@ -286,6 +381,11 @@ def write_xlsx(
         The ``.xlsx`` file.
     dictionary
         Columns ``colonne``, ``libelle``, ``definition``, ``unite``.
+
+    Returns
+    -------
+    pathlib.Path
+        The workbook written.
     """
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
@@ -355,6 +455,22 @@ def write_pdf_from_html(
     timeout: float = 120.0,
 ) -> Path:
     """Print an HTML file to PDF with headless Chromium (print stylesheet applied); return the path.
+
+    Parameters
+    ----------
+    html_path
+        The HTML file to print.
+    path
+        The PDF to write.
+    chromium
+        Path of the Chromium executable; ``None``: found on ``PATH``.
+    timeout
+        Seconds before giving up.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
 
     Raises
     ------

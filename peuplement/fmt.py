@@ -50,6 +50,16 @@ def fmt_fr(value: float | None, *, percent: bool = False, digits: int | None = N
 def fmt_count(value: float | None) -> str:
     """Format a count as a whole number, French style.
 
+    Parameters
+    ----------
+    value
+        The count; ``None`` or NaN gives an en dash.
+
+    Returns
+    -------
+    str
+        The count rounded to a whole number, thousands separated by a narrow no-break space.
+
     Examples
     --------
     >>> fmt_count(8713.0)
@@ -62,6 +72,18 @@ def fmt_count(value: float | None) -> str:
 
 def fmt_pct(value: float | None, *, digits: int = 1) -> str:
     """Format a share in [0, 1] as a French percentage.
+
+    Parameters
+    ----------
+    value
+        The share; ``None`` or NaN gives an en dash.
+    digits
+        Decimals of the percentage.
+
+    Returns
+    -------
+    str
+        The percentage with a decimal comma and a narrow no-break space before ``%``.
 
     Examples
     --------

@@ -32,10 +32,13 @@ _LEVELS = {"commune": ["code_insee"], "bailleur": ["bailleur"], "epci": ["siren_
 
 
 def commune_epci() -> pd.DataFrame:
-    """Every commune code (COG 2025, and older codes mapped) with its COG 2025 commune and EPCI.
+    """Return every commune code (COG 2025, and older codes mapped) with its COG 2025 commune and EPCI.
 
-    Columns ``code``, ``code_insee``, ``siren_epci`` (see
-    :func:`peuplement.io.national.commune_lookup`).
+    Returns
+    -------
+    pandas.DataFrame
+        ``code``, ``code_insee``, ``siren_epci`` (see
+        :func:`peuplement.io.national.commune_lookup`).
     """
     return commune_lookup().copy()
 
@@ -57,12 +60,17 @@ def _with_epci(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def stock_counts(paths: Sequence[str | os.PathLike[str]]) -> pd.DataFrame:
-    """Dwellings per vintage, EPCI, commune (COG 2025) and landlord, from ingested RPLS Parquet.
+    """Count dwellings per vintage, EPCI, commune (COG 2025) and landlord, from ingested RPLS Parquet.
 
     One DuckDB query over every file: only ``millesime``, ``code_insee``, ``bailleur`` and
     ``code_qpv`` are read (projection push-down), older commune codes are mapped to
     their COG 2025 commune by a join on the small look-up table, and the result (a few
     hundred thousand rows a year) is handed to pandas.
+
+    Parameters
+    ----------
+    paths
+        RPLS Parquet files written by :func:`peuplement.io.national.ingest_rpls`.
 
     Returns
     -------
@@ -159,7 +167,6 @@ def indicators_france_years(
         and vintage after its first, ``millesime_precedent`` and ``delta_<indicator>``
         (this vintage minus the previous one of the same unit) for every numeric
         indicator.
-
     """
     counts = stock_counts(parquet_paths)
     out: dict[str, list[pd.DataFrame]] = {level: [] for level in _LEVELS}
@@ -215,6 +222,17 @@ def lec_france(
 
     Attributions in an EPCI without an official threshold for ``annee`` (not bound by
     the LEC rules, or missing from the table) are returned apart, not judged.
+
+    Parameters
+    ----------
+    attributions
+        Attributions of every EPCI, with ``siren_epci`` (as for :func:`peuplement.lec.classify`).
+    seuils
+        The official thresholds, as read by :func:`peuplement.io.load_seuils_quartiles`.
+    annee
+        The year of the attributions and of the thresholds.
+    secret
+        Apply statistical secrecy.
 
     Returns
     -------

@@ -34,7 +34,15 @@ logger = logging.getLogger(__name__)
 def check_projected(
     *frames: gpd.GeoDataFrame | gpd.GeoSeries, what: str = "this operation"
 ) -> None:
-    """Raise :class:`CRSError` unless every frame has the same projected CRS."""
+    """Raise :class:`CRSError` unless every frame has the same projected CRS.
+
+    Parameters
+    ----------
+    *frames
+        The layers to be combined or measured.
+    what
+        The operation, named in the error message.
+    """
     crs = [f.crs for f in frames]
     if any(c is None for c in crs):
         raise CRSError(
@@ -512,7 +520,18 @@ class PolygonGrid:
             self.grid = _build_grid(self.geoms, cell)
 
     def positions(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Row position of the polygon covering each point, -1 outside every polygon."""
+        """Row position of the polygon covering each point, -1 outside every polygon.
+
+        Parameters
+        ----------
+        x, y
+            Projected coordinates, in the CRS of the polygons.
+
+        Returns
+        -------
+        numpy.ndarray
+            Integer row positions, one per point.
+        """
         x = np.asarray(x, dtype="float64")
         y = np.asarray(y, dtype="float64")
         if self.grid is None or len(x) == 0:
@@ -520,7 +539,18 @@ class PolygonGrid:
         return _locate(self.grid, self.geoms, x, y)
 
     def assign(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Return the key of the polygon covering each point (object array, ``None`` outside)."""
+        """Return the key of the polygon covering each point (object array, ``None`` outside).
+
+        Parameters
+        ----------
+        x, y
+            Projected coordinates, in the CRS of the polygons.
+
+        Returns
+        -------
+        numpy.ndarray
+            Keys, one per point (object array).
+        """
         keys: np.ndarray = self.keys[self.positions(x, y)]  # index -1: the trailing None
         return keys
 

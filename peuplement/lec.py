@@ -74,6 +74,7 @@ __all__ = [
     "commitments_vs_achieved",
     "first_quartile_threshold",
     "household_quartile",
+    "lec_by_year",
     "lec_indicators",
     "qpv_generation_in_force",
     "quartile_distribution",
@@ -160,6 +161,17 @@ LEC_COLUMNS = [
 def rules(annee: int) -> pd.Series:
     """Return the rules of year ``annee`` (targets, UC scale, QPV generation in force).
 
+    Parameters
+    ----------
+    annee
+        The year.
+
+    Returns
+    -------
+    pandas.Series
+        The row of :data:`RULES`: ``cible_a``, ``cible_b``, ``cible_prioritaires``, the UC scale and
+        the legal ``reference``.
+
     Raises
     ------
     SchemaError
@@ -174,8 +186,22 @@ def rules(annee: int) -> pd.Series:
 
 
 def qpv_generation_in_force(annee: int) -> int:
-    """QPV generation in force in ``annee``: 2015 until 2023 (décret 2014-1750), 2024 from 2024 (décret 2023-1314).
+    """Return the QPV generation in force in ``annee``.
 
+    2015 until 2023 (décret 2014-1750), 2024 from 2024 (décret 2023-1314).
+
+    Parameters
+    ----------
+    annee
+        The year.
+
+    Returns
+    -------
+    int
+        2015 or 2024.
+
+    Examples
+    --------
     >>> qpv_generation_in_force(2023), qpv_generation_in_force(2026)
     (2015, 2024)
     """
@@ -199,6 +225,19 @@ def reservataire_kind(labels: pd.Series) -> pd.Series:
     agents" stays a collectivité); ``etat``, ``prefet``, ``prefecture`` → ``etat``;
     ``bailleur``, ``non reserve``, ``organisme`` → ``bailleur``; anything else ``autre``.
 
+    Parameters
+    ----------
+    labels
+        Réservataire labels as written in the attributions; missing is the landlord's own
+        stock (``bailleur``).
+
+    Returns
+    -------
+    pandas.Series
+        One kind per label, aligned with ``labels``.
+
+    Examples
+    --------
     >>> reservataire_kind(pd.Series(["État", "Etat - fonctionnaires", "Ville de Somain"])).tolist()
     ['etat', 'etat_fonctionnaires', 'collectivite']
     >>> reservataire_kind(pd.Series(["Commune de Somain - agents", "Ministère des Armées", "CIL"])).tolist()
@@ -226,6 +265,18 @@ def reservataire_kind(labels: pd.Series) -> pd.Series:
     ]
 
     def one(label: object) -> str:
+        """Return the kind of one label.
+
+        Parameters
+        ----------
+        label
+            A réservataire label, or missing.
+
+        Returns
+        -------
+        str
+            A kind of :data:`RESERVATAIRE_RULES`.
+        """
         if label is None or (isinstance(label, float) and np.isnan(label)) or label is pd.NA:
             return "bailleur"  # no réservataire: the landlord's own stock
         text = _fold(str(label))
@@ -250,7 +301,7 @@ def units_of_consumption(
     *,
     scale: tuple[float, float, float] = (1.0, 0.5, 0.3),
 ) -> np.ndarray:
-    r"""Units of consumption of households, the scale of the yearly arrêtés (CCH L.441-1).
+    r"""Compute the units of consumption of households, the scale of the yearly arrêtés (CCH L.441-1).
 
     .. math:: UC = a + b\,(n - 1 - e) + c\,e
 
@@ -258,6 +309,22 @@ def units_of_consumption(
     :math:`(a, b, c) = (1, 0.5, 0.3)` (first adult, other person of 14 or more, child
     under 14). A couple with two children under 14: 2.1 UC. An unknown ``e`` gives NaN.
 
+    Parameters
+    ----------
+    nb_personnes
+        Persons in each household.
+    nb_moins_14
+        Of whom under 14.
+    scale
+        :math:`(a, b, c)`: first adult, other person of 14 or more, child under 14.
+
+    Returns
+    -------
+    numpy.ndarray
+        Units of consumption, one per household.
+
+    Examples
+    --------
     >>> units_of_consumption(np.array([4, 1]), np.array([2, 0])).tolist()
     [2.1, 1.0]
     """
@@ -268,7 +335,8 @@ def units_of_consumption(
         pd.to_numeric(pd.Series(np.asarray(nb_moins_14)), errors="coerce"), dtype="float64"
     )
     a, b, c = scale
-    return a + b * (n - 1 - e) + c * e
+    uc: np.ndarray = a + b * (n - 1 - e) + c * e
+    return uc
 
 
 def first_quartile_threshold(demandes: pd.DataFrame, *, by: str | None = None) -> pd.Series:
@@ -287,6 +355,11 @@ def first_quartile_threshold(demandes: pd.DataFrame, *, by: str | None = None) -
         ``nb_personnes``, ``nb_moins_14`` (or an ``ruc`` column).
     by
         Territory column (``siren_epci``); ``None`` for one territory.
+
+    Returns
+    -------
+    pandas.Series
+        ``seuil_q1_calcule`` (€ per UC per year), one value per territory.
     """
     ruc = _ruc(demandes)
     key = demandes[by].to_numpy() if by else np.zeros(len(demandes), dtype=np.int64)
@@ -314,9 +387,10 @@ def _ruc(frame: pd.DataFrame) -> np.ndarray:
             f"le calcul des ressources par UC demande les colonnes {missing} ; trouvées : {preview(frame.columns)}"
         )
     uc = units_of_consumption(frame["nb_personnes"], frame["nb_moins_14"])
-    return (
+    ruc: np.ndarray = (
         pd.to_numeric(frame["ressources_annuelles"], errors="coerce").to_numpy(dtype="float64") / uc
     )
+    return ruc
 
 
 @dataclass(frozen=True)
@@ -362,7 +436,7 @@ def thresholds(
     seuil: float | None = None,
     departements: Collection[str] | None = None,
 ) -> Thresholds:
-    """Thresholds Q1, Q2, Q3 (€ per UC per year) used for an EPCI and a year.
+    """Choose the thresholds Q1, Q2, Q3 (€ per UC per year) used for an EPCI and a year.
 
     Order of precedence: an explicit ``seuil`` (Q1 forced by the user); the official
     thresholds of the year's arrêté (``official``, from :func:`read_official`), regional
@@ -370,6 +444,27 @@ def thresholds(
     the table, when one of its ``departements`` is in Île-de-France); the value computed
     from the demand stock (the EPCI's own applicants: filter them before). The computed
     Q1 is always reported beside the one used when the demand stock is given.
+
+    Parameters
+    ----------
+    siren
+        The EPCI.
+    annee
+        The year of the attributions.
+    official
+        The official thresholds (:func:`read_official`); ``None`` when not available.
+    demandes
+        The demand stock at 31 December of N−1, to compute Q1.
+    seuil
+        Q1 forced by the user (``--seuil``).
+    departements
+        Departments of the EPCI, to recognise Île-de-France when the EPCI is not in the
+        official table.
+
+    Returns
+    -------
+    Thresholds
+        ``q1``, ``q2``, ``q3``, the ``source`` of Q1 and the computed ``q1_calcule``.
     """
     computed = None
     if demandes is not None and len(demandes):
@@ -437,7 +532,13 @@ class HouseholdQuartile:
 
     @property
     def libelle(self) -> str:
-        """``Q1``…``Q4``, or ``au-dessus de Q1`` when only Q1 is known."""
+        """``Q1``…``Q4``, or ``au-dessus de Q1`` when only Q1 is known.
+
+        Returns
+        -------
+        str
+            The label shown to users.
+        """
         if self.quartile is None:
             return "au-dessus de Q1"
         return f"Q{self.quartile}"
@@ -450,12 +551,28 @@ def household_quartile(
     *,
     seuils: Thresholds,
 ) -> HouseholdQuartile:
-    r"""Quartile of one household, as the HLM unions' LEC calculators give it.
+    r"""Compute the quartile of one household, as the HLM unions' LEC calculators give it.
 
     .. math:: RUC = \frac{12 \times \text{ressources mensuelles}}{UC}
 
     compared with the thresholds of the year's arrêté (:func:`thresholds`); a RUC equal
     to a threshold belongs to the lower quartile (:data:`AT_THRESHOLD`).
+
+    Parameters
+    ----------
+    ressources_mensuelles
+        Monthly resources declared (€), housing benefits excluded.
+    nb_personnes
+        Persons in the household.
+    nb_moins_14
+        Of whom under 14.
+    seuils
+        The thresholds of the EPCI and year (:func:`thresholds`).
+
+    Returns
+    -------
+    HouseholdQuartile
+        Annual resources, UC, RUC, quartile and the thresholds used.
 
     Examples
     --------
@@ -519,6 +636,33 @@ def classify(
       missing, or no location at all when the file carries coordinates.
 
     Without ``x``/``y`` columns, an empty ``code_qpv`` means outside QPV (SNE extracts).
+
+    Parameters
+    ----------
+    attributions
+        Attributions as loaded by :func:`peuplement.load_attributions`.
+    q1, q2, q3
+        Quartile thresholds (€ per UC per year): one value for one EPCI, or one per row
+        (national runs); ``q2`` and ``q3`` are optional.
+    qpv
+        QPV polygons, to place attributions without ``code_qpv`` from their ``x``/``y``.
+    annee
+        The analysed year; attributions of other years are rejected.
+    report
+        The load report the rejections go to; a new one by default.
+    communes
+        INSEE codes of the EPCI's communes; ``None``: no perimeter check.
+    code_changes
+        Older commune code → COG commune, applied before the perimeter check.
+    siren
+        The EPCI, named in the rejection reasons.
+    qpv_generation
+        QPV generation in force; default :func:`qpv_generation_in_force` of ``annee``.
+    qpv_codes
+        The QPV codes of that generation; ``None``: codes are not checked against a list.
+    qpv_list_complete
+        ``qpv_codes`` is the complete official list; when not, the rejection message says how
+        to pass the official file.
 
     Returns
     -------
@@ -789,7 +933,6 @@ def _locate(
 
 #: Levels of the LEC table.
 LEVELS = ("epci", "commune", "bailleur", "reservataire", "bailleur_reservataire")
-_MASKED = ["numerateur", "denominateur", "taux", "ecart_points", "attributions_manquantes"]
 CIA_SOURCE = "convention intercommunale d'attribution (CIA, CCH L.441-1-6)"
 _NO_TARGET = "aucune : pas d'objectif légal à ce niveau"
 
@@ -920,8 +1063,12 @@ def lec_indicators(
     mutations
         ``"inclure"`` (default: internal transfers are attributions) or ``"exclure"``;
         the choice is written in the ``mutations`` column of every row.
+    levels
+        The levels of units to report.
     secret
         Statistical secrecy (cells under ``threshold`` masked, secondary suppression).
+    threshold
+        Minimum number of attributions behind a published cell (11).
 
     Returns
     -------
@@ -1013,6 +1160,21 @@ def apply_commitments(
     ``prioritaires``), ``bailleur`` and/or ``reservataire`` (both empty: the whole EPCI),
     and either ``cible`` (a share in [0, 1]) or ``nombre`` (a count of qualifying
     attributions). A commitment on a unit without attribution adds a row (d = 0).
+
+    Parameters
+    ----------
+    table
+        Output of :func:`lec_indicators`.
+    engagements
+        The commitments (:func:`peuplement.io.sne.load_engagements`).
+    annee
+        The year whose commitments apply.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` with targets, their source, rates, gaps and statuses recomputed for the committed
+        units.
     """
     year = engagements[engagements["annee"] == annee]
     if year.empty:
@@ -1056,11 +1218,19 @@ def apply_commitments(
 
 
 def commitments_vs_achieved(table: pd.DataFrame) -> pd.DataFrame:
-    """Return commitment against achievement for every unit the CIA committed (rows of :func:`lec_indicators`).
+    """Return commitment against achievement for every unit the CIA committed.
 
-    Columns: ``niveau``, ``unite``, ``objectif``, ``engagement`` (French text: a rate or a
-    count), ``realise`` (rate or count achieved), ``ecart`` (points or attributions),
-    ``attributions_manquantes``, ``statut``.
+    Parameters
+    ----------
+    table
+        Output of :func:`lec_indicators` after :func:`apply_commitments`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``niveau``, ``unite``, ``objectif``, ``engagement`` (French text: a rate or a count),
+        ``realise`` (rate or count achieved), ``ecart`` (points or attributions),
+        ``attributions_manquantes``, ``statut``.
     """
     source = table["source_cible"].astype("string")
     committed = (source == CIA_SOURCE) | source.str.contains("engagement CIA", regex=False)
@@ -1107,6 +1277,23 @@ def quartile_distribution(
     One row per ``by`` × location (``en QPV`` / ``hors QPV``) × quartile; with several
     years in ``annee`` it gives the trend. Cells of fewer than ``threshold`` attributions
     are masked (with secondary suppression within each location) unless ``secret=False``.
+
+    Parameters
+    ----------
+    classified
+        Output of :func:`classify`.
+    by
+        Grouping columns (``annee``, ``siren_epci``).
+    secret
+        Apply statistical secrecy (cells under ``threshold`` attributions masked, with secondary
+        suppression).
+    threshold
+        Minimum number of attributions behind a published cell (11).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Counts and shares per ``by`` × location × quartile, with a ``secret`` column.
     """
     keys = list(by)
     signed = classified[classified["bail_signe"].astype(bool)]
@@ -1127,17 +1314,33 @@ def quartile_distribution(
 
 
 def rooms_needed(nb_personnes: np.ndarray | pd.Series) -> np.ndarray:
-    """Rooms a household of ``n`` persons usually needs: ``max(1, n − 1)`` (1 person T1, 4 persons T3, 6 persons T5).
+    """Return the rooms a household of ``n`` persons usually needs: ``max(1, n − 1)``.
 
+    1 person: T1, 4 persons: T3, 6 persons: T5.
+
+    Parameters
+    ----------
+    nb_personnes
+        Persons in each household.
+
+    Returns
+    -------
+    numpy.ndarray
+        Rooms, one per household.
+
+    Examples
+    --------
     >>> rooms_needed(np.array([1, 2, 4, 6])).tolist()
     [1.0, 1.0, 3.0, 5.0]
     """
-    return np.maximum(1.0, np.asarray(nb_personnes, dtype="float64") - 1)
+    rooms: np.ndarray = np.maximum(1.0, np.asarray(nb_personnes, dtype="float64") - 1)
+    return rooms
 
 
 def _fits(persons: np.ndarray, rooms: np.ndarray, tolerance: int) -> np.ndarray:
     """Tell whether a household fits a dwelling: its rooms differ from :func:`rooms_needed` by at most ``tolerance``."""
-    return np.abs(rooms - rooms_needed(persons)) <= tolerance
+    fits: np.ndarray = np.abs(rooms - rooms_needed(persons)) <= tolerance
+    return fits
 
 
 def _dwelling_rooms(sim: pd.DataFrame) -> tuple[np.ndarray, str]:
@@ -1174,6 +1377,26 @@ def simulate(
       households outside QPV, only pairs where each household fits the other's dwelling.
 
     Every derived column (``uc``, ``ruc``, ``quartile``, ``q1``) is recomputed.
+
+    Parameters
+    ----------
+    classified
+        Output of :func:`classify`.
+    demandes
+        The demand stock the Q1 households are drawn from.
+    q1
+        The first-quartile threshold.
+    q2, q3
+        Upper quartile thresholds, to recompute ``quartile``; ``None`` when unknown.
+    part_q1_hors_qpv
+        Minimum share of Q1 among each landlord's signed attributions outside QPV; ``None``:
+        no such policy.
+    deplacer_q1_vers_hors_qpv
+        Number of swaps between Q1 households in QPV and non-Q1 households outside.
+    tolerance_pieces
+        Rooms of difference accepted between a dwelling and :func:`rooms_needed`.
+    seed
+        Seed of the random draws.
 
     Returns
     -------
@@ -1310,6 +1533,17 @@ def _swap(sim: pd.DataFrame, rooms: np.ndarray, q1: float, wanted: int, toleranc
 def read_official(data_dir: str | os.PathLike[str] | None) -> pd.DataFrame:
     """Return the official thresholds table (yearly arrêtés, CCH L.441-1).
 
+    Parameters
+    ----------
+    data_dir
+        Reference-data directory; by default ``$PEUPLEMENT_DATA_DIR``, else ``../shared/data``.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        The thresholds of :func:`peuplement.load_seuils_quartiles`; ``None`` when the file is
+        missing.
+
     Raises
     ------
     DataNotFoundError
@@ -1329,3 +1563,71 @@ def read_official(data_dir: str | os.PathLike[str] | None) -> pd.DataFrame:
             "répertoire qui la contient avec --data-dir (ou PEUPLEMENT_DATA_DIR), ou un seuil avec "
             f"--seuil, ou les demandes avec --demandes pour le calculer. Détail : {exc}"
         ) from exc
+
+
+def lec_by_year(
+    attributions: pd.DataFrame,
+    *,
+    siren: str,
+    official: pd.DataFrame,
+    secret: bool = True,
+    threshold: int = SECRET_THRESHOLD,
+) -> pd.DataFrame:
+    """Judge each year's attributions against that year's own threshold (CCH L.441-1).
+
+    The first-quartile threshold is fixed each year by arrêté and applies to the
+    attributions of that year: an attribution of 2025 is classed with the 2025 arrêté,
+    never with another year's. The years are few (one arrêté each), so the loop is over
+    years, each a full vectorised classification.
+
+    Parameters
+    ----------
+    attributions
+        Attributions of several years (an ``annee`` column), of one EPCI.
+    siren
+        The EPCI.
+    official
+        The official thresholds table (:func:`read_official`), with every year needed.
+    secret, threshold
+        Statistical secrecy of each year's table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The EPCI rows of :func:`lec_indicators` for every year, with ``seuil_q1``,
+        ``source_seuil`` and ``nb_lignes_rejetees`` (rows of the year that could not be
+        classified, e.g. a QPV code of another generation): one row per year and objective.
+
+    Raises
+    ------
+    SchemaError
+        When a year has no official threshold for the EPCI.
+    """
+    tables = []
+    for annee in sorted(pd.unique(attributions["annee"].dropna().astype(int))):
+        th = thresholds(siren, int(annee), official=official)
+        year = attributions[attributions["annee"] == annee]
+        if "ligne" not in year.columns:
+            year = year.assign(ligne=np.arange(1, len(year) + 1))
+        rejected = LoadReport(f"attributions {annee}")
+        rejected.n_read = len(year)
+        classified = classify(year, q1=th.q1, q2=th.q2, q3=th.q3, annee=int(annee), report=rejected)
+        table = lec_indicators(
+            classified,
+            annee=int(annee),
+            siren=siren,
+            levels=("epci",),
+            secret=secret,
+            threshold=threshold,
+        )
+        # Rows that cannot be classified are counted beside the year, never dropped unsaid.
+        tables.append(
+            table.assign(
+                seuil_q1=th.q1, source_seuil=th.source, nb_lignes_rejetees=rejected.n_rejected
+            )
+        )
+    if not tables:
+        return pd.DataFrame(
+            columns=["annee", *LEC_COLUMNS, "seuil_q1", "source_seuil", "nb_lignes_rejetees"]
+        )
+    return pd.concat(tables, ignore_index=True)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -57,6 +58,7 @@ from peuplement.maps import (
 )
 from peuplement.secrecy import SECRET, diffusion, lec_tables, mark_internal, secrecy_sentence
 from peuplement.territory import Territory
+from peuplement.validation import LoadReport
 
 __all__ = [
     "KeyFigure",
@@ -303,6 +305,11 @@ def build_report(data: ReportData, *, generated: dt.date | None = None) -> str:
         What the report shows (:func:`assemble`).
     generated
         The date printed in the report; default ``$SOURCE_DATE_EPOCH``, else today.
+
+    Returns
+    -------
+    str
+        The HTML document, maps and charts inlined.
     """
     from peuplement import __version__
 
@@ -331,7 +338,20 @@ def build_report(data: ReportData, *, generated: dt.date | None = None) -> str:
 
 
 def report_path(folder: str | os.PathLike[str], data: ReportData) -> Path:
-    """Where the report of ``data`` goes: ``<folder>/<territoire>/rapport_<annee>.html``."""
+    """Return where the report of ``data`` goes: ``<folder>/<territoire>/rapport_<annee>.html``.
+
+    Parameters
+    ----------
+    folder
+        The reports folder (``--out``).
+    data
+        The report's inputs and results.
+
+    Returns
+    -------
+    pathlib.Path
+        The HTML file.
+    """
     suffix = f"_{data.annee}" if data.annee is not None else ""
     return Path(folder) / data.territory.slug / f"rapport{suffix}.html"
 
@@ -339,7 +359,22 @@ def report_path(folder: str | os.PathLike[str], data: ReportData) -> Path:
 def write_report(
     data: ReportData, path: str | os.PathLike[str], *, generated: dt.date | None = None
 ) -> Path:
-    """Write :func:`build_report` to ``path`` and return it."""
+    """Write :func:`build_report` to ``path`` and return it.
+
+    Parameters
+    ----------
+    data
+        The report's inputs and results (:func:`assemble`).
+    path
+        The HTML file to write.
+    generated
+        Date printed in the colophon; today by default.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     return write_text(build_report(data, generated=generated), path)
 
 
@@ -348,7 +383,17 @@ def write_report_pdf(
 ) -> Path:
     """Print a written report to PDF with headless Chromium (its print stylesheet applies).
 
-    Returns the PDF's path (default: the HTML's, with ``.pdf``).
+    Parameters
+    ----------
+    html_path
+        The report written by :func:`write_report`.
+    pdf_path
+        The PDF to write; default: the HTML's path with ``.pdf``.
+
+    Returns
+    -------
+    pathlib.Path
+        The PDF's path.
     """
     target = Path(html_path).with_suffix(".pdf") if pdf_path is None else Path(pdf_path)
     return write_pdf_from_html(html_path, target)
@@ -383,6 +428,8 @@ def assemble(
     attributions, demandes
         SNE attributions of ``annee`` and demand stock; without attributions the report
         has no LEC section and says so.
+    annee
+        The year of the attributions.
     synthetic
         The attributions are synthetic: the report says so everywhere they are used.
     published, published_origin
@@ -406,7 +453,9 @@ def assemble(
         key += [KeyFigure(lab, value, published_origin) for lab, value in (published or {}).items()]
     table = seuils = None
     if attributions is not None:
-        seuils, table = _lec_table(siren, attributions, demandes, annee, data_dir, secret, notes)
+        seuils, table = _lec_table(
+            territory, attributions, demandes, annee, data_dir, secret, notes
+        )
         key.append(_objective_a_figure(table, annee=annee, synthetic=synthetic))
     else:
         notes.append(
@@ -459,7 +508,7 @@ def _objective_a_figure(table: pd.DataFrame, *, annee: int, synthetic: bool) -> 
 
 
 def _lec_table(
-    siren: str,
+    territory: Territory,
     attributions: pd.DataFrame,
     demandes: pd.DataFrame | None,
     annee: int,
@@ -467,11 +516,31 @@ def _lec_table(
     secret: bool,
     notes: list[str],
 ) -> tuple[Thresholds, pd.DataFrame]:
-    """Compute the thresholds of ``annee`` and the LEC table of the attributions.
+    """Compute the thresholds of ``annee`` and the LEC table of the territory's attributions.
 
-    Without the official thresholds file, the threshold computed on the demand is used
-    and ``notes`` says so.
+    As ``peuplement lec`` does: attributions in a commune outside the EPCI (COG, older
+    codes mapped) are left out of the objectives, and the threshold computed on the demand
+    uses the EPCI's own applicants only; ``notes`` says how many rows were left out. Without
+    the official thresholds file, the threshold computed on the demand is used and
+    ``notes`` says so.
     """
+    from peuplement.io.communes import load_code_changes
+
+    siren = territory.siren or territory.slug
+    communes = territory.communes["code_insee"].astype(str).tolist()
+    changes = dict(
+        load_code_changes()[["code_ancien", "code_insee"]].itertuples(index=False, name=None)
+    )
+    if demandes is not None:
+        codes = demandes["code_insee"].astype("string")
+        codes = codes.where(~codes.isin(list(changes)) | codes.isin(communes), codes.map(changes))
+        inside = codes.isin(communes).to_numpy()
+        if (~inside).any():
+            notes.append(
+                f"{int((~inside).sum())} demande(s) d'autres territoires écartée(s) du seuil "
+                "calculé (premier vœu hors de l'EPCI)."
+            )
+        demandes = demandes[inside]
     try:
         official = lec_rules.read_official(data_dir)
     except DataNotFoundError as exc:
@@ -480,9 +549,21 @@ def _lec_table(
         official = None
         notes.append(f"Seuils officiels absents, seuil calculé sur la demande : {exc}")
     seuils = lec_rules.thresholds(siren, annee, official=official, demandes=demandes)
+    rejected = LoadReport("attributions")
+    rejected.n_read = len(attributions)
     classified = lec_rules.classify(
-        attributions, q1=seuils.q1, q2=seuils.q2, q3=seuils.q3, annee=annee
-    )
+        attributions.assign(ligne=np.arange(1, len(attributions) + 1))
+        if "ligne" not in attributions.columns
+        else attributions,
+        q1=seuils.q1, q2=seuils.q2, q3=seuils.q3, annee=annee, report=rejected,
+        communes=communes, code_changes=changes, siren=siren,
+    )  # fmt: skip
+    if rejected.n_rejected:
+        reasons = rejected.rejections.drop_duplicates("ligne")["motif"].value_counts()
+        notes.append(
+            f"{rejected.n_rejected} attribution(s) écartée(s) des objectifs : "
+            + " ; ".join(f"{motif} ({n})" for motif, n in reasons.items())
+        )
     # The same protected tables as `peuplement lec`: one masking pattern in every output.
     return seuils, lec_tables(classified, annee=annee, siren=siren, secret=secret)["lec"]
 
@@ -569,7 +650,22 @@ def _inputs(
 def default_report_data(
     *, annee: int = 2026, data_dir: str | os.PathLike[str] | None = None, secret: bool = True
 ) -> ReportData:
-    """Report inputs of the default territory: the CIL's published figures and synthetic attributions."""
+    """Report inputs of the default territory: the CIL's published figures and synthetic attributions.
+
+    Parameters
+    ----------
+    annee
+        The year of the synthetic attributions.
+    data_dir
+        Reference-data directory; by default ``$PEUPLEMENT_DATA_DIR``, else ``../shared/data``.
+    secret
+        Apply statistical secrecy.
+
+    Returns
+    -------
+    ReportData
+        As :func:`assemble` returns it.
+    """
     from peuplement.datasets import get_path
     from peuplement.io import load_parc_bailleurs, load_parc_communes
     from peuplement.io.reference import load_key_figures
@@ -645,6 +741,18 @@ def export_report(data: ReportData, folder: str | os.PathLike[str]) -> Path:
     The CSV files and the workbook ``observatoire_<annee>.xlsx`` (a sheet per table,
     French headers, number formats, a ``dictionnaire`` sheet) hold every row, including
     those the report folds for secrecy (their values stay masked).
+
+    Parameters
+    ----------
+    data
+        The report's inputs and results (:func:`assemble`).
+    folder
+        Output folder.
+
+    Returns
+    -------
+    pathlib.Path
+        ``folder``.
     """
     out = output_dir(folder, option="--exports")
     sheets: dict[str, pd.DataFrame] = {"communes": data.communes}
@@ -724,6 +832,18 @@ def french_table(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.Da
     Shares (``part_*``, ``taux*``, ``cible*``) become percentages, counts whole numbers,
     masked values « non publié », LEC codes their labels (objectives, levels, « État »).
     For notebooks and any display; the exports keep the raw values.
+
+    Parameters
+    ----------
+    frame
+        A table with canonical column names.
+    columns
+        Columns to keep, in order; all by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        French headers, values formatted as text.
 
     Examples
     --------

@@ -120,6 +120,16 @@ def normalize_name(text: str) -> str:
     True
     >>> normalize_name("SA  du\u00a0Hainaut ")
     'SA du Hainaut'
+
+    Parameters
+    ----------
+    text
+        A name.
+
+    Returns
+    -------
+    str
+        The key used to compare names.
     """
     text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text))
     return _SPACES.sub(" ", text).strip()
@@ -128,6 +138,18 @@ def normalize_name(text: str) -> str:
 def fold(text: str) -> str:
     """Fold a label for matching: no accents, lower case, only letters and digits.
 
+    Parameters
+    ----------
+    text
+        Any label.
+
+    Returns
+    -------
+    str
+        Lower-case ASCII letters and digits only.
+
+    Examples
+    --------
     >>> fold(" Écaillon ")
     'ecaillon'
     >>> fold("Bruay-sur-l'Escaut")
@@ -150,6 +172,18 @@ def place_key(name: str) -> str:
     The COG writes some names with their article apart (``Quesnoy`` with type
     ``Le``) while official lists write ``Le Quesnoy``.
 
+    Parameters
+    ----------
+    name
+        A commune or place name.
+
+    Returns
+    -------
+    str
+        The :func:`fold` of the name without its leading article.
+
+    Examples
+    --------
     >>> place_key("Le Quesnoy") == place_key("Quesnoy")
     True
     """
@@ -192,6 +226,16 @@ def normalize_insee(raw: pd.Series) -> CodeCheck:
     unambiguous since no department code starts with a digit pair above 97 with 4
     digits); it is repaired. Corsican codes (``2A004``) are upper-cased. Anything else
     that does not match :data:`INSEE_PATTERN` is invalid.
+
+    Parameters
+    ----------
+    raw
+        Commune codes as read (text, integers or floats).
+
+    Returns
+    -------
+    CodeCheck
+        The 5-character codes and the masks of repaired, invalid and missing values.
     """
     text = _as_text(raw)
     original = text.copy()
@@ -206,7 +250,18 @@ def normalize_insee(raw: pd.Series) -> CodeCheck:
 
 
 def normalize_siren(raw: pd.Series) -> CodeCheck:
-    """Normalise EPCI SIREN codes to 9-digit text (a lost leading zero is not possible: SIRENs of EPCI start with 2)."""
+    """Normalise EPCI SIREN codes to 9-digit text (a lost leading zero is not possible: SIRENs of EPCI start with 2).
+
+    Parameters
+    ----------
+    raw
+        SIREN codes as read.
+
+    Returns
+    -------
+    CodeCheck
+        The 9-digit codes and the masks of repaired, invalid and missing values.
+    """
     text = _as_text(raw)
     valid = text.str.fullmatch(SIREN_PATTERN.pattern).fillna(False)
     missing = text.isna()
@@ -222,6 +277,18 @@ def normalize_qpv(raw: pd.Series, *, generation: int | None) -> CodeCheck:
     With ``generation=None`` codes of either generation are accepted. Empty values and
     the usual "not in a QPV" markers of RPLS extracts (``0``, ``HQ``, ``-``) are missing,
     not invalid.
+
+    Parameters
+    ----------
+    raw
+        QPV codes as read.
+    generation
+        2015 (``QP…``), 2024 (``QN…``), or ``None`` for either.
+
+    Returns
+    -------
+    CodeCheck
+        The upper-cased codes and the masks of invalid and missing values (nothing is repaired).
     """
     text = _as_text(raw).str.upper()
     text = text.mask(text.isin(["0", "HQ", "-", "HORS QPV", "NON"]))
@@ -316,8 +383,18 @@ def resolve_columns(
 def to_count(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse non-negative integer counts written the French way (``1 234``, ``12,0``).
 
-    Returns the counts (nullable ``Int64``) and a mask of values that are not a
-    non-negative whole number (missing values are not flagged).
+    Parameters
+    ----------
+    raw
+        Counts as read (text or numbers).
+
+    Returns
+    -------
+    counts : pandas.Series
+        The counts, nullable ``Int64``; missing where the value is missing or bad.
+    bad : pandas.Series
+        Boolean mask of values that are not a non-negative whole number (missing values
+        are not flagged).
     """
     text = raw.astype("string").str.replace(r"[\s\u202f\u00a0]", "", regex=True)
     text = text.str.replace(",", ".", regex=False).mask(lambda s: s == "")
@@ -333,7 +410,20 @@ def to_count(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def to_number(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse decimal numbers written the French way (``1 234,5``); return values and a bad-value mask."""
+    """Parse decimal numbers written the French way (``1 234,5``).
+
+    Parameters
+    ----------
+    raw
+        Numbers as read (text or numbers).
+
+    Returns
+    -------
+    values : pandas.Series
+        The numbers, ``float64``; NaN where the value is missing or bad.
+    bad : pandas.Series
+        Boolean mask of non-empty values that are not a number.
+    """
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         values = raw.astype("float64")
         infinite = pd.Series(np.isinf(values.to_numpy()), index=raw.index)

@@ -106,6 +106,9 @@ __all__ = [
     "DISABLED",
     "INSUFFICIENT",
     "INTERNAL",
+    "PRIMARY",
+    "PUBLISHED",
+    "SECONDARY",
     "SECRET",
     "SECRET_THRESHOLD",
     "Count",
@@ -115,6 +118,7 @@ __all__ = [
     "SecrecyError",
     "audit",
     "check",
+    "is_masked",
     "diffusion",
     "mark_internal",
     "lec_microdata",
@@ -136,6 +140,10 @@ SECRET = "secret"
 PUBLISHED = ""
 #: ``secret`` column when the rule was turned off (internal use only).
 DISABLED = "désactivé"
+#: ``secret`` column of the single-table rule (:func:`apply_secrecy`), which tells
+#: primary from secondary; the joint model writes :data:`SECRET` for both.
+PRIMARY = "primaire"
+SECONDARY = "secondaire"
 #: Status of a LEC row whose rate is masked.
 INSUFFICIENT = "effectif insuffisant"
 #: Mark of an output for internal use (file names and the ``diffusion`` column).
@@ -869,6 +877,27 @@ def check(
 # --------------------------------------------------------------------------- labels
 
 
+def is_masked(secret: pd.Series) -> pd.Series:
+    """Return whether each row's ``secret`` label says its figures are masked.
+
+    Parameters
+    ----------
+    secret
+        The ``secret`` column of a table from :func:`protect` or :func:`apply_secrecy`.
+
+    Returns
+    -------
+    pandas.Series
+        ``True`` on masked rows.
+
+    Examples
+    --------
+    >>> is_masked(pd.Series(["", "secret", "primaire", "secondaire", "désactivé"])).tolist()
+    [False, True, True, True, False]
+    """
+    return secret.isin([SECRET, PRIMARY, SECONDARY])
+
+
 def secrecy_sentence(*, secret: bool, threshold: int = SECRET_THRESHOLD) -> str:
     """Return the sentence every output carries about statistical secrecy (French)."""
     if secret:
@@ -1260,7 +1289,7 @@ def apply_secrecy(
             subset=keys
         )
         secondary.iloc[picked["_row"].to_numpy()] = True
-    out["secret"] = np.select([primary, secondary], ["primaire", "secondaire"], default="")
+    out["secret"] = np.select([primary, secondary], [PRIMARY, SECONDARY], default=PUBLISHED)
     hidden = primary | secondary
     for col in masked:
         out[col] = (

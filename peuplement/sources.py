@@ -100,6 +100,20 @@ class Source:
     def command_line(self, command: str, epci: str) -> str | None:
         """Return the command line that adds this source to ``command`` for ``epci`` (if an option takes it).
 
+        Parameters
+        ----------
+        command
+            The ``peuplement`` command (``report``, ``lec``…).
+        epci
+            The EPCI's SIREN.
+
+        Returns
+        -------
+        str or None
+            The command line; ``None`` when no option of ``command`` takes this source.
+
+        Examples
+        --------
         >>> SOURCES["parc_communes"].command_line("report", "246200364")
         'peuplement report --epci 246200364 --parc FICHIER'
         """
@@ -109,8 +123,15 @@ class Source:
 
     @property
     def citation(self) -> str:
-        """How a report cites it: publisher, name and vintage, in French.
+        """Return how a report cites the source: publisher, name and vintage, in French.
 
+        Returns
+        -------
+        str
+            The citation.
+
+        Examples
+        --------
         >>> SOURCES["filosofi_epci"].citation
         'INSEE, Filosofi 2019, revenus disponibles par EPCI (Filosofi 2019)'
         """
@@ -366,7 +387,13 @@ class SourceStatus:
 
     @property
     def disponible(self) -> bool:
-        """Whether the source can be used (present or given, and covering the EPCI)."""
+        """Tell whether the source can be used (present or given, and covering the EPCI).
+
+        Returns
+        -------
+        bool
+            ``True`` when it can be used.
+        """
         return self.etat in ("présent", "fourni")
 
 
@@ -471,15 +498,40 @@ def sources_status(
     epci: str | None = None,
     given: Mapping[str, str | os.PathLike[str] | None] | None = None,
 ) -> list[SourceStatus]:
-    """Return :func:`source_status` for every source of :data:`SOURCES`, in order."""
+    """Return :func:`source_status` for every source of :data:`SOURCES`, in order.
+
+    Parameters
+    ----------
+    data_dir
+        Reference-data directory; by default ``$PEUPLEMENT_DATA_DIR``, else ``../shared/data``.
+    epci
+        The EPCI whose coverage is checked; ``None``: not checked.
+    given
+        Files given on the command line, by source key.
+
+    Returns
+    -------
+    list of SourceStatus
+        One per source.
+    """
     return [source_status(s, data_dir=data_dir, epci=epci, given=given) for s in SOURCES.values()]
 
 
 def status_frame(statuses: Sequence[SourceStatus]) -> pd.DataFrame:
-    """One row per source: key, name, publisher, state, detail, vintage, format, URL, option, template, access.
+    """Tabulate source statuses: key, name, publisher, state, detail, vintage, format, URL, option, access.
 
     The table ``peuplement donnees --csv`` writes; a report's "sources" section can take
     the rows of the sources it used.
+
+    Parameters
+    ----------
+    statuses
+        Output of :func:`sources_status`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per source.
     """
     return pd.DataFrame(
         {

@@ -91,7 +91,8 @@ def _quantile_function(q1: float, q2: float, q3: float) -> Callable[[np.ndarray]
     knots_v = np.log(np.array([0.08 * q1, 0.30 * q1, q1, q2, q3, 2.2 * q3, 3.0 * q3]))
 
     def quantile(u: np.ndarray) -> np.ndarray:
-        return np.exp(np.interp(u, knots_p, knots_v))
+        values: np.ndarray = np.exp(np.interp(u, knots_p, knots_v))
+        return values
 
     return quantile
 
@@ -300,6 +301,25 @@ def synth_default(
     20 communes, and on the official thresholds of ``annee``. The QPV share is spread
     over the 8 communes with a QPV in proportion to their stock (the presentation gives
     no commune breakdown: an estimate).
+
+    Parameters
+    ----------
+    annee
+        Year N of the attributions; the demand stock is at 31 December of N−1.
+    seed
+        Seed of the generator.
+    targets
+        Shares the generator builds (Q1 outside QPV, non-Q1 in QPV…).
+    data_dir
+        Reference-data directory; by default ``$PEUPLEMENT_DATA_DIR``, else ``../shared/data``.
+
+    Returns
+    -------
+    demandes : pandas.DataFrame
+        SYNTHETIC pending requests, as :func:`peuplement.load_demandes` returns them.
+    attributions : pandas.DataFrame
+        SYNTHETIC attributions of ``annee``, as :func:`peuplement.load_attributions` returns
+        them.
     """
     from peuplement.datasets import get_path
     from peuplement.io import load_parc_bailleurs, load_parc_communes
@@ -353,8 +373,22 @@ def synth_rpls_france(
 
     Parameters
     ----------
+    n_dwellings
+        Number of dwellings.
+    n_landlords
+        Number of landlords.
+    qpv_share
+        Share of the dwellings of communes with a QPV drawn inside it.
     qpv
         QPV layer (Lambert-93); default: the 2015 perimeters of the reference data.
+    seed
+        Seed of the generator.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per dwelling with the official RPLS column names (``DEPCOM``, ``QPV``, ``X``,
+        ``Y``…).
     """
     import geopandas as gpd
 
@@ -436,7 +470,8 @@ class Drift:
 
 def _rooms(rng: np.random.Generator, size: np.ndarray) -> np.ndarray:
     # One room per person, capped at 5, give or take one: the usual size norms.
-    return np.clip(np.minimum(size, 5) + rng.choice([-1, 0, 0, 1], len(size)), 1, 6)
+    rooms: np.ndarray = np.clip(np.minimum(size, 5) + rng.choice([-1, 0, 0, 1], len(size)), 1, 6)
+    return rooms
 
 
 def _targets_of(targets: SynthTargets, drift: Drift, k: int) -> SynthTargets:
@@ -478,14 +513,18 @@ def synth_sne_years(
 
     Parameters
     ----------
-    communes, bailleurs, siren, targets
+    communes, bailleurs
         As in :func:`synth_sne`.
     annees
         Years N of the attributions, increasing.
     seuils
         ``{year: (Q1, Q2, Q3)}`` for each year.
+    siren
+        As in :func:`synth_sne`.
     n_demandes, n_attributions
         Counts of the first year; later years follow ``drift``.
+    targets
+        As in :func:`synth_sne`.
     drift
         :class:`Drift` of rates and counts per year.
     taux_radiation
@@ -564,7 +603,9 @@ def synth_sne_years(
         kind = pd.Series(pd.NA, index=attr.index, dtype="string")
         kind[draw < 0.17] = "inter-bailleurs"
         kind[draw < 0.12] = "interne"
-        attr["mutation"] = kind
+        # The LEC reads a yes/no flag (``mutation``); the kind is its own column.
+        attr["type_mutation"] = kind
+        attr["mutation"] = kind.notna().to_numpy()
         stocks.append(stock)
         attribs.append(attr)
     return pd.concat(stocks, ignore_index=True), pd.concat(attribs, ignore_index=True)
@@ -592,6 +633,28 @@ def synth_rpls_years(
     Every row has ``synthetique = True``. Column names are the canonical ones of
     :func:`peuplement.load_rpls` plus ``loyer``, ``vacant``, ``vacance_mois``,
     ``emmenagement``, ``millesime``.
+
+    Parameters
+    ----------
+    communes
+        Stock per commune (``code_insee``, ``nb_lls``, ``nb_lls_qpv``).
+    bailleurs
+        Stock per landlord.
+    annees
+        The vintages.
+    loyer_m2
+        Rent per m² of the first vintage (€ per month).
+    hausse_loyer
+        Yearly rent rise.
+    construction
+        Share of new dwellings each year.
+    seed
+        Seed of the generator.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per dwelling and vintage.
     """
     rng = np.random.default_rng(seed)
     n = communes["nb_lls"].astype("int64").to_numpy()
@@ -653,6 +716,17 @@ def synth_default_years(
     year: 2024–2026 are in the reference data) and the dynamics of
     :func:`synth_sne_years` and :func:`synth_rpls_years`. All rows are synthetic.
 
+    Parameters
+    ----------
+    annees
+        The years.
+    drift
+        Yearly drift of the LEC rates.
+    seed
+        Seed of the generator.
+    data_dir
+        Reference-data directory; by default ``$PEUPLEMENT_DATA_DIR``, else ``../shared/data``.
+
     Returns
     -------
     tuple of DataFrame
@@ -660,10 +734,17 @@ def synth_default_years(
     """
     from peuplement.datasets import get_path
     from peuplement.io import load_parc_bailleurs, load_parc_communes
-    from peuplement.lec import read_official, thresholds
+    from peuplement.lec import qpv_generation_in_force, read_official, thresholds
     from peuplement.territory import Territory
 
-    terr = Territory.from_epci(DEFAULT_EPCI, data_dir=data_dir)
+    # The QPV codes are those of the generation in force in the years generated.
+    generations = {qpv_generation_in_force(year) for year in annees}
+    if len(generations) != 1:
+        raise SchemaError(
+            f"années {list(annees)} à cheval sur deux générations de QPV (2015 jusqu'en 2023, "
+            "2024 ensuite) : générez chaque période à part"
+        )
+    terr = Territory.from_epci(DEFAULT_EPCI, qpv_generation=generations.pop(), data_dir=data_dir)
     stock, _ = load_parc_communes(get_path("coeur_ostrevent/parc_communes_2014"))
     landlords, _ = load_parc_bailleurs(get_path("coeur_ostrevent/parc_bailleurs_2014"))
     stock = terr.align(stock).inside

@@ -37,6 +37,11 @@ class Perimeter:
         For figures analysed on the data's own perimeter: every row keeps its COG name,
         and a commune that has left the territory since is flagged, with its current
         EPCI (``siren_epci_actuel``, ``nom_epci_actuel``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``inside`` and ``outside`` stacked.
         """
         inside = self.inside.assign(dans_perimetre_actuel=True)
         outside = self.outside.assign(dans_perimetre_actuel=False)
@@ -46,7 +51,14 @@ class Perimeter:
         return pd.concat(frames, ignore_index=True)
 
     def summary(self) -> str:
-        """Return a French sentence stating what falls outside, with counts."""
+        """Return a French sentence stating what falls outside, with counts.
+
+        Returns
+        -------
+        str
+            Codes of an older geography mapped to their commune, rows outside the perimeter
+            (up to five named) and, with a value column, the total outside.
+        """
         parts = []
         if len(self.mapped):
             names = ", ".join(
@@ -106,12 +118,24 @@ class Territory:
 
     @property
     def crs(self) -> object:
-        """The projected CRS of every layer (Lambert-93 in metropolitan France)."""
+        """Return the projected CRS of every layer (Lambert-93 in metropolitan France).
+
+        Returns
+        -------
+        pyproj.CRS
+            The CRS of :attr:`communes`.
+        """
         return self.communes.crs
 
     @property
     def slug(self) -> str:
-        """Folder name of the territory's outputs: its SIREN, else a name-derived key."""
+        """Return the folder name of the territory's outputs: its SIREN, else a name-derived key.
+
+        Returns
+        -------
+        str
+            A name safe in a path.
+        """
         if self.siren:
             return self.siren
         return "communes_" + "_".join(sorted(self.communes["code_insee"]))[:60]
@@ -139,6 +163,11 @@ class Territory:
         data_dir
             Reference-data directory.
 
+        Returns
+        -------
+        Territory
+            Its communes (COG 2025, Lambert-93) and the QPV they hold.
+
         Examples
         --------
         >>> t = Territory.from_epci("245901152")
@@ -165,7 +194,27 @@ class Territory:
         qpv: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
         data_dir: str | os.PathLike[str] | None = None,
     ) -> Territory:
-        """Build a territory from a list of INSEE commune codes (COG 2025)."""
+        """Build a territory from a list of INSEE commune codes (COG 2025).
+
+        Parameters
+        ----------
+        codes
+            INSEE codes of the communes (COG 2025).
+        name
+            Display name; by default ``"<n> communes"``.
+        qpv_generation
+            2015 or 2024 perimeters.
+        qpv
+            A QPV layer or file; default: the official file of that generation in the
+            reference-data directory.
+        data_dir
+            Reference-data directory; by default ``$PEUPLEMENT_DATA_DIR``, else ``../shared/data``.
+
+        Returns
+        -------
+        Territory
+            The communes and the QPV they hold.
+        """
         if len(codes) == 0:
             raise SchemaError("from_communes : la liste des codes commune est vide")
         communes, _ = load_communes_france(codes=codes)
@@ -243,6 +292,21 @@ class Territory:
         they differ, are kept in :attr:`Perimeter.renamed` only (``code_insee``,
         ``nom_fichier``, ``nom``).
 
+        Parameters
+        ----------
+        table
+            One row per commune, in any vintage of the COG.
+        column
+            The column of INSEE codes.
+        value
+            A count column to total inside and outside (``nb_lls``).
+
+        Returns
+        -------
+        Perimeter
+            ``inside`` (codes mapped to the COG 2025 commune they belong to now), ``outside`` and
+            the counts.
+
         Examples
         --------
         The 2014 figures of Cœur d'Ostrevent count Émerchicourt, which joined the CA de
@@ -292,7 +356,13 @@ class Territory:
 
     @property
     def communes_qpv(self) -> list[str]:
-        """INSEE codes of the communes of the territory covered by at least one QPV."""
+        """List the communes of the territory covered by at least one QPV.
+
+        Returns
+        -------
+        list of str
+            Their INSEE codes, sorted.
+        """
         codes = self.qpv_communes.loc[self.qpv_communes["retenue"], "code_insee"].dropna()
         return sorted(set(codes) & set(self.communes["code_insee"]))
 

@@ -45,13 +45,31 @@ class LoadReport:
 
     @property
     def n_rejected(self) -> int:
-        """Number of input rows rejected (each counted once, whatever its number of faults)."""
+        """Number of input rows rejected (each counted once, whatever its number of faults).
+
+        Returns
+        -------
+        int
+            The count of distinct rejected row numbers.
+        """
         return int(self.rejections["ligne"].nunique()) if len(self.rejections) else 0
 
     def reject(
         self, rows: pd.Series, *, column: str, values: pd.Series | None, reason: str
     ) -> None:
-        """Record rejected rows: ``rows`` are their 1-based row numbers."""
+        """Record rejected rows: ``rows`` are their 1-based row numbers.
+
+        Parameters
+        ----------
+        rows
+            1-based row numbers of the rejected rows in the source file.
+        column
+            The column at fault.
+        values
+            The offending values, one per row; ``None`` when there is no single value.
+        reason
+            Why the rows are rejected.
+        """
         if len(rows) == 0:
             return
         vals = values.astype("string").to_numpy() if values is not None else None
@@ -85,6 +103,24 @@ class LoadReport:
         """Reject the kept rows of ``data`` selected by ``mask`` (after a cross-row check) and return the others.
 
         ``data`` must carry the ``ligne`` column of :func:`load_tabular`.
+
+        Parameters
+        ----------
+        data
+            The kept rows, with their ``ligne``.
+        mask
+            The rows to reject (missing counts as ``False``).
+        column
+            The column at fault.
+        reason
+            Why the rows are rejected.
+        values
+            The offending values, aligned with ``data``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The rows of ``data`` not rejected, with a fresh index.
         """
         mask = mask.fillna(False).astype(bool)
         if not mask.any():
@@ -100,7 +136,15 @@ class LoadReport:
         return kept
 
     def repair(self, message: str, count: int) -> None:
-        """Record an unambiguous repair applied to ``count`` values."""
+        """Record an unambiguous repair applied to ``count`` values.
+
+        Parameters
+        ----------
+        message
+            What was repaired.
+        count
+            How many values; nothing is recorded when 0.
+        """
         if count:
             text = f"{message} ({count})"
             self.repairs.append(text)
@@ -108,12 +152,29 @@ class LoadReport:
             logger.info("%s: repaired %s", self.source, text)
 
     def note(self, message: str) -> None:
-        """Record a remark on the input that changed no value (ignored columns, assumptions)."""
+        """Record a remark on the input that changed no value (ignored columns, assumptions).
+
+        Parameters
+        ----------
+        message
+            The remark.
+        """
         self.notes.append(message)
         logger.info("%s: %s", self.source, message)
 
     def close(self, n_kept: int) -> LoadReport:
-        """Set the kept count and check the accounting identity."""
+        """Set the kept count and check the accounting identity.
+
+        Parameters
+        ----------
+        n_kept
+            Rows kept.
+
+        Returns
+        -------
+        LoadReport
+            This report.
+        """
         self.n_kept = int(n_kept)
         if self.n_read != self.n_kept + self.n_rejected:
             raise PeuplementError(
@@ -125,11 +186,23 @@ class LoadReport:
 
     @property
     def n_repaired(self) -> int:
-        """Number of values repaired (the counts of :meth:`repair`, added up)."""
+        """Count the values repaired (the counts of :meth:`repair`, added up).
+
+        Returns
+        -------
+        int
+            The total.
+        """
         return sum(self._repair_counts)
 
     def summary(self) -> str:
-        """One line in French for the command line: read, kept, rejected, repaired."""
+        """One line in French for the command line: read, kept, rejected, repaired.
+
+        Returns
+        -------
+        str
+            Rows read, kept, rejected and repaired.
+        """
         text = (
             f"{self.source} : {self.n_read} lignes lues, {self.n_kept} retenues, "
             f"{self.n_rejected} rejetées, {self.n_repaired} valeurs réparées"
@@ -147,7 +220,22 @@ class Loaded(NamedTuple, Generic[T]):
 
 
 def drop_other_years(data: pd.DataFrame, report: LoadReport, annee: int) -> pd.DataFrame:
-    """Reject, with their row, the attributions of another year than ``annee``."""
+    """Reject, with their row, the attributions of another year than ``annee``.
+
+    Parameters
+    ----------
+    data
+        Attributions with ``annee`` and ``ligne``.
+    report
+        The report the rejections go to.
+    annee
+        The analysed year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The attributions of ``annee``.
+    """
     return report.drop(
         data,
         data["annee"] != annee,

@@ -27,6 +27,44 @@ from peuplement import data_dir
 X0, Y0 = 700_000.0, 6_600_000.0  # an origin inside France, so CRS sanity checks pass
 
 
+# Tests measured over a few seconds (`pytest --durations=20`: 2.4 to 17 s each on the shared
+# machine; 8 s of the PySAL one is the first import of numba), matched on the end of their node
+# id, parameters ignored.
+SLOW: tuple[str, ...] = (
+    "test_trust.py::test_loader_round_trip",
+    "test_segregation.py::test_agrees_with_pysal_segregation",
+    "test_trust.py::test_full_run_leaks_no_household_and_is_reproducible",
+    "test_official_formats.py::test_sru_rate_written_any_published_way",
+    "test_evolutions.py::test_tendances_command",
+    "test_evolutions.py::test_tables_real_and_synthetic",
+    "test_fragility.py::test_default_territory_poverty_rise",
+    "test_segregation.py::test_theil_within_plus_between_is_total",
+    "test_lec_household.py::test_unknown_children_rule_property",
+    "test_cli.py::test_map_command",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark notebooks and browser tests `slow`, so `pytest -m "not slow"` is the quick loop.
+
+    Markers are applied here rather than in each file: nbmake items (the notebooks) get
+    `notebook`, tests using the `browser` fixture get `browser`, and both get `slow`, as do the
+    tests listed in SLOW (measured over a few seconds with `pytest --durations`).
+    """
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.notebook)
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+        name = item.nodeid.split("[")[0]
+        if (
+            item.get_closest_marker("notebook")
+            or item.get_closest_marker("browser")
+            or name.endswith(SLOW)
+        ):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def shared_data():
     path = data_dir()

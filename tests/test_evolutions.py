@@ -62,7 +62,16 @@ def test_section_blocks(evolutions):
     assert html.startswith('<section id="evolutions"><h2>Évolutions</h2>')
     assert "<td>QP059040 Quartier Prioritaire De Somain</td>" in html
     assert "d&#39;au moins 1 point de pourcentage" in html  # text escaped by Jinja2
-    assert html.count("<img ") == 4 and html.count("<table>") == 5
+    assert html.count("<img ") == 4 and html.count("<table>") == 6
+    # The LEC objectives per year, each with its own arrêté's threshold (2024–2026).
+    objectives = next(b for b in blocks if b.text.startswith("Objectifs LEC")).table
+    assert objectives.groupby("Année")["Seuil du 1er quartile"].first().tolist() == [
+        "8\u202f353 €", "8\u202f484 €", "8\u202f772 €",
+    ]  # fmt: skip
+    assert set(objectives["Objectif"]) >= {
+        "A : 1er quartile hors QPV",
+        "B : autres quartiles en QPV",
+    }
 
 
 def test_tendances_command(tmp_path, shared_data):

@@ -73,6 +73,7 @@ def hostile_map(shared_data):
         source=PAYLOADS[3],
         points=points,
         points_label=PAYLOADS[4],
+        background=False,  # the online background is Leaflet's tiles, not data: left out offline
     )
     return to_html(m)
 
@@ -105,14 +106,22 @@ def test_browser_finds_no_injected_node(hostile_map, browser, tmp_path):
     )
     assert not [s for s in scripts if s.startswith("window.__xss")]
     texts = []
-    for p in browser.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane path"):
-        ActionChains(browser).move_to_element(p).perform()
-        texts += [t.text for t in browser.find_elements(By.CSS_SELECTOR, ".leaflet-tooltip")]
+    # The commune layers are exclusive (radio buttons): hover each one's shapes in turn.
+    for radio in browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-base input"):
+        radio.click()
+        for p in browser.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane path"):
+            ActionChains(browser).move_to_element(p).perform()
+            texts += [t.text for t in browser.find_elements(By.CSS_SELECTOR, ".leaflet-tooltip")]
     shown = " ".join(texts)
     # The payloads are shown as text in tooltips: commune names, tooltip labels and values.
     assert PAYLOADS[0] in shown and PAYLOADS[4] in shown
     assert PAYLOADS[0] in browser.find_element(By.CSS_SELECTOR, ".peuplement-title").text
-    assert PAYLOADS[1] in browser.find_element(By.CSS_SELECTOR, ".peuplement-legend").text
+    # One legend per layer, only the chosen layer's shown: read them all, hidden included.
+    legends = " ".join(
+        e.get_attribute("textContent")
+        for e in browser.find_elements(By.CSS_SELECTOR, ".peuplement-legend")
+    )
+    assert PAYLOADS[1] in legends and PAYLOADS[2] in legends
     control = browser.find_element(By.CSS_SELECTOR, ".leaflet-control-layers").text
     assert PAYLOADS[4] in control and PAYLOADS[2] in control
     assert browser.execute_script("return window.__xss === undefined")
@@ -187,5 +196,5 @@ def test_report_html_is_byte_identical_for_identical_inputs(tmp_path, shared_dat
             + ["--out", str(tmp_path / run), "--exports", str(tmp_path / f"e{run}")],
         )
         assert result.exit_code == 0, result.output
-        pages.append((tmp_path / run / "245901152" / "rapport.html").read_bytes())
+        pages.append((tmp_path / run / "245901152" / "rapport_2026.html").read_bytes())
     assert pages[0] == pages[1]

@@ -433,3 +433,33 @@ def test_targets_that_differ_between_units_are_shown_in_each_cell():
         "30,0\u202f% (cible 25,0\u202f%)",  # Action Logement
         "30,0\u202f% (cible 50,0\u202f%)",  # État
     ]
+
+
+def test_report_leaves_attributions_outside_the_epci_out_of_the_objectives(shared_data):
+    # The same attributions with two rows in Paris and Lens added: the LEC table of the
+    # report must be the one of the EPCI's own rows (CCH L.441-1 judges each EPCI on its
+    # territory), and the notes say two rows were left out.
+    from peuplement.report import assemble
+    from peuplement.synth import SynthTargets, synth_sne
+    from peuplement.territory import Territory
+
+    territory = Territory.from_epci("245901152", data_dir=shared_data)
+    site = territory.communes[["code_insee"]].assign(nb_lls=100, nb_lls_qpv=0, qpv=None)
+    landlords = pd.DataFrame({"bailleur": ["SIA Habitat", "Norevie"], "nb_lls": [1500, 490]})
+    _, own = synth_sne(
+        site, landlords, annee=2026, seuils=(8772, 12771, 18000), siren="245901152",
+        n_attributions=120, targets=SynthTargets(), seed=3,
+    )  # fmt: skip
+    outside = own.head(2).assign(code_insee=["75056", "62498"], id_attribution=["X1", "X2"])
+    stock = site[["code_insee", "nb_lls"]]
+
+    def lec(attributions):
+        data = assemble(
+            territory, stock, attributions=attributions, annee=2026, synthetic=True,
+            data_dir=shared_data, secret=False,
+        )  # fmt: skip
+        return data
+
+    alone, mixed = lec(own), lec(pd.concat([own, outside], ignore_index=True))
+    pd.testing.assert_frame_equal(alone.lec, mixed.lec)
+    assert any("2 attribution(s) écartée(s) des objectifs" in n for n in mixed.notes)

@@ -43,7 +43,7 @@ def _qpv_table(terr: Territory, data_dir: Path | None) -> pd.DataFrame:
     """QPV of the territory: communes covered, area and population (INSEE 2013) when available."""
     from peuplement.io.reference import load_qpv_population
 
-    qpv = terr.qpv[["code_qpv", "nom_qpv", "codes_insee"]].copy()
+    qpv: pd.DataFrame = terr.qpv[["code_qpv", "nom_qpv", "codes_insee"]].copy()
     qpv["surface_km2"] = terr.qpv.geometry.area.to_numpy() / 1e6
     if terr.qpv_generation == 2015:
         try:

@@ -52,7 +52,10 @@ def _keyed(data: pd.DataFrame, by: str | None) -> tuple[pd.DataFrame, str]:
 def _ratio(num: pd.Series | np.ndarray, den: pd.Series | np.ndarray) -> np.ndarray:
     num = np.asarray(num, dtype="float64")
     den = np.asarray(den, dtype="float64")
-    return np.divide(num, den, out=np.full(np.broadcast(num, den).shape, np.nan), where=den > 0)
+    out: np.ndarray = np.divide(
+        num, den, out=np.full(np.broadcast(num, den).shape, np.nan), where=den > 0
+    )
+    return out
 
 
 def count_dwellings(
@@ -89,6 +92,31 @@ def top_share(data: pd.DataFrame, count: str, n: int, *, by: str | None = None) 
     with :math:`c_{(k)}` the counts in decreasing order. In [0, 1]; ``NaN`` for a
     territory with a zero total. "68 % of the stock in 5 communes" is
     ``top_share(stock, "nb_lls", 5)``.
+
+    Parameters
+    ----------
+    data
+        One row per unit (commune, landlord).
+    count
+        Column of the stock count.
+    n
+        Number of largest units.
+    by
+        Territory column (``siren_epci``); ``None`` for one territory.
+
+    Returns
+    -------
+    pandas.Series
+        ``part_top{n}``, one value per territory.
+
+    Examples
+    --------
+    Three communes holding 50, 30 and 20 dwellings: the two largest hold
+    (50 + 30) / 100 of the stock.
+
+    >>> stock = pd.DataFrame({"nb_lls": [50, 30, 20]})
+    >>> round(top_share(stock, "nb_lls", 2).item(), 6)
+    0.8
     """
     frame, key = _keyed(data, by)
     frame = frame.sort_values([key, count], ascending=[True, False], kind="mergesort")
@@ -109,6 +137,28 @@ def herfindahl(data: pd.DataFrame, count: str, *, by: str | None = None) -> pd.S
 
     In [1/n, 1] for n units with stock: 1 when one landlord holds everything, 1/n when
     n landlords hold equal shares (its inverse is the "equivalent number" of landlords).
+
+    Parameters
+    ----------
+    data
+        One row per unit (commune, landlord).
+    count
+        Column of the stock count.
+    by
+        Territory column (``siren_epci``); ``None`` for one territory.
+
+    Returns
+    -------
+    pandas.Series
+        ``hhi``, one value per territory; ``NaN`` for a territory with no stock.
+
+    Examples
+    --------
+    Shares 0.5, 0.3 and 0.2: 0.25 + 0.09 + 0.04 = 0.38 (2.6 equivalent landlords).
+
+    >>> stock = pd.DataFrame({"nb_lls": [50, 30, 20]})
+    >>> round(herfindahl(stock, "nb_lls").item(), 6)
+    0.38
     """
     frame, key = _keyed(data, by)
     total = frame.groupby(key, sort=True)[count].transform("sum")
@@ -121,12 +171,28 @@ def herfindahl(data: pd.DataFrame, count: str, *, by: str | None = None) -> pd.S
 def lorenz(
     data: pd.DataFrame, count: str, *, weight: str | None = None, by: str | None = None
 ) -> pd.DataFrame:
-    """Points of the Lorenz curve of ``count`` across units, per territory.
+    """Compute the points of the Lorenz curve of ``count`` across units, per territory.
 
     Units are sorted by increasing ``count / weight`` (``weight`` = 1 per unit when
     ``None``, or the population to compare the stock with the inhabitants). Each row
     gives the cumulative share of the weight (``part_unites_cumulee``) and of the count
     (``part_cumulee``) up to that unit, starting with (0, 0) for each territory.
+
+    Parameters
+    ----------
+    data
+        One row per unit.
+    count
+        Column of the stock count.
+    weight
+        Column weighting each unit (the population); ``None``: one per unit.
+    by
+        Territory column (``siren_epci``); ``None`` for one territory.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The points, territory by territory, from (0, 0) to (1, 1).
     """
     frame, key = _keyed(data, by)
     frame["_w"] = 1.0 if weight is None else frame[weight].astype("float64")
@@ -160,6 +226,31 @@ def gini(
     with :math:`X_k`, :math:`Y_k` the cumulative shares of weight and count. With equal
     weights it equals :math:`\sum_i\sum_j |c_i - c_j| / (2 n^2 \bar c)`. In [0, 1):
     0 when every unit has the same ``count / weight``.
+
+    Parameters
+    ----------
+    data
+        One row per unit.
+    count
+        Column of the stock count.
+    weight
+        Column weighting each unit (the population); ``None``: one per unit.
+    by
+        Territory column (``siren_epci``); ``None`` for one territory.
+
+    Returns
+    -------
+    pandas.Series
+        ``gini``, one value per territory.
+
+    Examples
+    --------
+    Counts 50, 30, 20 (mean 100/3): the pairwise differences 20, 30, 10 counted both
+    ways sum to 120, and 120 / (2 × 3² × 100/3) = 0.2.
+
+    >>> stock = pd.DataFrame({"nb_lls": [50, 30, 20]})
+    >>> round(gini(stock, "nb_lls").item(), 6)
+    0.2
     """
     points = lorenz(data, count, weight=weight, by=by)
     key = by or _ONE
@@ -188,6 +279,8 @@ def commune_concentration(
         ``residences_principales``, ``population``, ``nom`` and the territory column.
     by
         Territory column (``siren_epci``); ``None`` for one territory.
+    count
+        Column of the stock count (``nb_lls`` by default).
     sru_target
         Legal rate of social housing (0.20 or 0.25 of résidences principales, art. 55
         of the SRU law, L.302-5 CCH).
@@ -234,9 +327,22 @@ def landlord_concentration(
 ) -> pd.DataFrame:
     """Stock indicators per landlord (rows of several communes are summed).
 
-    Returns one row per landlord and territory: ``nb_lls``, ``part_territoire``,
-    ``rang``, ``part_cumulee``, ``nb_communes`` (communes where it has stock, when
-    ``code_insee`` is given), and ``nb_lls_qpv``, ``part_lls_qpv`` when given.
+    Parameters
+    ----------
+    stock
+        One row per landlord, or per landlord × commune (``bailleur``, ``nb_lls``;
+        optionally ``code_insee``, ``nb_lls_qpv`` and the territory column).
+    by
+        Territory column (``siren_epci``); ``None`` for one territory.
+    count
+        Column of the stock count (``nb_lls`` by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per landlord and territory: ``nb_lls``, ``part_territoire``, ``rang``,
+        ``part_cumulee``, ``nb_communes`` (communes where it has stock, when ``code_insee`` is
+        given), and ``nb_lls_qpv``, ``part_lls_qpv`` when given.
     """
     _check(stock, ["bailleur", count], "landlord_concentration")
     frame, key = _keyed(stock, by)
@@ -273,8 +379,10 @@ def territory_concentration(
         Stock per landlord, or per landlord × commune, with the territory column.
     by
         Territory column; ``None`` for one territory.
+    count
+        Column of the stock count (``nb_lls`` by default).
     top_communes
-        n of the "share of the stock in the n largest communes" statement.
+        The n of the "share of the stock in the n largest communes" statement.
 
     Returns
     -------

@@ -251,8 +251,12 @@ def fragilisation(
         :func:`fragility_index` output (several years).
     by
         The quartier column.
+    year
+        The year column.
     seuil_points, seuil_indice
         Thresholds of the rule.
+    poverty
+        The poverty-rate column.
 
     Returns
     -------

@@ -28,7 +28,7 @@ def household_shares(
     households
         One row per household (occupants of an OPS survey, or attributions), with
         boolean flag columns: first quartile (``q1``), APL recipient, resources under
-        60 % of the PLUS ceilings, priority household…
+        60 % of the PLUS ceilings, priority household.
     flags
         ``{flag column: output name}``, e.g. ``{"q1": "part_q1", "apl": "part_apl"}``.
     by
@@ -36,6 +36,8 @@ def household_shares(
     secret
         Mask units with fewer than ``threshold`` households (primary suppression, and
         secondary suppression within the table so the total does not give them away).
+    threshold
+        Minimum number of households behind a published share (11).
 
     Returns
     -------
@@ -100,7 +102,7 @@ def rotation_rate(
     secret: bool = True,
     threshold: int = SECRET_THRESHOLD,
 ) -> pd.DataFrame:
-    r"""Attributions of the year per social dwelling of the unit (turnover of the stock).
+    r"""Compute the attributions of the year per social dwelling of the unit (turnover).
 
     .. math:: rotation = \frac{attributions}{logements\ sociaux}
 
@@ -108,6 +110,27 @@ def rotation_rate(
     ``secret`` (the default) a unit with fewer than ``threshold`` attributions is masked,
     with the others it takes to keep it from being recovered from the total
     (:mod:`peuplement.secrecy`); ``secret`` says which rows are masked.
+
+    Parameters
+    ----------
+    attributions
+        One row per attribution, with the ``by`` column.
+    stock
+        One row per unit with ``by`` and ``count``.
+    by
+        Unit column (``code_insee``, ``bailleur``).
+    count
+        Column of the stock count (``nb_lls`` by default).
+    secret
+        Apply statistical secrecy (default).
+    threshold
+        Minimum number of households behind a published count (11).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit of ``stock``: ``nb_attributions``, ``count``, ``taux_rotation``
+        and ``secret``.
 
     Examples
     --------

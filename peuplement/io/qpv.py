@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -29,7 +30,7 @@ from peuplement.io._geo import (
     read_layer,
     to_lambert93,
 )
-from peuplement.schema import QPV_PATTERNS, normalize_qpv, resolve_columns
+from peuplement.schema import QPV_PATTERNS, CodeCheck, normalize_qpv, resolve_columns
 from peuplement.validation import Loaded, LoadReport
 
 __all__ = ["QPV_ALIASES", "QPV_COLUMNS", "load_qpv", "load_qpv_list", "repair_polygons"]
@@ -67,6 +68,11 @@ def repair_polygons(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, np.ndarray, np
     ``make_valid`` may return a GeometryCollection mixing the repaired polygons with
     stray lines or points (QP059030 in the official 2015 file); only the polygons are
     kept, so the result is a (Multi)Polygon of the same area.
+
+    Parameters
+    ----------
+    geoms
+        Polygons, some possibly invalid.
 
     Returns
     -------
@@ -110,69 +116,32 @@ def _file_bbox(
     return tuple(to_file.transform_bounds(*bbox))  # type: ignore[return-value]
 
 
-def load_qpv(
-    path: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
-    *,
-    generation: int = 2015,
-    data_dir: str | os.PathLike[str] | None = None,
-    layer: str | None = None,
-    columns: Mapping[str, str] | None = None,
-    bbox: tuple[float, float, float, float] | None = None,
-) -> Loaded[gpd.GeoDataFrame]:
-    """Load QPV perimeters of one generation.
-
-    Parameters
-    ----------
-    path
-        The QPV file (Shapefile, GeoPackage, GeoJSON) or a GeoDataFrame. By default, the
-        official 2015 shapefile of the reference-data directory.
-    generation
-        2015 (codes ``QP…``, décret 2014-1750) or 2024 (codes ``QN…``, décret 2023-1314).
-        Codes of the other generation are rejected.
-    data_dir
-        Reference-data directory (see :func:`peuplement.data_dir`).
-    layer, columns
-        Layer of a multi-layer file; explicit ``{file_column: canonical_name}`` mapping.
-    bbox
-        Read only the features intersecting this Lambert-93 box (faster for one territory).
-
-    Returns
-    -------
-    Loaded
-        The perimeters (canonical columns, Lambert-93, valid polygons) and the report,
-        listing repaired geometries, rejected codes and duplicates.
-    """
-    if generation not in QPV_PATTERNS:
-        raise SchemaError(
-            f"generation={generation!r} : génération de QPV inconnue ; attendu l'une de "
-            f"{sorted(QPV_PATTERNS)}"
+def _default_qpv_file(generation: int, data_dir: str | os.PathLike[str] | None) -> Path:
+    """Return the reference-data file of a QPV generation, or say where to get it."""
+    if generation not in _DEFAULT_FILES:
+        raise DataNotFoundError(
+            f"aucun fichier par défaut pour les périmètres QPV {generation} : téléchargez-les "
+            f"depuis {_URL_2024} et donnez le chemin (load_qpv(path, generation=2024))"
         )
-    if path is None:
-        if generation not in _DEFAULT_FILES:
-            raise DataNotFoundError(
-                f"aucun fichier par défaut pour les périmètres QPV {generation} : téléchargez-les "
-                f"depuis {_URL_2024} et donnez le chemin (load_qpv(path, generation=2024))"
-            )
-        try:
-            path = reference_file(_DEFAULT_FILES[generation], data_dir_=data_dir)
-        except DataNotFoundError as exc:
-            if generation != 2024:
-                raise
-            raise DataNotFoundError(
-                f"{exc} Périmètres officiels 2024 de toute la France : {_URL_2024} ; "
-                "passez-les avec load_qpv(path, generation=2024) ou --qpv FICHIER."
-            ) from exc
-    if isinstance(path, gpd.GeoDataFrame):
-        raw, name = path.copy(), "<GeoDataFrame>"
-    else:
-        name = os.path.basename(os.fspath(path))
-        check_layer_path(path)
-        raw = read_layer(path, layer=layer, bbox=_file_bbox(path, layer, bbox))
-    report = LoadReport(name)
-    report.n_read = len(raw)
-    found = resolve_columns(raw, QPV_ALIASES, required=["code_qpv"], source=name, columns=columns)
-    rows = pd.Series(np.arange(1, len(raw) + 1), index=raw.index)
-    code_col = found["code_qpv"]
+    try:
+        path = reference_file(_DEFAULT_FILES[generation], data_dir_=data_dir)
+    except DataNotFoundError as exc:
+        if generation != 2024:
+            raise
+        raise DataNotFoundError(
+            f"{exc} Périmètres officiels 2024 de toute la France : {_URL_2024} ; "
+            "passez-les avec load_qpv(path, generation=2024) ou --qpv FICHIER."
+        ) from exc
+    return path
+
+
+def _check_rows(
+    raw: gpd.GeoDataFrame, code_col: str, rows: pd.Series, generation: int, report: LoadReport
+) -> tuple[CodeCheck, pd.Series]:
+    """Reject codes of the other generation or malformed, missing or absurd geometries, duplicates.
+
+    Returns the normalised codes and the mask of rejected rows.
+    """
     check = normalize_qpv(raw[code_col], generation=generation)
     other = [g for g in QPV_PATTERNS if g != generation][0]
     other_gen = normalize_qpv(raw[code_col], generation=other).values.notna()
@@ -219,23 +188,13 @@ def load_qpv(
         reason="code QPV en double (première occurrence gardée)",
     )
     rejected |= dup
-    out = gpd.GeoDataFrame(
-        {
-            "code_qpv": check.values,
-            "nom_qpv": raw[found["nom_qpv"]].astype("string") if "nom_qpv" in found else pd.NA,
-            "communes_qpv": raw[found["communes_qpv"]].astype("string")
-            if "communes_qpv" in found
-            else pd.NA,
-            "insee_qpv": raw[found["insee_qpv"]].astype("string")
-            if "insee_qpv" in found
-            else pd.NA,
-            "generation": generation,
-        },
-        geometry=raw.geometry.values,
-        crs=raw.crs,
-        index=raw.index,
-    )[~rejected]
-    out = out.astype({"nom_qpv": "string", "communes_qpv": "string", "insee_qpv": "string"})
+    return check, rejected
+
+
+def _clean_geometries(
+    out: gpd.GeoDataFrame, rows: pd.Series, report: LoadReport, name: str
+) -> gpd.GeoDataFrame:
+    """Project to Lambert-93, drop QPV outside France, repair invalid outlines, refuse non-polygons."""
     out = to_lambert93(out, report=report)
     out = drop_outside_france(out, rows, report, key="code_qpv")
     repaired, invalid, change = repair_polygons(out.geometry)
@@ -254,6 +213,77 @@ def load_qpv(
             f"({out.loc[non_polygon, 'code_qpv'].head().tolist()}) ; une couche de QPV contient "
             "des polygones (contours)"
         )
+    return out
+
+
+def load_qpv(
+    path: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
+    *,
+    generation: int = 2015,
+    data_dir: str | os.PathLike[str] | None = None,
+    layer: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> Loaded[gpd.GeoDataFrame]:
+    """Load QPV perimeters of one generation.
+
+    Parameters
+    ----------
+    path
+        The QPV file (Shapefile, GeoPackage, GeoJSON) or a GeoDataFrame. By default, the
+        official 2015 shapefile of the reference-data directory.
+    generation
+        2015 (codes ``QP…``, décret 2014-1750) or 2024 (codes ``QN…``, décret 2023-1314).
+        Codes of the other generation are rejected.
+    data_dir
+        Reference-data directory (see :func:`peuplement.data_dir`).
+    layer, columns
+        Layer of a multi-layer file; explicit ``{file_column: canonical_name}`` mapping.
+    bbox
+        Read only the features intersecting this Lambert-93 box (faster for one territory).
+
+    Returns
+    -------
+    Loaded
+        The perimeters (canonical columns, Lambert-93, valid polygons) and the report,
+        listing repaired geometries, rejected codes and duplicates.
+    """
+    if generation not in QPV_PATTERNS:
+        raise SchemaError(
+            f"generation={generation!r} : génération de QPV inconnue ; attendu l'une de "
+            f"{sorted(QPV_PATTERNS)}"
+        )
+    if path is None:
+        path = _default_qpv_file(generation, data_dir)
+    if isinstance(path, gpd.GeoDataFrame):
+        raw, name = path.copy(), "<GeoDataFrame>"
+    else:
+        name = os.path.basename(os.fspath(path))
+        check_layer_path(path)
+        raw = read_layer(path, layer=layer, bbox=_file_bbox(path, layer, bbox))
+    report = LoadReport(name)
+    report.n_read = len(raw)
+    found = resolve_columns(raw, QPV_ALIASES, required=["code_qpv"], source=name, columns=columns)
+    rows = pd.Series(np.arange(1, len(raw) + 1), index=raw.index)
+    check, rejected = _check_rows(raw, found["code_qpv"], rows, generation, report)
+    out = gpd.GeoDataFrame(
+        {
+            "code_qpv": check.values,
+            "nom_qpv": raw[found["nom_qpv"]].astype("string") if "nom_qpv" in found else pd.NA,
+            "communes_qpv": raw[found["communes_qpv"]].astype("string")
+            if "communes_qpv" in found
+            else pd.NA,
+            "insee_qpv": raw[found["insee_qpv"]].astype("string")
+            if "insee_qpv" in found
+            else pd.NA,
+            "generation": generation,
+        },
+        geometry=raw.geometry.values,
+        crs=raw.crs,
+        index=raw.index,
+    )[~rejected]
+    out = out.astype({"nom_qpv": "string", "communes_qpv": "string", "insee_qpv": "string"})
+    out = _clean_geometries(out, rows, report, name)
     out = out.sort_values("code_qpv").reset_index(drop=True)
     report.close(len(out))
     return Loaded(out[QPV_COLUMNS], report)
@@ -271,6 +301,16 @@ def load_qpv_list(
     1,493 of the 1,584 codes: **incomplete**); for 2015, the codes of the official
     national perimeters (complete for metropolitan France). A ``path`` to the official
     national 2024 perimeters (``code_qp``, ``insee_com``) gives a complete list.
+
+    Parameters
+    ----------
+    generation
+        2015 or 2024.
+    path
+        The official national perimeters of that generation; ``None``: the list of the
+        reference data.
+    data_dir
+        Reference-data directory; by default ``$PEUPLEMENT_DATA_DIR``, else ``../shared/data``.
 
     Returns
     -------

@@ -56,10 +56,22 @@ def load_seuils_quartiles(
 
     The thresholds (€ per unit of consumption per year) are fixed each year by arrêté
     (art. L.441-1 CCH). Default file: ``lec/seuils_quartiles_demandeurs_epci_2024_2026.csv``
-    of the reference-data directory. Returns ``annee``, ``siren_epci``, ``nom_epci``,
-    ``dep``, ``q1_annuel_uc``, ``q2_annuel_uc``, ``q3_annuel_uc``, ``region`` and ``zone``
-    (``IDF``: the regional Île-de-France threshold) (an EPCI spanning two
-    departments has one row per department, with the same thresholds).
+    of the reference-data directory. An EPCI spanning two departments has one row per
+    department, with the same thresholds.
+
+    Parameters
+    ----------
+    path
+        The thresholds file; ``None`` for the default file.
+    data_dir
+        Reference-data directory; by default ``$PEUPLEMENT_DATA_DIR``, else ``../shared/data``.
+
+    Returns
+    -------
+    Loaded
+        The ``annee``, ``siren_epci``, ``nom_epci``, ``dep``, ``q1_annuel_uc``, ``q2_annuel_uc``,
+        ``q3_annuel_uc``, ``region`` and ``zone`` (``IDF``: the regional Île-de-France
+        threshold); and the load report (rejected rows, repairs).
     """
     if path is None:  # the official file: validated once, then read from the user cache
         official = reference_file(
@@ -104,6 +116,20 @@ def load_filosofi(
 
     Blank cells are INSEE's statistical secrecy and stay missing. Amounts are € per unit
     of consumption per year; ``taux_pauvrete`` is in percent (IRIS level).
+
+    Parameters
+    ----------
+    level
+        ``epci``, ``commune`` or ``iris``.
+    path
+        The Filosofi file; ``None`` for the one of ``level`` in ``filosofi/``.
+    data_dir
+        Reference-data directory; by default ``$PEUPLEMENT_DATA_DIR``, else ``../shared/data``.
+
+    Returns
+    -------
+    Loaded
+        The incomes, one row per unit of ``level``,; and the load report (rejected rows, repairs).
     """
     if level not in _FILOSOFI:
         raise SchemaError(f"level={level!r} : niveau inconnu ; attendu l'un de {sorted(_FILOSOFI)}")
@@ -122,7 +148,18 @@ KEY_FIGURE_FIELDS = [
 
 
 def load_key_figures(path: str | os.PathLike[str]) -> Loaded[pd.DataFrame]:
-    """Load published key figures of a territory (``indicateur``, ``valeur``, ``unite``, ``note``, ``source``)."""
+    """Load the published key figures of a territory.
+
+    Parameters
+    ----------
+    path
+        A CSV with ``indicateur``, ``valeur``, ``unite``, ``note`` and ``source``.
+
+    Returns
+    -------
+    Loaded
+        The figures; and the load report (rejected rows, repairs).
+    """
     data, report = load_tabular(path, KEY_FIGURE_FIELDS)
     data = report.drop(
         data,
@@ -146,10 +183,20 @@ QPV_POPULATION_FIELDS = [
 def load_qpv_population(
     path: str | os.PathLike[str] | None = None, *, data_dir: str | os.PathLike[str] | None = None
 ) -> Loaded[pd.DataFrame]:
-    """Load the population of the 2015 QPV (INSEE, recensement 2013; ``qpv/insee_pop_qp_2013.csv`` by default).
+    """Load the population of the 2015 QPV (INSEE, recensement 2013).
 
-    Returns ``code_qpv``, ``nom_qpv``, ``siren_epci`` (and ``siren_epci_2`` for a QPV
-    straddling two EPCIs at the time) and ``population``.
+    Parameters
+    ----------
+    path
+        The population file; ``None`` for ``qpv/insee_pop_qp_2013.csv``.
+    data_dir
+        Reference-data directory; by default ``$PEUPLEMENT_DATA_DIR``, else ``../shared/data``.
+
+    Returns
+    -------
+    Loaded
+        The ``code_qpv``, ``nom_qpv``, ``siren_epci`` (and ``siren_epci_2`` for a QPV straddling two
+        EPCIs at the time) and ``population``; and the load report (rejected rows, repairs).
     """
     source = path or reference_file("qpv/insee_pop_qp_2013.csv", data_dir_=data_dir)
     data, report = load_tabular(source, QPV_POPULATION_FIELDS, qpv_generation=2015)

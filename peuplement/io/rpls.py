@@ -141,6 +141,20 @@ def load_parc_communes(
 
     A commune listed twice is rejected (its second row), since summing would hide a
     double count.
+
+    Parameters
+    ----------
+    source
+        CSV, Excel or Parquet file, or a DataFrame.
+    millesime
+        The RPLS year of the file, written in the ``millesime`` column.
+    columns
+        Explicit ``{file_column: canonical_name}`` mapping, for a column under an unusual name.
+
+    Returns
+    -------
+    Loaded
+        The stock per commune; and the load report (rejected rows, repairs).
     """
     data, report = load_tabular(source, PARC_COMMUNES_FIELDS, columns=columns)
     data = report.drop(
@@ -168,7 +182,23 @@ def load_parc_bailleurs(
     millesime: int | None = None,
     columns: Mapping[str, str] | None = None,
 ) -> Loaded[pd.DataFrame]:
-    """Load a landlord-level stock table (``bailleur``, ``nb_lls``, optionally per ``code_insee``)."""
+    """Load a landlord-level stock table (``bailleur``, ``nb_lls``, optionally per ``code_insee``).
+
+    Parameters
+    ----------
+    source
+        CSV, Excel or Parquet file, or a DataFrame.
+    millesime
+        The RPLS year of the file, written in the ``millesime`` column.
+    columns
+        Explicit ``{file_column: canonical_name}`` mapping, for a column under an unusual name.
+
+    Returns
+    -------
+    Loaded
+        The stock per landlord (or per landlord × commune); and the load report (rejected rows,
+        repairs).
+    """
     data, report = load_tabular(source, PARC_BAILLEURS_FIELDS, columns=columns)
     # Names are Unicode-normalised by load_tabular (NFC, spaces, invisible characters):
     # "Norevie" typed two ways is one landlord here.

@@ -55,10 +55,20 @@ RPLS_RESULTATS_FIELDS = [
 
 
 def is_rpls_resultats(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is a spreadsheet with a "Commune" sheet, as the SDES results workbook.
+    """Tell whether ``path`` is a spreadsheet with a "Commune" sheet, as the SDES results workbook.
 
     A commune stock table given on the command line (``--parc``) may be that workbook:
     it is then read with :func:`load_rpls_resultats` (its first sheet is not the table).
+
+    Parameters
+    ----------
+    path
+        The file given.
+
+    Returns
+    -------
+    bool
+        ``True`` for the SDES results workbook.
     """
     if os.fspath(path).lower().rsplit(".", 1)[-1] not in ("xlsx", "xlsm", "xls"):
         return False

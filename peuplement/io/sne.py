@@ -170,6 +170,19 @@ def load_demandes(
 
     Required: ``id_demande``, ``code_insee`` (first commune wished), ``nb_personnes`` and
     ``ressources_annuelles`` (or ``ressources_mensuelles``, converted × 12).
+
+    Parameters
+    ----------
+    source
+        CSV, Excel or Parquet file, or a DataFrame.
+    columns
+        Explicit ``{file_column: canonical_name}`` mapping, for a column under an unusual name.
+
+    Returns
+    -------
+    Loaded
+        The requests with the columns of :data:`DEMANDE_FIELDS`; and the load report (rejected rows,
+        repairs).
     """
     data, report = load_tabular(source, DEMANDE_FIELDS, columns=columns)
     return Loaded(_household(data, report), report)
@@ -193,6 +206,14 @@ def load_attributions(
         The analysed year: attributions of other years are rejected with their row.
     qpv_generation
         Generation of ``code_qpv`` (2015 or 2024); ``None`` accepts both.
+    columns
+        Explicit ``{file_column: canonical_name}`` mapping, for a column under an unusual name.
+
+    Returns
+    -------
+    Loaded
+        The attributions with the columns of :data:`ATTRIBUTION_FIELDS`; and the load report
+        (rejected rows, repairs).
     """
     data, report = load_tabular(
         source, ATTRIBUTION_FIELDS, columns=columns, qpv_generation=qpv_generation
@@ -252,6 +273,18 @@ def load_engagements(
     ``prioritaires``), ``bailleur`` and/or ``reservataire`` (both empty: the whole
     EPCI), and either ``cible`` (a share; ``25`` or ``25 %`` is read as 0.25) or
     ``nombre`` (a count of qualifying attributions), not both.
+
+    Parameters
+    ----------
+    source
+        CSV, Excel or Parquet file, or a DataFrame.
+    columns
+        Explicit ``{file_column: canonical_name}`` mapping, for a column under an unusual name.
+
+    Returns
+    -------
+    Loaded
+        The commitments and the load report (rejected rows, repairs).
 
     Examples
     --------
@@ -336,6 +369,16 @@ def read_sne_xml(path: str | os.PathLike[str]) -> pd.DataFrame:
     (applicant + co-holders + dependants) and ``nb_moins_14`` (dependants under 14 at
     the date of the request). Children in shared custody (``personneEnGarde``) and unborn
     children are not counted; the count is given in ``nb_autres_enfants`` to decide.
+
+    Parameters
+    ----------
+    path
+        The XML file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per request, with the columns above; :func:`load_demandes` validates it.
     """
     from xml.etree import ElementTree
 

@@ -98,10 +98,11 @@ def upper_bounds(
         high = np.minimum(low + 1, len(xs) - 1)
         return np.unique(xs[low] + (xs[high] - xs[low]) * (pos - low))
     if scheme == "equalinterval":
-        bins = x.min() + (x.max() - x.min()) / k * np.arange(1, k + 1)
-        bins[-1] = x.max()
-        return bins
-    return np.asarray(_mapclassify().FisherJenks(x, k=k).bins, dtype="float64")
+        equal: np.ndarray = x.min() + (x.max() - x.min()) / k * np.arange(1, k + 1)
+        equal[-1] = x.max()
+        return equal
+    jenks: np.ndarray = np.asarray(_mapclassify().FisherJenks(x, k=k).bins, dtype="float64")
+    return jenks
 
 
 def classify_values(

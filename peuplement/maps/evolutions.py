@@ -66,6 +66,17 @@ def trend_chart(
         French label of the value (y axis).
     percent
         The value is a share in [0, 1].
+    year
+        The year column.
+    title
+        Title of the figure; a default one when ``None``.
+    source
+        Source line under the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure; :func:`peuplement.maps.save_figure` writes it.
     """
     rows = changes[changes["indicateur"] == indicateur]
     if rows.empty:
@@ -117,6 +128,26 @@ def comparison_chart(
     """Draw the EPCI beside its department, region and France over the years, for one indicator.
 
     ``comparison`` is :func:`peuplement.indicators.trends.compare_with_references` output.
+
+    Parameters
+    ----------
+    comparison
+        :func:`peuplement.indicators.trends.compare_with_references` output.
+    indicateur
+        The indicator drawn.
+    label
+        French label of the value (y axis).
+    percent
+        The value is a share in [0, 1].
+    title
+        Title of the figure; a default one when ``None``.
+    source
+        Source line under the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure; :func:`peuplement.maps.save_figure` writes it.
     """
     rows = comparison[
         (comparison["indicateur"] == indicateur) & comparison["valeur"].notna()
@@ -148,9 +179,23 @@ def fragility_bars(
     title: str = "Évolution du taux de pauvreté des quartiers prioritaires",
     source: str | None = None,
 ) -> Figure:
-    """Horizontal bars of the change in poverty rate (points), quartiers "en voie de fragilisation" in red.
+    """Draw the change in poverty rate (points) of each quartier, those "en voie de fragilisation" in red.
 
     ``table`` is :func:`peuplement.indicators.fragility.fragilisation` output.
+
+    Parameters
+    ----------
+    table
+        :func:`peuplement.indicators.fragility.fragilisation` output.
+    title
+        Title of the figure; a default one when ``None``.
+    source
+        Source line under the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure; :func:`peuplement.maps.save_figure` writes it.
     """
     rows = table.dropna(subset=["variation_pauvrete_points"]).iloc[::-1]
     names = rows["nom_qpv"] if "nom_qpv" in rows else rows["code_qpv"]
@@ -191,7 +236,34 @@ def fragility_map(
     title: str | None = None,
     source: str | None = None,
 ) -> Figure:
-    """Map the quartiers of a territory coloured by ``column`` (one row per ``code_qpv``), communes outlined."""
+    """Map the quartiers of a territory coloured by ``column`` (one row per ``code_qpv``), communes outlined.
+
+    Parameters
+    ----------
+    territory
+        Communes and QPV.
+    table
+        One row per ``code_qpv``.
+    column
+        The value drawn.
+    label
+        French label of the value (legend).
+    percent
+        The value is a share in [0, 1].
+    breaks
+        Class bounds; by default ``k`` quantile classes.
+    k
+        Number of classes.
+    title
+        Title of the figure; a default one when ``None``.
+    source
+        Source line under the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure; :func:`peuplement.maps.save_figure` writes it.
+    """
     if "code_qpv" not in table.columns or column not in table.columns:
         raise SchemaError(
             f"fragility_map : la table doit avoir 'code_qpv' et {column!r} ; trouvées "

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import base64
 import html
-import itertools
 import os
 import re
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -130,7 +128,13 @@ class Layer:
 
     @property
     def title(self) -> str:
-        """The legend title: the label, with « (synthétique) » for synthetic data."""
+        """Return the legend title: the label, with « (synthétique) » for synthetic data.
+
+        Returns
+        -------
+        str
+            The title.
+        """
         return self.label + (" (données synthétiques)" if self.synthetic else "")
 
 
@@ -339,9 +343,16 @@ def interactive_map(
     points
         Optional dwelling or residence points (projected, any columns; ``nb_logements``
         sizes the circles when present), drawn as a hidden layer with tooltips.
+    points_label
+        Name of the points layer in the layer control.
     background
         Offer an OpenStreetMap background in the layer control, off by default: nothing
         is loaded from the network until the reader ticks it.
+
+    Returns
+    -------
+    folium.Map
+        The map; :func:`save_map` writes it, :func:`notebook_view` shows it.
     """
     if not layers:
         raise SchemaError("interactive_map needs at least one layer")
@@ -372,7 +383,7 @@ def interactive_map(
     minx, miny, maxx, maxy = communes.total_bounds
     m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(12, 12))
     _title_box(m, title, _source_line(territory, source))
-    _MapScript().add_to(m)
+    _MapScript().add_to(m)  # type: ignore[no-untyped-call]  # branca's MacroElement is untyped
     return m
 
 
@@ -491,35 +502,46 @@ def _leaflet_assets() -> tuple[str, str]:
 _EXTERNAL = re.compile(r"""<(?:script|link)[^>]+(?:src|href)=["']?(https?:)?//""", re.IGNORECASE)
 
 
-def _deterministic_ids(root: Element) -> None:
-    """Give every element of the page an id from its position in the tree.
+def _render_deterministic(root: Element) -> str:
+    """Render the page with element ids numbered by their position in the tree.
 
     branca draws each element's id from ``uuid4`` (the JavaScript variable names
     ``geo_json_3f2a…``), so two renderings of the same map differed on every line that
-    names one. Numbering the elements depth-first in their (insertion-ordered) tree makes
-    the page a function of the map alone; the children's dictionary keys, which are
-    their names, are rebuilt to match.
+    names one. The ids are replaced in the rendered page, not on the elements: scripts
+    written while the map was built (the legend switch names its layers) hold the same
+    names and are renamed with them, in one pass so that no new id is renamed again.
     """
-    counter = itertools.count()
+    ids: list[str] = []
 
     def walk(element: Element) -> None:
-        element._id = f"{next(counter):032x}"
-        children = list(element._children.items())
-        for _, child in children:
+        ids.append(element._id)
+        for child in element._children.values():
             walk(child)
-        element._children = OrderedDict((child.get_name(), child) for _, child in children)
 
     walk(root)
+    page: str = root.render()
+    mapping = {old: f"{i:032x}" for i, old in enumerate(dict.fromkeys(ids))}
+    pattern = re.compile("|".join(re.escape(old) for old in mapping))
+    return pattern.sub(lambda match: mapping[match.group(0)], page)
 
 
 def to_html(m: folium.Map) -> str:
     """Render a map built by :func:`interactive_map` to one self-contained HTML string.
 
     The page is byte-identical for identical maps (element ids are deterministic).
+
+    Parameters
+    ----------
+    m
+        A map from :func:`interactive_map`.
+
+    Returns
+    -------
+    str
+        The HTML page, Leaflet and its images inlined.
     """
     root: Any = m.get_root()
-    _deterministic_ids(root)
-    page = root.render()
+    page = _render_deterministic(root)
     js, css = _leaflet_assets()
     page = re.sub(
         r'<script src="peuplement:leaflet\.js"></script>', lambda _: f"<script>{js}</script>", page
@@ -538,15 +560,41 @@ def to_html(m: folium.Map) -> str:
 
 
 def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
-    """Write the map as a self-contained HTML file (no CDN, no network needed) and return its path."""
+    """Write the map as a self-contained HTML file (no CDN, no network needed) and return its path.
+
+    Parameters
+    ----------
+    m
+        A map from :func:`interactive_map`.
+    path
+        The HTML file to write.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     return write_text(to_html(m), path)
 
 
 def notebook_view(m: folium.Map, *, height: int = 560) -> object:
-    """Show a map inline in Jupyter from the self-contained page (Folium's own display loads CDNs)."""
+    """Show a map inline in Jupyter from the self-contained page (Folium's own display loads CDNs).
+
+    Parameters
+    ----------
+    m
+        A map from :func:`interactive_map`.
+    height
+        Height of the frame in pixels.
+
+    Returns
+    -------
+    IPython.display.HTML
+        The frame to display.
+    """
     from IPython.display import HTML
 
     page = html.escape(to_html(m), quote=True)
-    return HTML(
+    return HTML(  # type: ignore[no-untyped-call]  # IPython ships no type hints
         f'<div><iframe srcdoc="{page}" style="width:100%;height:{height}px;border:1px solid #ccc"></iframe></div>'
     )

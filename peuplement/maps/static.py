@@ -85,10 +85,30 @@ def static_map(
 
     Parameters
     ----------
+    territory
+        Communes and QPV.
     table
         One row per commune with ``code_insee`` and ``column``.
+    column
+        The value drawn.
+    label
+        French label of the value (legend).
+    percent
+        The value is a share in [0, 1], shown as a percentage.
+    scheme, k, breaks
+        Classification (mapclassify: ``quantiles``, ``fisherjenks``, ``equalinterval``, or
+        ``breaks``).
+    title
+        Title of the map.
+    source
+        Source line.
     n_labels
         Number of communes labelled, largest values first.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure; :func:`save_figure` writes it.
     """
     if column not in table.columns or "code_insee" not in table.columns:
         raise SchemaError(
@@ -150,7 +170,24 @@ def lorenz_chart(
     gini: float | None = None,
     xlabel: str = "Part cumulée des communes",
 ) -> Figure:
-    """Lorenz curve (from :func:`peuplement.indicators.lorenz`) with the equality line."""
+    """Lorenz curve (from :func:`peuplement.indicators.lorenz`) with the equality line.
+
+    Parameters
+    ----------
+    points
+        Output of :func:`peuplement.indicators.lorenz` for one territory.
+    title
+        Title of the figure.
+    gini
+        Gini coefficient written on the chart; ``None``: not written.
+    xlabel
+        Label of the horizontal axis.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure; :func:`save_figure` writes it.
+    """
     fig, ax = plt.subplots(figsize=(5.5, 5))
     ax.plot([0, 1], [0, 1], color="#999999", linestyle="--", label="Égalité parfaite")
     ax.plot(
@@ -183,7 +220,22 @@ def lorenz_chart(
 def landlord_bars(
     landlords: pd.DataFrame, *, top: int = 8, title: str = "Parc social par bailleur"
 ) -> Figure:
-    """Horizontal bars of the landlords' shares (``bailleur``, ``part_territoire``), the rest grouped."""
+    """Horizontal bars of the landlords' shares (``bailleur``, ``part_territoire``), the rest grouped.
+
+    Parameters
+    ----------
+    landlords
+        Output of :func:`peuplement.indicators.landlord_concentration`.
+    top
+        Landlords shown apart; the others are grouped.
+    title
+        Title of the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure; :func:`save_figure` writes it.
+    """
     frame = landlords.sort_values("part_territoire", ascending=False)
     shown = frame.head(top)[["bailleur", "part_territoire"]].copy()
     rest = frame["part_territoire"].iloc[top:].sum()
@@ -210,6 +262,20 @@ def landlord_commune_bars(
 
     The ``top_landlords`` largest landlords of the territory get their own colour, the
     others are grouped; communes sorted by stock.
+
+    Parameters
+    ----------
+    stock
+        Stock per landlord × commune (``nom``, ``bailleur``, ``nb_lls``).
+    top_landlords
+        Landlords with their own colour.
+    title
+        Title of the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure; :func:`save_figure` writes it.
     """
     missing = [c for c in ("nom", "bailleur", "nb_lls") if c not in stock.columns]
     if missing:
@@ -244,7 +310,22 @@ def lec_chart(
     niveau: str = "reservataire",
     title: str = "Objectifs d'attribution (loi Égalité et Citoyenneté)",
 ) -> Figure:
-    """Rates of each objective against their targets, one group of bars per unit of ``niveau``."""
+    """Draw the rate of each objective against its target, one group of bars per unit of ``niveau``.
+
+    Parameters
+    ----------
+    table
+        Output of :func:`peuplement.lec.lec_indicators`.
+    niveau
+        The level of units drawn (``reservataire``, ``bailleur``, ``commune``).
+    title
+        Title of the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure; :func:`save_figure` writes it.
+    """
     rows = table[(table["niveau"] == niveau) & table["taux"].notna()]
     objectives = [
         o for o in ("A", "A_hors_relogement", "B", "prioritaires") if o in set(rows["objectif"])
@@ -296,7 +377,24 @@ def save_figure(
     formats: Sequence[str] = ("png", "pdf"),
     dpi: int = 300,
 ) -> list[Path]:
-    """Write a figure to PNG (300 dpi) and PDF next to ``path`` (its suffix is replaced); close it."""
+    """Write a figure to PNG (300 dpi) and PDF next to ``path`` (its suffix is replaced); close it.
+
+    Parameters
+    ----------
+    fig
+        The figure; it is closed.
+    path
+        The file name; its suffix is replaced by each format.
+    formats
+        Formats written.
+    dpi
+        Resolution of raster formats.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
     base = Path(path).with_suffix("")
     written = []
     for fmt in formats:

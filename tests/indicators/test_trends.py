@@ -128,7 +128,7 @@ def test_mutations_rehousing():
         {
             "annee": [2024] * 5,
             "code_qpv": ["QP059040", None, None, None, "QP059040"],
-            "mutation": ["interne", "inter-bailleurs", None, None, None],
+            "type_mutation": ["interne", "inter-bailleurs", None, None, None],
             "relogement_ru": [False, False, True, True, True],
         }
     )
