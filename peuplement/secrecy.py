@@ -282,6 +282,7 @@ class _Cells:
     keys: list[pd.DataFrame]
     implied_rows: dict[int, np.ndarray]  # rows holding an implied figure
     pair: np.ndarray  # (total cell, part cell) of a hidden complement, -1 otherwise
+    atom_value: np.ndarray  # true number of households of each atom (a feasible point)
 
     def label(self, i: int) -> str:
         """French description of cell ``i`` for messages."""
@@ -326,8 +327,15 @@ def _groups(
     pos = np.flatnonzero(sel)
     if not cols:
         return pd.DataFrame(index=[0]), np.zeros(len(pos), "int64"), pos
-    g = atoms.iloc[pos].groupby(cols, dropna=False, sort=True)
-    return g.size().reset_index()[cols], g.ngroup().to_numpy(), pos
+    # Group the atoms once per set of columns (cached on the frame), then keep the
+    # groups the flag selects: the same keys and ids as grouping the flagged atoms.
+    cache = atoms.attrs.setdefault("_groups", {})
+    if tuple(cols) not in cache:
+        g = atoms.groupby(cols, dropna=False, sort=True)
+        cache[tuple(cols)] = (g.size().reset_index()[cols], g.ngroup().to_numpy())
+    keys, gid = cache[tuple(cols)]
+    present, local = np.unique(gid[pos], return_inverse=True)
+    return keys.iloc[present].reset_index(drop=True), local.ravel().astype("int64"), pos
 
 
 def _text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -488,6 +496,7 @@ def _cells(model: Model, tables: Mapping[str, pd.DataFrame], threshold: int) -> 
         keys=[b["keys"] for b in built],  # type: ignore[misc]
         implied_rows=implied,
         pair=_pairs(specs, built, offsets),
+        atom_value=atoms["_n"].to_numpy("float64"),
     )
 
 
@@ -512,6 +521,187 @@ def _pairs(specs: list[Count], built: list[dict[str, object]], offsets: np.ndarr
     return pair
 
 
+# --------------------------------------------------------------------------- relations
+
+#: Cap on the witness programmes of one round (each proves many cells at once).
+_WITNESS_ROUNDS = 12
+
+
+def _relations(cells: _Cells, alive: np.ndarray) -> sparse.csr_matrix:
+    """Return the additive relations between cells (relations × cells: −1 the whole, 1 its parts).
+
+    A relation is a cell and a family of disjoint cells that exactly cover its atoms
+    (atoms known to be empty left aside): an EPCI and its communes, a landlord and its
+    landlord × réservataire cells, ``d`` and ``n`` plus the hidden ``d − n``,
+    ``d_prioritaires`` and ``d_A`` plus ``d_B``, the quartile cells in QPV and ``d_B``…
+    They are found, not listed: the family is the cells of one count (its cells are
+    disjoint) or of two disjoint counts contained in the cell. With every member but one
+    known, the last is known too; :func:`_structural` uses them for exact propagation.
+    """
+    inc = cells.incidence[:, np.flatnonzero(alive)].tocsr()
+    size = np.asarray(inc.sum(axis=1)).ravel()
+    n_cells, n_specs = len(size), len(cells.specs)
+    overlap = (inc @ inc.T).tocoo()
+    inside = (overlap.data == size[overlap.col]) & (overlap.row != overlap.col)
+    inside &= size[overlap.col] > 0
+    parent, child = overlap.row[inside], overlap.col[inside]
+    child_spec = cells.spec[child]
+    mass = np.zeros((n_cells, n_specs))
+    np.add.at(mass, (parent, child_spec), size[child])
+    covers = mass > 0
+    single = np.argwhere((mass == size[:, None]) & (size[:, None] > 0))
+    # Two counts whose cells never share an atom (flags that exclude each other).
+    one_hot = sparse.csr_matrix(
+        (np.ones(n_cells), (np.arange(n_cells), cells.spec)), shape=(n_cells, n_specs)
+    )
+    spec_overlap = (one_hot.T @ (inc @ inc.T) @ one_hot).toarray()
+    pairs = []
+    for a, b in zip(*np.nonzero(np.triu(spec_overlap == 0, k=1)), strict=True):
+        hit = np.flatnonzero(
+            covers[:, a] & covers[:, b] & (mass[:, a] + mass[:, b] == size) & (size > 0)
+        )
+        pairs += [(p, a, b) for p in hit]
+    key = parent * n_specs + child_spec
+    order = np.argsort(key, kind="stable")
+    key_sorted = key[order]
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    families = [(int(p), (int(s),)) for p, s in single] + [
+        (int(p), (int(a), int(b))) for p, a, b in pairs
+    ]
+    signs: list[np.ndarray] = []
+    for r, (p, specs) in enumerate(families):
+        members = [np.array([p])]
+        for s in specs:
+            lo, hi = np.searchsorted(key_sorted, [p * n_specs + s, p * n_specs + s + 1])
+            members.append(child[order[lo:hi]])
+        m = np.concatenate(members)
+        rows.append(np.full(len(m), r))
+        cols.append(m)
+        signs.append(np.r_[-1.0, np.ones(len(m) - 1)])
+    if not families:
+        return sparse.csr_matrix((0, n_cells))
+    r_all, c_all = np.concatenate(rows), np.concatenate(cols)
+    return sparse.csr_matrix(
+        (np.concatenate(signs), (r_all, c_all)), shape=(len(families), n_cells)
+    )
+
+
+def _derive(relations: sparse.csr_matrix, unknown: np.ndarray) -> np.ndarray:
+    """Exact propagation: the relation that gives each unknown cell's value, or -1.
+
+    A relation with a single unknown member gives it; repeated until nothing moves.
+    """
+    by = np.full(len(unknown), -1, "int64")
+    left = unknown.astype("float64")
+    relations = abs(relations)
+    while True:
+        count = relations @ left
+        rel = np.flatnonzero(count == 1)
+        if not len(rel):
+            return by
+        sub = relations[rel].multiply(left[None, :]).tocsr()
+        sub.eliminate_zeros()
+        derived = sub.indices  # one unknown per relation, in relation order
+        first = np.unique(derived, return_index=True)[1]
+        by[derived[first]] = rel[first]
+        left[derived] = 0.0
+
+
+def _tighten(
+    relations: sparse.csr_matrix, low: np.ndarray, high: np.ndarray, passes: int = 30
+) -> tuple[np.ndarray, np.ndarray]:
+    """Interval propagation over the relations: bounds that every feasible point obeys.
+
+    In ``Σ a_k x_k = 0`` each member's term lies within minus the range of the others'
+    sum (feasibility-based bound tightening). The bounds are outer ones: a cell found
+    narrower than the margin here is narrower still for the linear programme, so it
+    certainly needs a partner; a wide one still goes to the programmes.
+    """
+    coo = relations.tocoo()
+    r, j, a = coo.row, coo.col, coo.data
+    n_rel, up = relations.shape[0], a > 0
+    low, high = low.copy(), high.copy()
+    for _ in range(passes):
+        tmin = np.where(up, low[j], -high[j])
+        tmax = np.where(up, high[j], -low[j])
+        out_min, out_max = np.isinf(tmin), np.isinf(tmax)
+        fmin, fmax = np.where(out_min, 0.0, tmin), np.where(out_max, 0.0, tmax)
+        smin, smax = np.bincount(r, fmin, n_rel), np.bincount(r, fmax, n_rel)
+        cmin = np.bincount(r, out_min, n_rel)[r] - out_min
+        cmax = np.bincount(r, out_max, n_rel)[r] - out_max
+        rest_min = np.where(cmin > 0, -np.inf, smin[r] - fmin)
+        rest_max = np.where(cmax > 0, np.inf, smax[r] - fmax)
+        # a_j x_j lies in [−rest_max, −rest_min].
+        new_low = np.where(up, -rest_max, rest_min)
+        new_high = np.where(up, -rest_min, rest_max)
+        cand_low = np.full(len(low), -np.inf)
+        cand_high = np.full(len(high), np.inf)
+        np.maximum.at(cand_low, j, new_low)
+        np.minimum.at(cand_high, j, new_high)
+        next_low, next_high = np.maximum(low, cand_low), np.minimum(high, cand_high)
+        moved = (next_low > low + 1e-9).any() or (next_high < high - 1e-9).any()
+        low, high = next_low, next_high
+        if not moved:
+            break
+    return low, high
+
+
+def _structural(cells: _Cells, masked: np.ndarray, threshold: int) -> np.ndarray:
+    """Mask until no masked or hidden sensitive cell is pinned down by the relations.
+
+    The fast first pass of secondary suppression (a generalised "no lone cell in a
+    relation" rule, as in τ-ARGUS's hypercube method). A cell recovered exactly takes
+    with it the smallest published positive member of the relation that gives it; a
+    cell that interval propagation (:func:`_tighten`) confines to fewer than
+    ``threshold`` values takes the smallest published positive member of the relations
+    it belongs to. What it leaves is for the linear programmes, which decide.
+    """
+    masked = masked.copy()
+    suppressible = (cells.kind == _PRINTED) | (cells.kind == _IMPLIED)
+    need_hidden = (cells.kind == _HIDDEN) & cells.sensitive
+    zero = ~masked & (cells.value == 0) & (cells.kind != _HIDDEN)
+    alive = np.asarray(cells.incidence[np.flatnonzero(zero)].sum(axis=0)).ravel() == 0
+    relations = _relations(cells, alive)
+    by_cell = relations.tocsc()
+    for _ in range(10_000):
+        unknown = masked | (cells.kind == _HIDDEN)
+        need = (masked & suppressible) | need_hidden
+        free = suppressible & ~masked & (cells.value > 0)
+        by = _derive(relations, unknown)
+        added: set[int] = set()
+        for i in np.flatnonzero((by >= 0) & need):
+            members = relations.indices[relations.indptr[by[i]] : relations.indptr[by[i] + 1]]
+            added |= _smallest(cells, members[free[members]])
+        if not added:
+            low = np.where(unknown, np.where(masked & cells.positive, 1.0, 0.0), cells.value)
+            high = np.where(unknown, np.inf, cells.value.astype("float64"))
+            low, high = _tighten(relations, low, high)
+            touched: set[int] = set()
+            narrow = np.flatnonzero(need & (high - low < threshold))
+            for i in narrow[np.argsort(cells.value[narrow], kind="stable")]:
+                rels = by_cell.indices[by_cell.indptr[i] : by_cell.indptr[i + 1]]
+                if touched.intersection(rels.tolist()):
+                    continue
+                members = np.unique(relations[rels].indices)
+                picked = _smallest(cells, members[free[members]])
+                if picked:
+                    added |= picked
+                    touched.update(rels.tolist())
+        if not added:
+            break
+        masked[np.fromiter(added, "int64")] = True
+    return masked
+
+
+def _smallest(cells: _Cells, pool: np.ndarray) -> set[int]:
+    """Return the smallest cell of ``pool`` (parts before totals at equal value), as a set."""
+    if not len(pool):
+        return set()
+    order = np.lexsort((pool, cells.total[pool], cells.value[pool]))
+    return {int(pool[order[0]])}
+
+
 # --------------------------------------------------------------------------- intervals
 
 
@@ -529,6 +719,8 @@ class _Solver:
     they are merged into one class (their sum), which divides the size of every
     programme. The maximum of a cell sums the classes it meets (their whole mass can sit
     on its atoms), the minimum the classes it contains (else the mass can sit elsewhere).
+    Every programme solved leaves a feasible point (atom masses): a witness of values
+    the cells can take, which proves many cells at once (:meth:`ranges`).
     """
 
     def __init__(self, cells: _Cells, masked: np.ndarray) -> None:
@@ -544,35 +736,44 @@ class _Solver:
         self.kept = np.flatnonzero(kept & (cells.shown != 0))
         self.lower = np.flatnonzero(masked & cells.positive)
         rows = np.concatenate([self.kept, self.lower])
-        live = np.flatnonzero(alive)
-        r = inc[rows][:, live].tocsc()
-        signature: dict[bytes, int] = {}
-        cls = np.empty(len(live), "int64")
-        for j in range(len(live)):
-            key = r.indices[r.indptr[j] : r.indptr[j + 1]].tobytes()
-            cls[j] = signature.setdefault(key, len(signature))
+        self.live = live = np.flatnonzero(alive)
+        r = inc[rows].tocsc()[:, live]
+        cls, first = _column_classes(r)
         self.atom_class = np.full(inc.shape[1], -1, "int64")
         self.atom_class[live] = cls
-        self.class_size = np.bincount(cls, minlength=len(signature))
-        first = np.zeros(len(signature), "int64")
-        first[cls[::-1]] = np.arange(len(live))[::-1]
+        n_classes = len(first)
+        self.class_size = np.bincount(cls, minlength=n_classes)
         reduced = r[:, first].tocsr()
-        self.free = np.diff(reduced.tocsc().indptr) == 0  # classes in no constraint
         self.eq_matrix = reduced[: len(self.kept)]
         self.ub_matrix = reduced[len(self.kept) :]
-        adjacency = (reduced.T @ reduced).tocsr()
-        self.n_comp, self.comp = connected_components(adjacency, directed=False)
+        # Classes in no published equality are unbounded above.
+        self.free = np.diff(self.eq_matrix.tocsc().indptr) == 0
+        # Blocks: connected components of the bipartite graph constraints–classes.
+        m = reduced.shape[0]
+        graph = sparse.bmat([[None, reduced], [reduced.T, None]], format="csr")
+        if graph.shape[0]:
+            _, labels = connected_components(graph, directed=False)
+            self.comp = labels[m:]
+        else:
+            self.comp = np.zeros(0, "int64")
         self.blocks: dict[int, tuple[Any, ...]] = {}
+        # Cells × classes: how many of a cell's atoms each class holds.
+        member = sparse.csr_matrix(
+            (np.ones(len(live)), (np.arange(len(live)), cls)), shape=(len(live), n_classes)
+        )
+        self.cell_class = (inc[:, live] @ member).tocsr()
 
     def _block(self, comp: int) -> tuple[Any, ...]:
         """Return the equalities and lower bounds of one connected block, restricted to its classes."""
+        if comp in self.blocks:
+            return self.blocks[comp]  # type: ignore[no-any-return]
         cols = np.flatnonzero(self.comp == comp)
         a_eq = self.eq_matrix[:, cols]
         live = np.flatnonzero(np.diff(a_eq.indptr) > 0)
         a_ub = self.ub_matrix[:, cols]
         ub = np.flatnonzero(np.diff(a_ub.indptr) > 0)
         eq = self.kept[live]
-        return (
+        block = (
             cols,
             eq,
             a_eq[live],
@@ -580,53 +781,103 @@ class _Solver:
             -a_ub[ub] if len(ub) else None,
             -np.ones(len(ub)) if len(ub) else None,
         )
+        self.blocks[comp] = block
+        return block
 
-    def interval(self, i: int, need: float) -> _Interval:
-        """Min and max of cell ``i``; the max alone when it already gives a width of ``need``."""
+    def point(self, masses: Mapping[int, np.ndarray]) -> np.ndarray:
+        """Atom masses of a feasible point: ``masses`` on the given blocks, true values elsewhere."""
+        mass = np.bincount(
+            self.atom_class[self.live],
+            weights=self.cells.atom_value[self.live],
+            minlength=len(self.class_size),
+        )
+        for comp, x in masses.items():
+            mass[self._block(comp)[0]] = x
+        out = np.zeros(len(self.alive))
+        # Spread each class evenly over its atoms: every published row holds whole classes.
+        out[self.live] = (mass / np.maximum(self.class_size, 1))[self.atom_class[self.live]]
+        return out
+
+    def ranges(self, targets: np.ndarray, point: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Lowest and highest values of ``targets`` reachable from a feasible atom point.
+
+        Mass moves freely within a class: a cell can take all of each class it meets,
+        and must keep only the classes it contains.
+        """
+        mass = np.bincount(
+            self.atom_class[self.live], weights=point[self.live], minlength=len(self.class_size)
+        )
+        sub = self.cell_class[targets]
+        meets = sub.copy()
+        meets.data[:] = 1.0
+        contains = sub.multiply(1.0 / np.maximum(self.class_size, 1)[None, :]).tocsr()
+        contains.data = (contains.data >= 1 - 1e-9).astype("float64")
+        high = meets @ mass
+        high[np.asarray((meets @ self.free.astype("float64")) > 0).ravel()] = np.inf
+        return contains @ mass, high
+
+    def witness(self, weights: np.ndarray, *, maximise: bool) -> np.ndarray:
+        """Return a feasible point maximising (or minimising) ``weights`` · class masses."""
+        weights = np.where(self.free, 0.0, weights)
+        masses = {}
+        for comp in np.unique(self.comp[weights != 0]):
+            cols, eq, a_eq, b_eq, a_ub, b_ub = self._block(int(comp))
+            c = weights[cols] * (-1.0 if maximise else 1.0)
+            solved = self._solve(c, a_eq, b_eq, a_ub, b_ub, eq, [])
+            if solved is not None:
+                masses[int(comp)] = solved[1]
+        return self.point(masses)
+
+    def interval(self, i: int, need: float) -> tuple[_Interval, list[np.ndarray]]:
+        """Min and max of cell ``i`` (the max alone when it gives a width of ``need``), and the points found."""
         inc = self.cells.incidence
         atoms = inc.indices[inc.indptr[i] : inc.indptr[i + 1]]
         atoms = atoms[self.alive[atoms]]
         none = np.empty(0, "int64")
         if not len(atoms):
-            return _Interval(0.0, 0.0, none)
+            return _Interval(0.0, 0.0, none), []
         met = np.unique(self.atom_class[atoms])
         if self.free[met].any():
-            return _Interval(0.0, np.inf, none)
+            return _Interval(0.0, np.inf, none), []
         inside = np.bincount(self.atom_class[atoms], minlength=len(self.class_size))
         contained = np.flatnonzero(inside == self.class_size)
         binding: list[np.ndarray] = []
+        points: list[np.ndarray] = []
         # A cell may span blocks that no published figure links: its bounds add up.
-        comps = np.unique(self.comp[met])
-        high = 0.0
-        for comp in comps:
+        high, masses = 0.0, {}
+        for comp in np.unique(self.comp[met]):
             hi = self._bound(int(comp), met, maximise=True, binding=binding)
             if hi is None:
-                return _Interval(0.0, np.inf, np.concatenate(binding) if binding else none)
-            high += hi
+                return _Interval(0.0, np.inf, _cat(binding)), points
+            high += hi[0]
+            masses[int(comp)] = hi[1]
+        points.append(self.point(masses))
         high = float(np.floor(high + 1e-6))
         value = float(self.cells.value[i])
         if high - value >= need:  # lo ≤ value, so the width is at least high − value
-            return _Interval(value, high, np.concatenate(binding) if binding else none)
-        low = 0.0
+            return _Interval(value, high, _cat(binding)), points
+        low, masses = 0.0, {}
         for comp in np.unique(self.comp[contained]):
-            low += self._bound(int(comp), contained, maximise=False, binding=binding) or 0.0
+            lo = self._bound(int(comp), contained, maximise=False, binding=binding)
+            if lo is not None:
+                low += lo[0]
+                masses[int(comp)] = lo[1]
+        points.append(self.point(masses))
         low = float(np.ceil(low - 1e-6)) + 0.0  # never -0
-        return _Interval(low, high, np.concatenate(binding) if binding else none)
+        return _Interval(low, high, _cat(binding)), points
 
     def _bound(
         self, comp: int, classes: np.ndarray, *, maximise: bool, binding: list[np.ndarray]
-    ) -> float | None:
-        """Max (or min) of the sum of ``classes`` within block ``comp``; ``None``: unbounded."""
-        if comp not in self.blocks:
-            self.blocks[comp] = self._block(comp)
-        cols, eq, a_eq, b_eq, a_ub, b_ub = self.blocks[comp]
+    ) -> tuple[float, np.ndarray] | None:
+        """Max (or min) of the sum of ``classes`` within block ``comp`` and its point; ``None``: unbounded."""
+        cols, eq, a_eq, b_eq, a_ub, b_ub = self._block(comp)
         mine = classes[self.comp[classes] == comp]
         c = np.zeros(len(cols))
         c[np.searchsorted(cols, mine)] = -1.0 if maximise else 1.0
-        value = self._solve(c, a_eq, b_eq, a_ub, b_ub, eq, binding)
-        if value is None:
+        solved = self._solve(c, a_eq, b_eq, a_ub, b_ub, eq, binding)
+        if solved is None:
             return None
-        return -value if maximise else value
+        return (-solved[0] if maximise else solved[0]), solved[1]
 
     @staticmethod
     def _solve(
@@ -637,7 +888,7 @@ class _Solver:
         b_ub: np.ndarray | None,
         eq: np.ndarray,
         binding: list[np.ndarray],
-    ) -> float | None:
+    ) -> tuple[float, np.ndarray] | None:
         res = linprog(
             c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq if len(eq) else None,
             b_eq=b_eq if len(eq) else None, bounds=(0, None), method="highs-ds", options={"presolve": False},
@@ -652,7 +903,45 @@ class _Solver:
         if len(eq):
             duals = np.asarray(res.eqlin.marginals)
             binding.append(eq[np.abs(duals) > 1e-9])
-        return float(res.fun)
+        return float(res.fun), np.maximum(np.asarray(res.x, "float64"), 0.0)
+
+
+def _cat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.empty(0, "int64")
+
+
+def _column_classes(r: sparse.csc_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Group identical columns of a 0/1 sparse matrix: (class of each column, first column of each class).
+
+    Columns are hashed by two random projections, then the grouping is checked exactly
+    (each column against its class's first column), so a collision cannot merge atoms
+    that published figures tell apart.
+    """
+    n_rows, n_cols = r.shape
+    if n_cols == 0:
+        return np.zeros(0, "int64"), np.zeros(0, "int64")
+    rng = np.random.default_rng(0)
+    proj = np.asarray(r.T @ rng.random((n_rows, 2)))
+    nnz = np.diff(r.indptr)
+    key = np.column_stack([nnz, proj])
+    _, first, cls = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    cls = cls.ravel()
+    same = r - r[:, first[cls]]
+    same.eliminate_zeros()
+    if same.nnz:  # a collision (never seen): fall back to the exact patterns
+        signature: dict[bytes, int] = {}
+        cls = np.array(
+            [
+                signature.setdefault(
+                    r.indices[r.indptr[j] : r.indptr[j + 1]].tobytes(), len(signature)
+                )
+                for j in range(n_cols)
+            ],
+            "int64",
+        )
+        first = np.zeros(len(signature), "int64")
+        first[cls[::-1]] = np.arange(n_cols)[::-1]
+    return cls.astype("int64"), first.astype("int64")
 
 
 # --------------------------------------------------------------------------- protect, audit
@@ -674,16 +963,58 @@ def _targets(cells: _Cells, masked: np.ndarray) -> np.ndarray:
     return np.flatnonzero((masked & suppressible) | (hidden & both))
 
 
-def _failing(
-    cells: _Cells, masked: np.ndarray, todo: np.ndarray, threshold: int
-) -> dict[int, _Interval]:
-    solver = _Solver(cells, masked)
-    out = {}
-    for i in todo:
-        iv = solver.interval(int(i), threshold)
+def _prove(
+    solver: _Solver, targets: np.ndarray, threshold: int, witnesses: Sequence[np.ndarray] = ()
+) -> tuple[np.ndarray, dict[int, _Interval], list[np.ndarray]]:
+    """Split ``targets`` into proven (interval ≥ ``threshold``) and failing cells.
+
+    Witness points first: the given ones (checked feasible by the caller), then points
+    maximising and minimising the sum of the cells not yet proven, a dozen programmes
+    that settle most cells together. Each cell left gets its own two programmes, whose
+    points also serve the others.
+
+    Returns
+    -------
+    tuple
+        Proven cells, ``{failing cell: interval}``, and every witness point found.
+    """
+    value = solver.cells.value[targets].astype("float64")
+    low, high = value.copy(), value.copy()
+    points: list[np.ndarray] = []
+
+    def seen(point: np.ndarray) -> None:
+        lo, hi = solver.ranges(targets, point)
+        np.minimum(low, lo, out=low)
+        np.maximum(high, hi, out=high)
+
+    for point in witnesses:
+        seen(point)
+    seen(solver.cells.atom_value)
+    for _ in range(_WITNESS_ROUNDS):
+        todo = np.flatnonzero(high - low < threshold)
+        before = len(todo)
+        if not before:
+            break
+        sub = solver.cell_class[targets[todo]]
+        up = np.asarray((sub > 0).sum(axis=0), "float64").ravel()
+        for maximise in (True, False):
+            points.append(solver.witness(up, maximise=maximise))
+            seen(points[-1])
+        if before - int((high - low < threshold).sum()) < max(2, before // 20):
+            break
+    failing: dict[int, _Interval] = {}
+    for k in np.flatnonzero(high - low < threshold):
+        if high[k] - low[k] >= threshold:  # proven meanwhile by another cell's points
+            continue
+        iv, found = solver.interval(int(targets[k]), threshold)
+        for point in found:
+            seen(point)
+        points += found
+        low[k], high[k] = min(low[k], iv.low), max(high[k], iv.high)
         if iv.high - iv.low < threshold:
-            out[int(i)] = iv
-    return out
+            failing[int(targets[k])] = iv
+    proven = targets[(high - low >= threshold)]
+    return proven, failing, points
 
 
 def _partner(cells: _Cells, masked: np.ndarray, i: int, iv: _Interval) -> int | None:
@@ -704,56 +1035,68 @@ def _partner(cells: _Cells, masked: np.ndarray, i: int, iv: _Interval) -> int | 
     return int(pool[order[0]])
 
 
-def _suppress(cells: _Cells, threshold: int, *, secondary: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Primary then (optionally) secondary suppression; returns (masked, primary) masks."""
+def _suppress(
+    cells: _Cells, threshold: int, *, secondary: bool
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Primary then (optionally) secondary suppression: (masked, primary, witness points)."""
     suppressible = (cells.kind == _PRINTED) | (cells.kind == _IMPLIED)
     primary = cells.sensitive & suppressible
     masked = primary.copy()
     if not secondary:
-        return masked, primary
-    todo = _targets(cells, masked)
+        return masked, primary, []
+    masked = _structural(cells, masked, threshold)
+    proven = np.zeros(len(masked), bool)
+    witnesses: list[np.ndarray] = []
     for round_ in range(1, 10_000):
-        fail = _failing(cells, masked, todo, threshold)
+        solver = _Solver(cells, masked)
+        todo = _targets(cells, masked)
+        ok, fail, points = _prove(solver, todo[~proven[todo]], threshold, witnesses)
+        # Masking more only removes constraints: a proven cell stays proven, and every
+        # witness point stays feasible.
+        proven[ok] = True
+        witnesses += points
         if not fail:
             break
-        added = set()
-        for i, iv in fail.items():
-            j = _partner(cells, masked, i, iv)
-            if j is not None and j not in added:
-                added.add(j)
+        added = {j for i, iv in fail.items() if (j := _partner(cells, masked, i, iv)) is not None}
         if not added:
             raise SecrecyError(
                 f"secret : {len(fail)} cellule(s) ne peuvent être protégées par suppression "
                 f"secondaire, dont {cells.label(next(iter(fail)))} ; publiez des tables moins "
                 "détaillées (moins de niveaux) ou avec un seuil plus bas."
             )
-        new = np.fromiter(added, "int64")
-        masked[new] = True
-        todo = np.union1d(np.fromiter(fail, "int64"), new)
-        logger.debug("secrecy round %d: %d failing, %d masked", round_, len(fail), len(new))
-    return masked, primary
+        masked[np.fromiter(added, "int64")] = True
+        masked = _structural(cells, masked, threshold)
+        logger.debug("secrecy round %d: %d failing, %d masked", round_, len(fail), len(added))
+    return masked, primary, witnesses
 
 
 def _apply(
     tables: Mapping[str, pd.DataFrame], cells: _Cells, masked: np.ndarray
 ) -> dict[str, pd.DataFrame]:
     out = {name: t.copy() for name, t in tables.items()}
-    for t in out.values():
-        t["secret"] = PUBLISHED
+    # Rows to blank per (table, column), gathered first and blanked in one assignment.
+    blank: dict[tuple[str, str], list[int]] = {}
     for i in np.flatnonzero(masked):
         spec = cells.specs[cells.spec[i]]
-        table = out[spec.table]
         found = cells.implied_rows.get(int(i), np.array([cells.row[i]]))
         rows = found[found >= 0].tolist()
-        cols = [*([spec.column] if spec.column else []), *spec.blanks]
-        for col in cols:
-            if pd.api.types.is_numeric_dtype(table[col]):
-                if not pd.api.types.is_float_dtype(table[col]):
-                    table[col] = table[col].astype("float64")
-                table.iloc[rows, _position(table, col)] = np.nan
+        for col in (*([spec.column] if spec.column else []), *spec.blanks, "secret"):
+            blank.setdefault((spec.table, col), []).extend(rows)
+    for name, t in out.items():
+        secret = np.full(len(t), PUBLISHED, dtype=object)
+        secret[blank.pop((name, "secret"), [])] = SECRET
+        for (table, col), rows in blank.items():
+            if table != name:
+                continue
+            values = t[col].to_numpy(copy=True)
+            if pd.api.types.is_numeric_dtype(t[col]):
+                values = values.astype("float64")
+                values[rows] = np.nan
             else:
-                table.iloc[rows, _position(table, col)] = INSUFFICIENT
-        table.iloc[rows, _position(table, "secret")] = SECRET
+                values = values.astype(object)
+                values[rows] = INSUFFICIENT
+            t[col] = values
+        t["secret"] = secret
     return out
 
 
@@ -784,38 +1127,64 @@ def protect(
         in its ``secret`` column (``"désactivé"``).
     secondary
         ``False`` stops after primary suppression (to show what the audit then finds).
+        With it (the default) the result goes through :func:`check` before it is returned.
 
     Returns
     -------
     dict
         The same tables, masked figures missing, with a ``secret`` column (``""`` or
         ``"secret"``).
+
+    Raises
+    ------
+    SecrecyError
+        When the audit finds a recoverable cell (a defect: the heuristic's result is
+        certified, not assumed).
     """
     if not enabled:
         logger.info(
             "statistical secrecy is OFF: figures under %d households are published", threshold
         )
         return {name: t.assign(secret=DISABLED) for name, t in tables.items()}
+    out, witnesses = _protect(tables, model, threshold=threshold, secondary=secondary)
+    if secondary:
+        check(out, model, threshold=threshold, witnesses=witnesses)
+    return out
+
+
+def _protect(
+    tables: Mapping[str, pd.DataFrame], model: Model, *, threshold: int, secondary: bool
+) -> tuple[dict[str, pd.DataFrame], list[np.ndarray]]:
     cells = _cells(model, tables, threshold)
-    masked, primary = _suppress(cells, threshold, secondary=secondary)
+    masked, primary, witnesses = _suppress(cells, threshold, secondary=secondary)
     logger.info(
         "secrecy: %d primary and %d secondary cell(s) masked out of %d",
         int(primary.sum()),
         int((masked & ~primary).sum()),
         int(((cells.kind == _PRINTED) | (cells.kind == _IMPLIED)).sum()),
     )
-    return _apply(tables, cells, masked)
+    return _apply(tables, cells, masked), witnesses
 
 
 def audit(
-    tables: Mapping[str, pd.DataFrame], model: Model, *, threshold: int = SECRET_THRESHOLD
+    tables: Mapping[str, pd.DataFrame],
+    model: Model,
+    *,
+    threshold: int = SECRET_THRESHOLD,
+    witnesses: Sequence[np.ndarray] = (),
 ) -> list[Leak]:
     """Prove that no masked figure of ``tables`` can be recovered; return what can.
 
     For every masked count and every hidden count under the threshold, the interval of
-    values compatible with every published figure (two linear programmes over the atoms
-    of ``model``) must be at least ``threshold`` wide. Published counts must obey the
-    primary rule.
+    values compatible with every published figure (over the atoms of ``model``) must be
+    at least ``threshold`` wide. Published counts must obey the primary rule.
+
+    Intervals are bounded from inside by feasible points: atom counts that reproduce
+    every published figure exactly. The true counts are one; ``witnesses`` may offer
+    more (those :func:`protect` found), each checked here against the published tables
+    and ignored if it does not reproduce them, so they speed the audit up without being
+    trusted. Cells that the points do not settle get their own two linear programmes
+    (minimum and maximum, :func:`scipy.optimize.linprog`, HiGHS), which decide.
 
     Parameters
     ----------
@@ -823,6 +1192,10 @@ def audit(
         The tables as they would be published (masked figures missing).
     model
         How they are made from the households.
+    threshold
+        The protection margin and primary threshold (11).
+    witnesses
+        Candidate feasible points (atom counts), checked before use.
 
     Returns
     -------
@@ -844,7 +1217,10 @@ def audit(
                 "(ou révèle une caractéristique de tous les ménages de son total)",
             )
         )
-    for i, iv in _failing(cells, masked, _targets(cells, masked), threshold).items():
+    solver = _Solver(cells, masked)
+    valid = [p for p in witnesses if _feasible(cells, masked, solver, p)]
+    _, failing, _ = _prove(solver, _targets(cells, masked), threshold, valid)
+    for i, iv in failing.items():
         hidden = bool(cells.kind[i] == _HIDDEN)
         leaks.append(
             Leak(
@@ -859,11 +1235,27 @@ def audit(
     return leaks
 
 
+def _feasible(cells: _Cells, masked: np.ndarray, solver: _Solver, point: np.ndarray) -> bool:
+    """Whether atom counts reproduce every published figure (and the known lower bounds)."""
+    if point.shape != (cells.incidence.shape[1],) or (point < -1e-9).any():
+        return False
+    values = cells.incidence @ point
+    published = ~masked & (cells.kind != _HIDDEN)
+    return bool(
+        np.allclose(values[published], cells.shown[published], rtol=0, atol=1e-6)
+        and (values[solver.lower] >= 1 - 1e-6).all()
+    )
+
+
 def check(
-    tables: Mapping[str, pd.DataFrame], model: Model, *, threshold: int = SECRET_THRESHOLD
+    tables: Mapping[str, pd.DataFrame],
+    model: Model,
+    *,
+    threshold: int = SECRET_THRESHOLD,
+    witnesses: Sequence[np.ndarray] = (),
 ) -> None:
     """Run :func:`audit` and raise :class:`SecrecyError` (in French) if any cell leaks."""
-    leaks = audit(tables, model, threshold=threshold)
+    leaks = audit(tables, model, threshold=threshold, witnesses=witnesses)
     if leaks:
         shown = "\n".join(f"- {leak.message()}" for leak in leaks[:5])
         more = f"\n… et {len(leaks) - 5} autre(s)" if len(leaks) > 5 else ""
@@ -1145,11 +1537,8 @@ def protect_lec(
     if not enabled:
         return protect(tables, lec_model(classified, {}, siren=siren), enabled=False)
     tables = {name: _complete_quartiles(t) for name, t in tables.items()}
-    model = lec_model(classified, tables, siren=siren)
-    out = protect(tables, model, threshold=threshold, secondary=secondary)
-    if secondary:
-        check(out, model, threshold=threshold)
-    return out
+    model = lec_model(classified, tables, siren=siren, exclude_mutations=exclude_mutations)
+    return protect(tables, model, threshold=threshold, secondary=secondary)
 
 
 def public_rejections(rejections: pd.DataFrame) -> pd.DataFrame:

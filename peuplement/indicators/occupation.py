@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from peuplement._errors import SchemaError, preview
-from peuplement.secrecy import SECRET_THRESHOLD, Count, Model, check, protect
+from peuplement.secrecy import SECRET_THRESHOLD, Count, Model, protect
 
 __all__ = ["household_shares", "rotation_rate"]
 
@@ -88,8 +88,6 @@ def household_shares(
         totals={"parts": ()},
     )
     protected = protect({"parts": out}, model, threshold=threshold, enabled=secret)
-    if secret:
-        check(protected, model, threshold=threshold)
     return protected["parts"]
 
 
@@ -169,6 +167,4 @@ def rotation_rate(
         totals={"rotation": ()},  # the territory's attributions are published elsewhere
     )  # fmt: skip
     protected = protect({"rotation": out}, model, threshold=threshold, enabled=secret)
-    if secret:
-        check(protected, model, threshold=threshold)
     return protected["rotation"]
