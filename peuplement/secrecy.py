@@ -40,22 +40,33 @@ over n-dimensional tables that suppresses the corners of a hypercube around each
 primary cell) or the *modular* method (HiTaS: optimal suppression in each sub-table of
 a hierarchy, repeated until the linked tables agree). Both assume tables defined by a
 few crossed hierarchies; ours are linked by identities between objectives as well, so we
-implement an **audit-driven greedy heuristic** (a form of the "single-cell protection"
-loop of Fischetti & Salazar, 2001, with the LP dual choosing the partner):
+implement a three-stage heuristic, certified by the audit:
 
 1. suppress every primary cell;
-2. for each suppressed or hidden sensitive cell, solve two small linear programmes
-   (minimum and maximum of the cell over the non-negative atoms compatible with every
-   published figure) with :func:`scipy.optimize.linprog` (HiGHS);
-3. a cell whose interval is narrower than the protection margin takes with it the
-   smallest published cell among the constraints that bind its interval (non-zero
-   dual values): "preferring to mask the smallest cells";
-4. repeat 2–3 on the cells that still fail, until none does.
+2. **relations** (:func:`_relations`): every cell that is exactly covered by the
+   disjoint cells of one or two other counts gives a relation "whole = sum of parts"
+   (EPCI = its communes, landlord = its landlord × réservataire cells,
+   ``d_prioritaires = d_A + d_B``, ``d = n + (d − n)``, quartiles in QPV = ``d_B``…),
+   found from the atoms rather than listed. Over them, **exact propagation** (a relation
+   with one unknown member gives it) and **interval propagation** (feasibility-based
+   bound tightening) find, in a few sparse products, the cells recovered exactly or
+   confined to fewer than ``threshold`` values; each takes with it the smallest
+   published positive member of its relations ("preferring to mask the smallest
+   cells"), until nothing moves. This is the hypercube idea generalised to any relation
+   and settles most cells;
+3. **linear programmes** decide the rest: for each masked or hidden sensitive cell, the
+   minimum and maximum over the non-negative atoms compatible with every published
+   figure (:func:`scipy.optimize.linprog`, HiGHS). Most cells are proven at once by
+   *witness points* (feasible points maximising and minimising the sum of the cells not
+   yet proven: any feasible point bounds every cell's interval from inside); each cell
+   left gets its own two programmes, and a cell narrower than the margin takes with it
+   the smallest published cell among the constraints that bind its interval (non-zero
+   dual values), the loop of Fischetti & Salazar's single-cell protection (2001).
 
-Suppressing a cell only removes a constraint, so a cell that passed stays protected:
-the loop ends (each round suppresses at least one more cell) and its result is
-certified by the audit itself, not by the heuristic. It is not optimal: it may mask
-more cells than the minimal pattern.
+Suppressing a cell only removes constraints, so the loop ends (each round suppresses at
+least one more cell). Its result is certified by :func:`audit`, not assumed: the
+heuristic is not optimal (it may mask more cells than a minimal pattern) but it never
+publishes a set of tables that the audit rejects.
 
 The audit and its margin
 ------------------------
@@ -88,10 +99,13 @@ Example
 
 from __future__ import annotations
 
+import hashlib
+import io
 import itertools
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -524,7 +538,7 @@ def _pairs(specs: list[Count], built: list[dict[str, object]], offsets: np.ndarr
 # --------------------------------------------------------------------------- relations
 
 #: Cap on the witness programmes of one round (each proves many cells at once).
-_WITNESS_ROUNDS = 12
+_WITNESS_ROUNDS = 40
 
 
 def _relations(cells: _Cells, alive: np.ndarray) -> sparse.csr_matrix:
@@ -555,12 +569,18 @@ def _relations(cells: _Cells, alive: np.ndarray) -> sparse.csr_matrix:
         (np.ones(n_cells), (np.arange(n_cells), cells.spec)), shape=(n_cells, n_specs)
     )
     spec_overlap = (one_hot.T @ (inc @ inc.T) @ one_hot).toarray()
+    # Two counts of the same units (one level of one table): d = n + (d − n),
+    # d_prioritaires = d_A + d_B… Mixed levels follow from these and the hierarchies.
+    level = [(c.table, tuple(c.unit.items()), c.rows.get("niveau")) for c in cells.specs]
     pairs = []
     for a, b in zip(*np.nonzero(np.triu(spec_overlap == 0, k=1)), strict=True):
+        if level[a] != level[b]:
+            continue
         hit = np.flatnonzero(
             covers[:, a] & covers[:, b] & (mass[:, a] + mass[:, b] == size) & (size > 0)
         )
-        pairs += [(p, a, b) for p in hit]
+        same = np.array([level[k] == level[a] for k in cells.spec[hit]], bool)
+        pairs += [(p, a, b) for p in hit[same]]
     key = parent * n_specs + child_spec
     order = np.argsort(key, kind="stable")
     key_sorted = key[order]
@@ -671,21 +691,35 @@ def _structural(cells: _Cells, masked: np.ndarray, threshold: int) -> np.ndarray
         by = _derive(relations, unknown)
         added: set[int] = set()
         for i in np.flatnonzero((by >= 0) & need):
-            members = relations.indices[relations.indptr[by[i]] : relations.indptr[by[i] + 1]]
-            added |= _smallest(cells, members[free[members]])
+            span = slice(relations.indptr[by[i]], relations.indptr[by[i] + 1])
+            got = _smallest(cells, relations.indices[span], relations.data[span], free)
+            if logger.isEnabledFor(logging.DEBUG):
+                for j in got:
+                    logger.debug("exact %s -> %s", cells.label(int(i)), cells.label(j))
+            added |= got
         if not added:
             low = np.where(unknown, np.where(masked & cells.positive, 1.0, 0.0), cells.value)
             high = np.where(unknown, np.inf, cells.value.astype("float64"))
             low, high = _tighten(relations, low, high)
             touched: set[int] = set()
-            narrow = np.flatnonzero(need & (high - low < threshold))
+            # Published cells only, and only siblings as partners: a hidden difference
+            # is narrow because its parts are, and a margin is the programmes' call.
+            narrow = np.flatnonzero(masked & suppressible & (high - low < threshold))
             for i in narrow[np.argsort(cells.value[narrow], kind="stable")]:
                 rels = by_cell.indices[by_cell.indptr[i] : by_cell.indptr[i + 1]]
                 if touched.intersection(rels.tolist()):
                     continue
-                members = np.unique(relations[rels].indices)
-                picked = _smallest(cells, members[free[members]])
+                picked = _sibling(cells, relations, rels, int(i), free)
                 if picked:
+                    if logger.isEnabledFor(logging.DEBUG):
+                        for j in picked:
+                            logger.debug(
+                                "narrow %s [%s, %s] -> %s",
+                                cells.label(int(i)),
+                                low[i],
+                                high[i],
+                                cells.label(j),
+                            )
                     added |= picked
                     touched.update(rels.tolist())
         if not added:
@@ -694,12 +728,36 @@ def _structural(cells: _Cells, masked: np.ndarray, threshold: int) -> np.ndarray
     return masked
 
 
-def _smallest(cells: _Cells, pool: np.ndarray) -> set[int]:
-    """Return the smallest cell of ``pool`` (parts before totals at equal value), as a set."""
-    if not len(pool):
+def _smallest(cells: _Cells, members: np.ndarray, signs: np.ndarray, free: np.ndarray) -> set[int]:
+    """Return the partner to mask among relation members: the smallest free part.
+
+    Parts (a commune, ``d_B`` beside ``d_A``) go before wholes (the EPCI, a landlord's
+    total), as in a table one masks a cell of the same row rather than its margin: the
+    EPCI's own figures, the ones a CIL reads first, go last.
+    """
+    ok = free[members]
+    members, whole = members[ok], signs[ok] < 0
+    if not len(members):
         return set()
-    order = np.lexsort((pool, cells.total[pool], cells.value[pool]))
-    return {int(pool[order[0]])}
+    order = np.lexsort((members, cells.total[members], cells.value[members], whole))
+    return {int(members[order[0]])}
+
+
+def _sibling(
+    cells: _Cells, relations: sparse.csr_matrix, rels: np.ndarray, i: int, free: np.ndarray
+) -> set[int]:
+    """Return the partner of cell ``i`` confined by its relations ``rels``: its smallest free sibling.
+
+    A sibling is another part of a whole ``i`` is a part of (another commune of the
+    EPCI, ``d_B`` beside ``d_A``); with none free, the choice is left to the programmes.
+    """
+    sub = relations[rels].tocsr()
+    coo = sub.tocoo()
+    as_part = np.zeros(sub.shape[0], bool)
+    as_part[coo.row[(coo.col == i) & (coo.data > 0)]] = True
+    part_rows = as_part[coo.row]
+    pick = part_rows & (coo.data > 0) & (coo.col != i)
+    return _smallest(cells, coo.col[pick], coo.data[pick], free)
 
 
 # --------------------------------------------------------------------------- intervals
@@ -766,7 +824,7 @@ class _Solver:
     def _block(self, comp: int) -> tuple[Any, ...]:
         """Return the equalities and lower bounds of one connected block, restricted to its classes."""
         if comp in self.blocks:
-            return self.blocks[comp]  # type: ignore[no-any-return]
+            return self.blocks[comp]
         cols = np.flatnonzero(self.comp == comp)
         a_eq = self.eq_matrix[:, cols]
         live = np.flatnonzero(np.diff(a_eq.indptr) > 0)
@@ -976,45 +1034,52 @@ def _prove(
     Returns
     -------
     tuple
-        Proven cells, ``{failing cell: interval}``, and every witness point found.
+        Proven cells, ``{failing cell: interval}``, and the witness points that give some
+        cell its lowest or highest value (the certificate of the proven cells).
     """
     value = solver.cells.value[targets].astype("float64")
     low, high = value.copy(), value.copy()
-    points: list[np.ndarray] = []
+    points: list[np.ndarray] = [solver.cells.atom_value]
+    src_low = np.zeros(len(targets), "int64")
+    src_high = np.zeros(len(targets), "int64")
 
     def seen(point: np.ndarray) -> None:
+        points.append(point)
         lo, hi = solver.ranges(targets, point)
+        src_low[lo < low] = len(points) - 1
+        src_high[hi > high] = len(points) - 1
         np.minimum(low, lo, out=low)
         np.maximum(high, hi, out=high)
 
+    def short() -> np.ndarray:
+        # Counts are whole: the interval's integer ends are what an attacker can tell.
+        return np.asarray(np.floor(high + 1e-6) - np.ceil(low - 1e-6) < threshold)
+
     for point in witnesses:
         seen(point)
-    seen(solver.cells.atom_value)
     for _ in range(_WITNESS_ROUNDS):
-        todo = np.flatnonzero(high - low < threshold)
+        todo = np.flatnonzero(short())
         before = len(todo)
         if not before:
             break
         sub = solver.cell_class[targets[todo]]
         up = np.asarray((sub > 0).sum(axis=0), "float64").ravel()
         for maximise in (True, False):
-            points.append(solver.witness(up, maximise=maximise))
-            seen(points[-1])
-        if before - int((high - low < threshold).sum()) < max(2, before // 20):
+            seen(solver.witness(up, maximise=maximise))
+        if before - int(short().sum()) < max(2, before // 20):
             break
     failing: dict[int, _Interval] = {}
-    for k in np.flatnonzero(high - low < threshold):
-        if high[k] - low[k] >= threshold:  # proven meanwhile by another cell's points
+    for k in np.flatnonzero(short()):
+        if not short()[k]:  # proven meanwhile by another cell's points
             continue
         iv, found = solver.interval(int(targets[k]), threshold)
         for point in found:
             seen(point)
-        points += found
-        low[k], high[k] = min(low[k], iv.low), max(high[k], iv.high)
         if iv.high - iv.low < threshold:
             failing[int(targets[k])] = iv
-    proven = targets[(high - low >= threshold)]
-    return proven, failing, points
+    ok = ~short()
+    used = sorted((set(src_low[ok]) | set(src_high[ok])) - {0})
+    return targets[ok], failing, [points[k] for k in used]
 
 
 def _partner(cells: _Cells, masked: np.ndarray, i: int, iv: _Interval) -> int | None:
@@ -1156,7 +1221,13 @@ def _protect(
     tables: Mapping[str, pd.DataFrame], model: Model, *, threshold: int, secondary: bool
 ) -> tuple[dict[str, pd.DataFrame], list[np.ndarray]]:
     cells = _cells(model, tables, threshold)
-    masked, primary, witnesses = _suppress(cells, threshold, secondary=secondary)
+    path = _cache_file(tables, model, threshold) if secondary else None
+    found = _read_pattern(path, len(cells.value), cells.incidence.shape[1])
+    if found is None:
+        masked, primary, witnesses = _suppress(cells, threshold, secondary=secondary)
+        _write_pattern(path, masked, primary, witnesses, cells.incidence.shape[1])
+    else:
+        masked, primary, witnesses = found
     logger.info(
         "secrecy: %d primary and %d secondary cell(s) masked out of %d",
         int(primary.sum()),
@@ -1164,6 +1235,64 @@ def _protect(
         int(((cells.kind == _PRINTED) | (cells.kind == _IMPLIED)).sum()),
     )
     return _apply(tables, cells, masked), witnesses
+
+
+def _cache_file(tables: Mapping[str, pd.DataFrame], model: Model, threshold: int) -> Path | None:
+    """Cache entry of a suppression pattern, named by everything it depends on.
+
+    The pattern (masked cells and the witness points of the audit) is a pure function of
+    the tables, the model and the code: the same observatoire run twice gets it back
+    instead of solving the programmes again. The audit still runs on every output.
+    """
+    from peuplement._cache import _code_stamp, cache_dir
+
+    root = cache_dir()
+    if root is None:
+        return None
+    digest = hashlib.sha256(f"{_code_stamp()}|{threshold}".encode())
+    frames = [(name, tables[name]) for name in sorted(tables)]
+    for name, frame in [*frames, ("_microdata", model.microdata)]:
+        digest.update(f"{name}|{'|'.join(map(str, frame.columns))}".encode())
+        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    described = (model.units, model.counts, dict(model.attributes), dict(model.totals))
+    digest.update(f"{described!r}|{getattr(model.flags, '__qualname__', '')}".encode())
+    return root / "secret" / f"{digest.hexdigest()[:32]}.npz"
+
+
+def _read_pattern(
+    path: Path | None, n_cells: int, n_atoms: int
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]] | None:
+    if path is None or not path.exists():
+        return None
+    try:
+        with np.load(path) as saved:
+            masked, primary, points = saved["masked"], saved["primary"], saved["points"]
+    except (OSError, ValueError, KeyError) as exc:
+        logger.info("secrecy cache entry %s unreadable (%s): recomputed", path, exc)
+        return None
+    if masked.shape != (n_cells,) or points.ndim != 2 or points.shape[1] != n_atoms:
+        return None
+    return masked.astype(bool), primary.astype(bool), list(points)
+
+
+def _write_pattern(
+    path: Path | None,
+    masked: np.ndarray,
+    primary: np.ndarray,
+    witnesses: list[np.ndarray],
+    n_atoms: int,
+) -> None:
+    if path is None:
+        return
+    from peuplement.export import write_bytes
+
+    buffer = io.BytesIO()
+    points = np.vstack(witnesses) if witnesses else np.zeros((0, n_atoms))
+    np.savez_compressed(buffer, masked=masked, primary=primary, points=points)
+    try:
+        write_bytes(buffer.getvalue(), path)
+    except OSError as exc:
+        logger.info("secrecy cache not written (%s)", exc)
 
 
 def audit(
