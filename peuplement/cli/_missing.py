@@ -26,7 +26,7 @@ __all__ = ["indicators_without_stock", "lec_without_attributions", "map_without_
 
 def _rows(seuils: pd.DataFrame, *columns: str) -> list[tuple[Any, ...]]:
     """Return (year, amounts…) tuples of a thresholds table, amounts as floats."""
-    values = [seuils["annee"].astype(int).tolist()]
+    values: list[list[Any]] = [seuils["annee"].astype(int).tolist()]
     values += [seuils[c].astype(float).tolist() for c in columns]
     return list(zip(*values, strict=True))
 
