@@ -283,6 +283,13 @@ def test_report_for_another_epci_from_files(tmp_path, shared_data):
     assert "Aucun fichier d&#39;attributions" in page and 'id="lec"' not in page
     assert "1 ligne(s) hors du périmètre" in page  # Somain is not in Lens-Liévin
     assert "Part du parc en QPV" in page and "45,4\u202f%" in page  # 5500 / 12110 = 0.4542
+    # The files not given are asked for on cards; the sources are the inputs of the run.
+    cards = re.findall(r'<div class="a-ajouter keep" data-source="([a-z_]+)"', page)
+    assert cards == ["parc_bailleurs", "sne_attributions", "sne_demandes", "cia_engagements"]
+    assert "peuplement report --epci 246200364 --parc PARC --attributions FICHIER" in page
+    methods = page[page.index('id="methodologie"') :]
+    assert "Parc social par commune (tableau de l&#39;observatoire) : fichier parc.csv" in methods
+    assert "COG 2025" in methods and "Attributions de logements sociaux" not in methods
     # Without --parc: the partial report, and the stock file asked for on a card.
     partial = runner.invoke(
         app,

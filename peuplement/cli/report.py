@@ -113,6 +113,10 @@ def report(
             epci, annee, parc, millesime, bailleurs, attributions, demandes, data_dir, inputs,
             secret=secret,
         )  # fmt: skip
+        if epci != DEFAULT_EPCI or parc is not None:
+            given = {"parc_communes": parc, "parc_bailleurs": bailleurs}
+            given |= {"sne_attributions": attributions, "sne_demandes": demandes}
+            _cards_and_sources(data, epci, given, millesime, data_dir)
         step("Rapport HTML (cartes, graphiques)")
         path = write_report(data, report_path(out, data))
         step("Exports CSV, Excel et GeoPackage")
@@ -215,3 +219,31 @@ def _partial(
         for line in card.lines():
             say(line)
     say(f"Exports : {folder}/ (dont a_ajouter.csv : ce qui manque et comment l'ajouter)")
+
+
+def _cards_and_sources(
+    data: ReportData,
+    epci: str,
+    given: dict[str, Path | None],
+    millesime: int | None,
+    data_dir: Path | None,
+) -> None:
+    """Add to a report from the user's files the cards of the files not given, and its sources.
+
+    The sources are the inputs of this run: each file given (its path, and the stock's
+    vintage), the COG and QPV perimeters, and the thresholds file when objectives were
+    computed; never a fixed text.
+    """
+    from peuplement.plan import plan
+    from peuplement.sources import SOURCES
+
+    p = plan(epci, command="report", given=given, data_dir=data_dir)
+    data.cards = [c for key in ("parc", "bailleurs", "lec") for c in p.cards(key)]
+    used = [SOURCES["cog"].citation, SOURCES["qpv_2015"].citation]
+    for key, path in given.items():
+        if path is not None:
+            vintage = f", millésime {millesime}" if key == "parc_communes" and millesime else ""
+            used.append(f"{SOURCES[key].nom} : fichier {path.name}{vintage}")
+    if data.seuils is not None:
+        used.append(f"Seuils de quartile {data.annee} : {data.seuils.source}")
+    data.sources = [*used, *data.sources]
