@@ -7,6 +7,7 @@ and geopandas (not through peuplement's loaders), so that a loader bug cannot hi
 import dataclasses
 import re
 import time
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -25,6 +26,7 @@ from peuplement.partial_report import (
 from peuplement.plan import SECTIONS, plan
 
 runner = CliRunner()
+ARTEFACTS = Path(__file__).resolve().parent / "artefacts"
 LENS, ARRAS, LYON, BORDEAUX = "246200364", "200033579", "200046977", "243300316"
 NBSP = "\u202f"
 
@@ -250,6 +252,7 @@ def test_reader_sees_the_lens_report(lens, shared_data, browser):
         assert not re.search(r"\b(nan|None)\b", browser.find_element(By.TAG_NAME, "body").text)
     finally:
         browser.switch_to.default_content()
+    browser.save_screenshot(str(ARTEFACTS / "rapport_partiel_lens.png"))
 
 
 # --- the commands, for the four EPCIs ------------------------------------------------------
