@@ -29,6 +29,7 @@ __all__ = [
     "COMMAND_OPTIONS",
     "COMMAND_SECTIONS",
     "SECTIONS",
+    "SOURCE_APPORT",
     "Card",
     "Plan",
     "Section",
@@ -146,6 +147,15 @@ COMMAND_OPTIONS: dict[str, frozenset[str]] = {
     "map": frozenset({"--parc", "--millesime"}),
     "indicators": frozenset({"--parc", "--bailleurs", "--millesime"}),
     "lec": frozenset({"--attributions", "--demandes", "--engagements"}),
+}
+
+#: What an optional source adds, when it is not what its section as a whole shows.
+SOURCE_APPORT: dict[str, str] = {
+    "sne_demandes": "le seuil du premier quartile calculé sur la demande de l'EPCI, à côté du seuil officiel",
+    "cia_engagements": "les cibles fixées par la convention intercommunale, à la place des cibles légales",
+    "filosofi_communes": "le revenu médian par commune et les IRIS les plus modestes",
+    "insee_qpv_population": "la population de chaque quartier (INSEE, recensement 2013)",
+    "qpv_2024": "les périmètres officiels 2024 (noms, surfaces)",
 }
 
 #: Options a command reads only beside another (the report reads attributions with a stock).
@@ -349,7 +359,7 @@ class Plan:
         )
         return Card(
             section=section.titre,
-            apport=section.apport,
+            apport=SOURCE_APPORT.get(key, section.apport),
             status=status,
             commande=commande,
             modele=f"peuplement modele {source.modele}" if source.modele else None,

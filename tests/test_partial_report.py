@@ -63,6 +63,9 @@ def test_plan_of_lens_report(shared_data):
     assert cards["cia_engagements"].commande == (
         "peuplement lec --epci 246200364 --attributions ATTRIBUTIONS --engagements FICHIER"
     )
+    # Each optional source says what it adds, not what its whole section shows.
+    assert cards["sne_demandes"].apport.startswith("le seuil du premier quartile calculé")
+    assert cards["sne_attributions"].apport.startswith("objectifs A et B")
     lines = parc.lines()
     assert lines[0].startswith("À ajouter — Parc social par commune")
     assert "  état ici : absent (non fourni)" in lines
