@@ -108,6 +108,8 @@ class PartialReport:
         Exported tables by file name (without ``.csv``).
     map_page
         The interactive map (a self-contained HTML page), if drawn.
+    static_map
+        The same communes as a PNG data URI, for print.
     """
 
     territory: Territory
@@ -118,6 +120,7 @@ class PartialReport:
     used: list[str] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     map_page: str = ""
+    static_map: str = ""
 
     def use(self, key: str) -> None:
         """Record that source ``key`` was read for this report (once).
@@ -612,6 +615,30 @@ def reference_map(territory: Territory, communes: pd.DataFrame) -> folium.Map:
     return interactive_map(t, layers, title=f"Communes et QPV — {t.name}", source=source)
 
 
+def _print_map(territory: Territory, communes: pd.DataFrame) -> str:
+    """Draw the communes by population with the QPV, as a PNG data URI (the printed map)."""
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from peuplement.maps import static_map
+
+    fig = static_map(
+        territory,
+        # Drawn under another name: the territory's own communes have a population column.
+        communes[["code_insee", "population"]].rename(columns={"population": "valeur"}),
+        "valeur",
+        label="Population municipale",
+        title=f"Population municipale — {territory.name}",
+        source=f"INSEE (COG {territory.cog}) ; contours IGN ; QPV {territory.qpv_generation} (ANCT)",
+    )
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
 def build_partial_report(
     epci: str,
     *,
@@ -652,6 +679,7 @@ def build_partial_report(
     from peuplement.maps import to_html
 
     rep.map_page = to_html(reference_map(t, rep.tables["communes"]))
+    rep.static_map = _print_map(t, rep.tables["communes"])
     return rep
 
 
@@ -685,6 +713,7 @@ def render_partial_report(rep: PartialReport, *, generated: dt.date | None = Non
         cards=[c for p in rep.parts for c in p.cards],
         key_figures=rep.key_figures,
         map_page=rep.map_page,
+        static_map=rep.static_map,
         sources=[*rep.sources(), *t.notes],
         block_groups=view.block_groups,
     )

@@ -186,6 +186,10 @@ def test_lens_exports(lens, shared_data):
     assert len(qpv) == _expected_lens(shared_data)["n_qpv"]
     # 22 QPV 2024 perimeters listed for Lens-Liévin in PROVENANCE.md.
     assert len(pd.read_csv(folder / "qpv_2024.csv", **read)) == 22
+    # Printed, the interactive map gives way to a static one.
+    page = path.read_text(encoding="utf-8")
+    assert re.search(r'<figure class="print-only">\s*<img alt="Carte des communes par population" '
+                     r'src="data:image/png;base64,', page)  # fmt: skip
     todo = pd.read_csv(folder / "a_ajouter.csv", **read)
     assert todo["commande"].iloc[0] == "peuplement report --epci 246200364 --parc FICHIER"
 
