@@ -759,7 +759,7 @@ def export_partial_report(rep: PartialReport, folder: str | os.PathLike[str]) ->
     out = output_dir(folder, option="--exports")
     for name, table in rep.tables.items():
         write_csv(table, out / f"{name}.csv")
-    cards = [c for p in rep.parts for c in p.cards]
+    cards = rep.plan.cards()  # each missing source once, in the order of the sections
     write_csv(
         pd.DataFrame(
             {

