@@ -21,26 +21,26 @@ _REPO = _PACKAGE.parent
 #: Official sources of each reference file, quoted when a file is missing.
 SOURCES: dict[str, str] = {
     "qpv/qp2015_national_shp/QP_METROPOLE_LB93.shp": (
-        "QPV 2015 perimeters (ANCT, Licence Ouverte): "
+        "périmètres des QPV 2015 (ANCT, Licence Ouverte) : "
         "https://www.data.gouv.fr/fr/datasets/quartiers-prioritaires-de-la-politique-de-la-ville-qpv/"
     ),
     "qpv/qp2015_dep59_62_lb93.gpkg": (
-        "QPV 2015 perimeters of Nord and Pas-de-Calais, a filter of the national ANCT file: "
+        "périmètres des QPV 2015 du Nord et du Pas-de-Calais, extrait du fichier national de l'ANCT : "
         "https://www.data.gouv.fr/fr/datasets/quartiers-prioritaires-de-la-politique-de-la-ville-qpv/"
     ),
     "qpv/insee_pop_qp_2013.csv": (
-        "population of the 2015 QPV, INSEE (recensement 2013): "
+        "population des QPV 2015, INSEE (recensement 2013) : "
         "https://www.insee.fr/fr/statistiques/2500477"
     ),
     "lec/seuils_quartiles_demandeurs_epci_2024_2026.csv": (
-        "first-quartile thresholds per EPCI, from the yearly arrêté (JORF), compiled by the "
-        "Union régionale pour l'habitat Hauts-de-France: https://calculette-lec.github.io/"
+        "seuils du premier quartile par EPCI, arrêté annuel (JORF), compilés par "
+        "l'Union régionale pour l'habitat Hauts-de-France : https://calculette-lec.github.io/"
     ),
     "filosofi/insee_filosofi2019_disp_epci_france.csv": (
-        "INSEE Filosofi 2019, disposable income per EPCI: https://www.insee.fr/fr/statistiques/6036907"
+        "INSEE, Filosofi 2019, revenus disponibles par EPCI : https://www.insee.fr/fr/statistiques/6036907"
     ),
     "filosofi/insee_filosofi2019_disp_com_dep59_62.csv": (
-        "INSEE Filosofi 2019, disposable income per commune: "
+        "INSEE, Filosofi 2019, revenus disponibles par commune : "
         "https://www.insee.fr/fr/statistiques/6036907"
     ),
 }
@@ -66,11 +66,12 @@ def reference_file(relative: str, *, data_dir_: str | os.PathLike[str] | None = 
     base = data_dir(data_dir_)
     path = base / relative
     if not path.exists():
-        source = SOURCES.get(relative, "see shared/data/PROVENANCE.md")
+        source = SOURCES.get(relative, "voir shared/data/PROVENANCE.md")
         raise DataNotFoundError(
-            f"reference file {relative!r} not found in the data directory {str(base)!r}. "
-            f"Source: {source}. Point peuplement at the directory that holds it with "
-            f"--data-dir or the {ENV_DATA_DIR} environment variable."
+            f"fichier de référence « {relative} » absent du répertoire de données « {base} ». "
+            f"Source : {source}. Indiquez le dossier qui le contient avec --data-dir ou la "
+            f"variable d'environnement {ENV_DATA_DIR} (état de chaque source : "
+            "« peuplement donnees »)."
         )
     return path
 

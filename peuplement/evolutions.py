@@ -505,6 +505,8 @@ def _comparison_blocks(ev: Evolutions) -> list[Block]:
     from peuplement.maps.evolutions import comparison_chart
 
     c = ev.comparaison
+    # The CIL's 2013 share is drawn for the default territory only.
+    cil = "CIL 2017 (RPLS 2013) ; " if ev.territory.siren == DEFAULT_EPCI else ""
     latest = c[c["niveau"] != "EPCI"]["annee"].max()
     rows = c[(c["annee"] == latest) & (c["niveau"] != "EPCI")]
     wide = rows.pivot_table(index="indicateur", columns="niveau", values="valeur", aggfunc="first")
@@ -534,7 +536,7 @@ def _comparison_blocks(ev: Evolutions) -> list[Block]:
         Block("tableau", f"Indicateurs de référence, {latest} ({SOURCE_DEPT})", table=table),
         Block("figure", "Part de logements sociaux", image=_png(comparison_chart(
             c, "part_logements_sociaux", percent=True, label="Logements sociaux / résidences principales",
-            title="Part de logements sociaux", source=f"Sources : CIL 2017 (RPLS 2013) ; {SOURCE_DEPT}"))),
+            title="Part de logements sociaux", source=f"Sources : {cil}{SOURCE_DEPT}"))),
     ]  # fmt: skip
 
 

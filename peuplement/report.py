@@ -19,6 +19,7 @@ import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -107,6 +108,8 @@ class ReportData:
     stock_vintage: str = "parc fourni"
     #: The "Évolutions" section (:func:`peuplement.evolutions.evolutions_section`), if any.
     evolutions: list[Block] = field(default_factory=list)
+    #: "À ajouter" cards of the files not given (:meth:`peuplement.plan.Plan.cards`).
+    cards: list[Any] = field(default_factory=list)
 
 
 def _png(fig: Figure) -> str:
@@ -331,6 +334,7 @@ def build_report(data: ReportData, *, generated: dt.date | None = None) -> str:
         sources=[*data.sources, *t.notes],
         inputs=data.inputs,
         evolutions=view.block_groups(data.evolutions),
+        section_cards=data.cards,
         **_map_parts(data),
         **_lec_parts(data),
         **_tables(data),

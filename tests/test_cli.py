@@ -92,8 +92,10 @@ def test_indicators_command_default(tmp_path, shared_data):
 
 
 def test_indicators_command_other_epci_needs_a_stock_file(tmp_path):
+    # The reference tables are written, and the stock file is asked for with its option.
     result = runner.invoke(app, ["indicators", "--epci", "246200364", "--out", str(tmp_path)])
-    assert result.exit_code == 2 and "--parc" in result.output
+    assert result.exit_code == 0 and "--parc FICHIER" in result.output
+    assert not (tmp_path / "246200364" / "indicators_commune.csv").exists()
 
 
 def test_lec_command_on_synthetic_default(tmp_path, shared_data):
@@ -283,5 +285,18 @@ def test_report_for_another_epci_from_files(tmp_path, shared_data):
     assert "Aucun fichier d&#39;attributions" in page and 'id="lec"' not in page
     assert "1 ligne(s) hors du périmètre" in page  # Somain is not in Lens-Liévin
     assert "Part du parc en QPV" in page and "45,4\u202f%" in page  # 5500 / 12110 = 0.4542
-    missing = runner.invoke(app, ["report", "--epci", "246200364", "--out", str(tmp_path)])
-    assert missing.exit_code == 2 and "--parc" in missing.output
+    # The files not given are asked for on cards; the sources are the inputs of the run.
+    cards = re.findall(r'<div class="a-ajouter keep" data-source="([a-z_]+)"', page)
+    assert cards == ["parc_bailleurs", "sne_attributions", "sne_demandes", "cia_engagements"]
+    assert "peuplement report --epci 246200364 --parc PARC --attributions FICHIER" in page
+    methods = page[page.index('id="methodologie"') :]
+    assert "Parc social par commune (tableau de l&#39;observatoire) : fichier parc.csv" in methods
+    assert "COG 2025" in methods and "Attributions de logements sociaux" not in methods
+    # Without --parc: the partial report, and the stock file asked for on a card.
+    partial = runner.invoke(
+        app,
+        ["report", "--epci", "246200364", "--out", str(tmp_path / "partiel"),
+         "--exports", str(tmp_path / "partiel_exp")],
+    )  # fmt: skip
+    assert partial.exit_code == 0, partial.output
+    assert "Rapport partiel" in partial.output and "--parc FICHIER" in partial.output

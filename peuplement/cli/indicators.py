@@ -23,7 +23,6 @@ from peuplement.cli._common import (
     input_option,
     load_stock,
     load_territory,
-    missing_input,
     record_renamed,
 )
 from peuplement.datasets import get_path
@@ -39,7 +38,7 @@ from peuplement.io import load_parc_bailleurs
 from peuplement.territory import Territory
 
 
-def _qpv_table(terr: Territory, data_dir: Path | None) -> pd.DataFrame:
+def qpv_table(terr: Territory, data_dir: Path | None) -> pd.DataFrame:
     """QPV of the territory: communes covered, area and population (INSEE 2013) when available."""
     from peuplement.io.reference import load_qpv_population
 
@@ -98,7 +97,10 @@ def indicators(
         get_path("coeur_ostrevent/parc_bailleurs_2014") if epci == DEFAULT_EPCI else None
     )
     if stock_path is None:
-        raise missing_input("parc_communes", epci, "indicators")
+        from peuplement.cli._missing import indicators_without_stock
+
+        indicators_without_stock(epci, data_dir, out)
+        return
     inputs = Inputs()
     terr = load_territory(epci, data_dir)
     stock, report = load_stock(stock_path, millesime)
@@ -130,7 +132,7 @@ def indicators(
     write_csv(epci_table, folder / "indicators_epci.csv")
     write_csv(DICTIONARY, folder / "dictionnaire.csv")
     if len(terr.qpv):
-        write_csv(_qpv_table(terr, data_dir), folder / "indicators_qpv.csv")
+        write_csv(qpv_table(terr, data_dir), folder / "indicators_qpv.csv")
     row = epci_table.iloc[0]
     view = table(f"{terr.name} : concentration du parc social", show_header=False)
     add_row(view, "Logements sociaux (périmètre des données)", fmt_count(row["nb_lls"]))

@@ -23,7 +23,6 @@ from peuplement.cli._common import (
     Out,
     Seuil,
     input_option,
-    missing_input,
     parse_generation,
     parse_share,
 )
@@ -140,7 +139,9 @@ def _inputs(
 
     if attributions is None:
         if epci != DEFAULT_EPCI:
-            raise missing_input("sne_attributions", epci, "lec")
+            from peuplement.cli._missing import lec_without_attributions
+
+            raise lec_without_attributions(epci, annee, data_dir)
         dem, att = synth_default(annee=annee, data_dir=data_dir)
         report = LoadReport("attributions synthétiques")
         report.n_read = len(att)

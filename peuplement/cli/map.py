@@ -20,7 +20,6 @@ from peuplement.cli._common import (
     default_stock,
     load_stock,
     load_territory,
-    missing_input,
     out_option,
 )
 from peuplement.cli.report import steps
@@ -101,7 +100,10 @@ def map_(
         step("Chargement du territoire et du parc")
         stock_path = parc or default_stock(epci)
         if stock_path is None:
-            raise missing_input("parc_communes", epci, "map")
+            from peuplement.cli._missing import map_without_stock
+
+            map_without_stock(epci, data_dir, out, scheme=scheme, k=k, indicator=indicator)
+            return
         inputs = Inputs()
         terr = load_territory(epci, data_dir)
         stock, report = load_stock(stock_path, millesime)

@@ -168,7 +168,7 @@ def test_qpv_2024_file_written_here(tmp_path):
 def test_missing_reference_file_says_where_to_get_it(tmp_path):
     with pytest.raises(
         DataNotFoundError,
-        match=r"QP_METROPOLE_LB93\.shp.*not found.*data\.gouv\.fr.*PEUPLEMENT_DATA_DIR",
+        match=r"QP_METROPOLE_LB93\.shp » absent.*data\.gouv\.fr.*PEUPLEMENT_DATA_DIR",
     ):
         load_qpv(data_dir=tmp_path)
 
