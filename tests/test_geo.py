@@ -142,3 +142,17 @@ def test_assign_xy_equals_assign_points(coords, cell, reverse):
     fast = assign_xy(x, y, layer, key="code", cell=cell)
     slow = assign_points(gpd.GeoSeries(shapely.points(x, y), crs=2154), layer, key="code")
     assert fast.tolist() == slow.astype(object).where(slow.notna(), None).tolist()
+    # The categorical form carries the same key for every point (NaN outside).
+    cat = PolygonGrid(layer, key="code", cell=cell).assign_categorical(x, y)
+    assert pd.Series(cat).astype(object).where(pd.notna(cat), None).tolist() == fast.tolist()
+
+
+def test_assign_categorical_repeated_and_missing_keys(four_communes):
+    """Two polygons with one key share a category; a polygon without key gives NaN."""
+    layer = four_communes.assign(code=["A", "B", "A", None])
+    # Centres of C1..C4 (C1, C2 in the first row of squares, C3, C4 above), then a far point.
+    x = np.array([X0 + 500, X0 + 1500, X0 + 500, X0 + 1500, X0 + 5000])
+    y = np.array([Y0 + 500, Y0 + 500, Y0 + 1500, Y0 + 1500, Y0])
+    cat = PolygonGrid(layer, key="code").assign_categorical(x, y)
+    assert list(cat.categories) == ["A", "B"]
+    assert cat.codes.tolist() == [0, 1, 0, -1, -1]
