@@ -116,6 +116,47 @@ def test_ingest_hostile_header(tmp_path):
     assert kept["nb_pieces"].tolist() == [3, 2]
 
 
+def test_ingest_lines_of_a_file_read_in_parallel(tmp_path):
+    """``ligne`` is the file's line even when DuckDB reads the file in parallel chunks.
+
+    100,000 quoted rows (8 MB, as pyarrow writes them) are read by two threads; row k
+    (from 0) carries the identifier ``L<k>`` and sits on line k + 2, after the header.
+    Line numbers taken from the order rows reach a table were wrong here (every one).
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    n = 100_000
+    k = np.arange(n)
+    frame = pd.DataFrame(
+        {
+            "RPLS_ID": np.char.add("L", k.astype(str)),
+            "DEPCOM": np.array(["59350", "62041", "59009", "75056", "13055", "2A004"])[k % 6],
+            "QPV": "",
+            "BAILLEUR": "Bailleur 1",
+            "CONSTRUCT": "1990",
+            "FINAN": "PLUS",
+            "NBPIECE": (k % 5 + 1).astype(str),
+            "SURFHAB": "50.5",
+            "X": "700000.5",
+            "Y": "7000000.5",
+        }
+    )
+    frame.loc[70_000, "RPLS_ID"] = "L3"  # a late duplicate of line 5: rejected, line 70,002
+    path = tmp_path / "rpls.csv"
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pacsv.write_csv(table, path, pacsv.WriteOptions(delimiter=";"))
+    report = ingest_rpls(path, tmp_path / "r.parquet", millesime=2024, threads=2)
+    kept = pd.read_parquet(report.parquet, columns=["ligne", "id_logement"])
+    assert len(kept) == n - 1
+    assert (kept["ligne"] == kept["id_logement"].str[1:].astype(int) + 2).all()
+    assert kept["ligne"].is_monotonic_increasing  # file order
+    rejected = pd.read_parquet(report.rejections)
+    assert rejected[["ligne", "motif"]].values.tolist() == [
+        [70_002, "duplicated identifier (first occurrence kept)"]
+    ]
+
+
 def test_ingest_missing_column(tmp_path):
     from peuplement import SchemaError
 

