@@ -10,13 +10,18 @@ peak resident memory (``ru_maxrss``) is the stage's alone, and prints its wall t
 Targets (issue 18), each printed with its measured value, ratio and PASS/FAIL:
 
 - ingest with every rule <= 1.5x the bare DuckDB CSV -> Parquet conversion of the same
-  file (same compression), peak <= 1.5 GB;
+  file (same compression, same threads), peak <= 1.5 GB;
 - point-in-QPV >= 20 M points/s and >= 40x ``geopandas.sjoin``, same polygon for every
   point (boundary counts as inside, first polygon in file order wins);
-- whole national pipeline from Parquet (indicators, point-in-QPV, LEC) <= 2.5 s, peak
-  <= 1.5 GB;
+- whole national pipeline from Parquet (COG look-up, indicators, grid and point-in-QPV,
+  LEC) <= 2.5 s, peak <= 1.5 GB;
 - five vintages in one pass (every indicator per commune, landlord, EPCI and year, and
   the year-on-year changes) <= 15 s, peak <= 4 GB.
+
+Basis of the verdicts (the machine is shared, see ``BASIS``): CPU time of the stage's
+process, every thread counted; ratios of CPU times measured in the same run; an absolute
+target judged on the CPU time itself (an upper bound of the wall time on an idle machine
+for this CPU-bound work). Wall times and the load average are printed beside.
 
 Run: ``python benchmarks/national.py [--dwellings N] [--vintages 5] [--workdir DIR]``.
 Not part of the unit tests.
@@ -25,8 +30,8 @@ Not part of the unit tests.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -215,17 +220,19 @@ def stage_point(work: Path) -> dict[str, Any]:
     qpv, _ = load_qpv()
     x, y = _xy(work)
     with Clock() as build:
-        if hasattr(peuplement.geo, "PolygonGrid"):
-            grid = peuplement.geo.PolygonGrid(qpv, key="code_qpv")
-            assign_xy = grid.assign
-        else:  # the code before issue 18: no grid to build apart
-            assign_xy = functools.partial(peuplement.geo.assign_xy, polygons=qpv, key="code_qpv")
+        grid = peuplement.geo.PolygonGrid(qpv, key="code_qpv")
+    # Timed: the key of every point, as a categorical (codes = polygon positions).
     with Clock() as assign:
-        fast = assign_xy(x, y)
+        fast = grid.assign_categorical(x, y)
+    # Beside it, the same keys as an object array (one Python object per point).
+    with Clock() as objects:
+        grid.assign(x, y)
     pd.Series(fast, dtype="string").to_frame("code_qpv").to_parquet(work / "fast.parquet")
     return {
         "wall": assign.wall,
         "cpu": assign.cpu,
+        "object_wall": objects.wall,
+        "object_cpu": objects.cpu,
         "build_wall": build.wall,
         "build_cpu": build.cpu,
         "rows": len(x),
@@ -263,37 +270,35 @@ def stage_sjoin(work: Path) -> dict[str, Any]:
 def stage_pipeline(work: Path) -> dict[str, Any]:
     from peuplement import load_qpv
     from peuplement.france import indicators_france, lec_france
-    from peuplement.geo import assign_xy
+    from peuplement.geo import PolygonGrid
+    from peuplement.io.national import commune_lookup
     from peuplement.lec import read_official
 
-    qpv, _ = load_qpv()
-    attributions = pd.read_parquet(work / "attributions.parquet")
+    # Inputs read before the clock: the QPV layer and the attributions.
+    with Clock() as inputs:
+        qpv, _ = load_qpv()
+        attributions = pd.read_parquet(work / "attributions.parquet")
     parquet = work / "rpls_2024.parquet"
-    times = {}
-    # Reference tables (COG look-up, QPV layer) are loaded once per session, before.
-    import peuplement.io.national as national
-
-    t, cpu_ref = time.perf_counter(), time.process_time()
-    if hasattr(national, "commune_lookup"):
-        national.commune_lookup()
-    reference = time.perf_counter() - t
-    cpu0 = time.process_time()
-    t0 = t = time.perf_counter()
-    tables = indicators_france(parquet)
-    times["indicators"] = time.perf_counter() - t
-    t = time.perf_counter()
-    x, y = _xy(work)
-    assign_xy(x, y, qpv, key="code_qpv")  # grid built here: counted
-    times["point_in_qpv"] = time.perf_counter() - t
-    t = time.perf_counter()
-    lec, _ = lec_france(attributions, read_official(None), annee=2026)
-    times["lec"] = time.perf_counter() - t
+    parts: dict[str, list[float]] = {}
+    with Clock() as total:
+        with Clock() as c:  # the COG look-up (persistent Parquet cache)
+            commune_lookup()
+        parts["cog"] = [c.wall, c.cpu]
+        with Clock() as c:
+            tables = indicators_france(parquet)
+        parts["indicators"] = [c.wall, c.cpu]
+        with Clock() as c:
+            x, y = _xy(work)
+            PolygonGrid(qpv, key="code_qpv").assign_categorical(x, y)  # grid built here
+        parts["point_in_qpv"] = [c.wall, c.cpu]
+        with Clock() as c:
+            lec, _ = lec_france(attributions, read_official(None), annee=2026)
+        parts["lec"] = [c.wall, c.cpu]
     return {
-        "wall": time.perf_counter() - t0,
-        "cpu": time.process_time() - cpu0,
-        "reference_wall": reference,
-        "cpu_with_reference": time.process_time() - cpu_ref,
-        "parts": times,
+        "wall": total.wall,
+        "cpu": total.cpu,
+        "inputs_wall": inputs.wall,
+        "parts": {k: [round(v, 2) for v in w] for k, w in parts.items()},
         "communes": len(tables["commune"]),
         "epci": len(tables["epci"]),
         "lec_rows": len(lec),
@@ -369,7 +374,112 @@ def run_child(name: str, work: Path) -> dict[str, Any]:
 
 
 def verdict(label: str, value: str, ratio: float, ok: bool) -> None:
-    print(f"{label:<58} {value:<34} ratio {ratio:7.2f}   {'PASS' if ok else 'FAIL'}")
+    print(f"{label:<62} {value:<40} ratio {ratio:6.2f}   {'PASS' if ok else 'FAIL'}")
+
+
+BASIS = (
+    "Verdicts are judged on CPU time (every thread of the stage's process, time.process_time):\n"
+    "the machine is shared (load average printed), so wall time is printed beside but not judged.\n"
+    "Ratios compare CPU times measured in the same run. An absolute target (points a second,\n"
+    "seconds) is judged on the CPU time itself, a conservative bound: on an idle machine the\n"
+    "wall time of this CPU-bound work (files in the page cache) is at most its CPU time, and at\n"
+    "least CPU time / cores."
+)
+
+
+def report(r: dict[str, dict[str, Any]], vintages: int, loads: list[float]) -> None:
+    """Print each target's value, ratio and PASS/FAIL (see BASIS), wall times beside."""
+    print()
+    print(BASIS)
+    print(
+        f"load average (1 min) at the start and the end of the run: {loads[0]:.2f}, {loads[1]:.2f}"
+    )
+    print()
+    ingest, bare, point, sjoin = r["ingest"], r["bare"], r["point"], r["sjoin"]
+    ratio = ingest["cpu"] / bare["cpu"]
+    verdict(
+        "ingest with every rule / bare DuckDB CSV->Parquet, CPU (<= 1.5)",
+        f"{ingest['cpu']:.2f} s / {bare['cpu']:.2f} s",
+        ratio,
+        ratio <= 1.5,
+    )
+    peak = ingest["peak_mb"] / GB
+    verdict(
+        "ingest peak memory, own process (<= 1.5 GB)", f"{peak:.2f} GB", peak / 1.5, peak <= 1.5
+    )
+    rate = point["rows"] / point["cpu"] / 1e6
+    verdict(
+        "point-in-QPV, M points per CPU second (>= 20)", f"{rate:.1f} M/s", rate / 20, rate >= 20
+    )
+    speedup = sjoin["cpu"] / point["cpu"]
+    verdict(
+        "point-in-QPV speed-up over geopandas.sjoin, CPU (>= 40)",
+        f"{sjoin['cpu']:.2f} s / {point['cpu']:.3f} s",
+        speedup / 40,
+        speedup >= 40,
+    )
+    same = sjoin.get("differ") == 0
+    verdict(
+        "point-in-QPV: same QPV as sjoin for every point",
+        f"{sjoin.get('differ', '?')} of {sjoin['rows']:,} differ",
+        float(same),
+        same,
+    )
+    pipe = r["pipeline"]
+    verdict(
+        "national pipeline from Parquet, CPU s (<= 2.5)",
+        f"{pipe['cpu']:.2f} s",
+        pipe["cpu"] / 2.5,
+        pipe["cpu"] <= 2.5,
+    )
+    peak = pipe["peak_mb"] / GB
+    verdict("pipeline peak memory (<= 1.5 GB)", f"{peak:.2f} GB", peak / 1.5, peak <= 1.5)
+    years = r.get("vintages") or r["vintages_loop"]
+    verdict(
+        f"{vintages} vintages in one pass, CPU s (<= 15)",
+        f"{years['cpu']:.2f} s ({years.get('rows', 0):,} rows)",
+        years["cpu"] / 15,
+        years["cpu"] <= 15,
+    )
+    peak = years["peak_mb"] / GB
+    verdict(f"{vintages} vintages peak memory (<= 4 GB)", f"{peak:.2f} GB", peak / 4, peak <= 4)
+    print()
+    print("wall times (not judged; shared machine):")
+    print(
+        f"  ingest {ingest['wall']:.2f} s; bare conversion "
+        + ", ".join(f"{k} {w:.2f} s" for k, w in bare["walls"].items())
+        + f"; bare count {bare['count_wall']:.2f} s"
+    )
+    print(
+        f"  point-in-QPV {point['wall']:.3f} s ({point['rows'] / point['wall'] / 1e6:.1f} M/s), "
+        f"sjoin {sjoin['wall']:.2f} s ({sjoin['wall'] / point['wall']:.1f}x); "
+        f"pipeline {pipe['wall']:.2f} s; vintages {years['wall']:.2f} s"
+    )
+    print()
+    print(
+        "ingest / bare conversion, CPU: "
+        + ", ".join(f"{ingest['cpu'] / c:.2f} vs {k} ({c:.2f} s)" for k, c in bare["cpus"].items())
+        + " (the target is judged against the faster one)"
+    )
+    print(
+        f"point-in-QPV: grid built once in {point['build_cpu']:.2f} s CPU; keys as an object "
+        f"array instead of a categorical: {point['object_cpu']:.3f} s CPU "
+        f"({point['rows'] / point['object_cpu'] / 1e6:.1f} M/s)"
+    )
+    print(
+        f"pipeline parts [wall, CPU] s: {json.dumps(pipe['parts'])}; inputs read before "
+        f"(QPV layer, attributions) {pipe['inputs_wall']:.2f} s"
+    )
+    n = ingest.get("rows", 0)
+    print(
+        f"ingest: {n:,} rows, {n / ingest['cpu'] / 1e6:.2f} M rows per CPU second, "
+        f"{ingest['peak_mb'] / max(n, 1) * 1e6:.0f} MB per million rows (peak / rows)"
+    )
+    if years.get("rows"):
+        print(
+            f"vintages: {years['rows']:,} rows, {years['rows'] / years['cpu'] / 1e6:.2f} M rows "
+            f"per CPU second, {years['peak_mb'] / years['rows'] * 1e6:.0f} MB per million rows"
+        )
 
 
 def main() -> None:
@@ -390,102 +500,16 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     if not (work / "rpls_national.csv").exists():
         prepare(work, args.dwellings, args.attributions)
+    loads = [os.getloadavg()[0]]
     r: dict[str, dict[str, Any]] = {}
-    r["bare"] = run_child("bare", work)
-    r["ingest"] = run_child("ingest", work)
-    r["point"] = run_child("point", work)
-    r["sjoin"] = run_child("sjoin", work)
-    r["pipeline"] = run_child("pipeline", work)
+    for name in ("bare", "ingest", "point", "sjoin", "pipeline"):
+        r[name] = run_child(name, work)
     make_vintages(work, args.vintages)
-    has_years = hasattr(__import__("peuplement.france").france, "indicators_france_years")
-    if has_years:
-        r["vintages"] = run_child("vintages", work)
-    if args.loop or not has_years:
+    r["vintages"] = run_child("vintages", work)
+    if args.loop:
         r["vintages_loop"] = run_child("vintages_loop", work)
-    print()
-    n = r["ingest"].get("rows", 0)
-    ratio = r["ingest"]["wall"] / r["bare"]["wall"]
-    verdict(
-        "ingest with every rule / bare DuckDB CSV->Parquet (<= 1.5)",
-        f"{r['ingest']['wall']:.2f} s / {r['bare']['wall']:.2f} s",
-        ratio,
-        ratio <= 1.5,
-    )
-    if "cpu" in r["ingest"] and "cpu" in r["bare"]:
-        ratio = r["ingest"]["cpu"] / r["bare"]["cpu"]
-        verdict(
-            "  same, in CPU seconds (<= 1.5)",
-            f"{r['ingest']['cpu']:.2f} s / {r['bare']['cpu']:.2f} s",
-            ratio,
-            ratio <= 1.5,
-        )
-    peak = r["ingest"]["peak_mb"] / GB
-    verdict("ingest peak memory, GB (<= 1.5)", f"{peak:.2f} GB", peak / 1.5, peak <= 1.5)
-    rate = r["point"]["rows"] / r["point"]["wall"] / 1e6
-    verdict("point-in-QPV, M points/s (>= 20)", f"{rate:.1f} M/s", rate / 20, rate >= 20)
-    if "cpu" in r["point"]:
-        rate = r["point"]["rows"] / r["point"]["cpu"] / 1e6
-        verdict("  same, per CPU second (>= 20)", f"{rate:.1f} M/s", rate / 20, rate >= 20)
-    speedup = r["sjoin"]["wall"] / r["point"]["wall"]
-    verdict(
-        "point-in-QPV speed-up over geopandas.sjoin (>= 40)",
-        f"{speedup:.1f}x, {r['sjoin'].get('differ', '?')} points differ",
-        speedup / 40,
-        speedup >= 40 and r["sjoin"].get("differ") == 0,
-    )
-    if "cpu" in r["point"] and "cpu" in r["sjoin"]:
-        speedup = r["sjoin"]["cpu"] / r["point"]["cpu"]
-        verdict("  same, in CPU seconds (>= 40)", f"{speedup:.1f}x", speedup / 40, speedup >= 40)
-    wall, peak = r["pipeline"]["wall"], r["pipeline"]["peak_mb"] / GB
-    verdict("pipeline from Parquet, s (<= 2.5)", f"{wall:.2f} s", wall / 2.5, wall <= 2.5)
-    if "cpu" in r["pipeline"]:
-        cpu = r["pipeline"]["cpu"]
-        verdict("  same, CPU seconds over 2 cores (<= 2.5)", f"{cpu / 2:.2f} s", cpu / 5, cpu <= 5)
-    verdict("pipeline peak memory, GB (<= 1.5)", f"{peak:.2f} GB", peak / 1.5, peak <= 1.5)
-    years = r.get("vintages") or r["vintages_loop"]
-    wall, peak = years["wall"], years["peak_mb"] / GB
-    verdict(
-        f"{args.vintages} vintages in one pass, s (<= 15)", f"{wall:.2f} s", wall / 15, wall <= 15
-    )
-    if "cpu" in years:
-        cpu = years["cpu"]
-        verdict("  same, CPU seconds over 2 cores (<= 15)", f"{cpu / 2:.2f} s", cpu / 30, cpu <= 30)
-    verdict(
-        f"{args.vintages} vintages peak memory, GB (<= 4)", f"{peak:.2f} GB", peak / 4, peak <= 4
-    )
-    print()
-    ingest, bare = r["ingest"], r["bare"]
-    if "cpu" in ingest and "cpus" in bare:
-        print(
-            "ingest / bare conversion, wall: "
-            + ", ".join(f"{ingest['wall'] / w:.2f} vs {k}" for k, w in bare["walls"].items())
-            + "; CPU: "
-            + ", ".join(f"{ingest['cpu'] / c:.2f} vs {k}" for k, c in bare["cpus"].items())
-            + " (CPU time is the steadier figure on a shared machine)"
-        )
-    if "build_wall" in r["point"]:
-        p = r["point"]
-        print(
-            f"point-in-QPV: grid built once in {p['build_wall']:.2f} s "
-            f"({p.get('build_cpu', float('nan')):.2f} s CPU); "
-            f"{p['rows'] / (p['wall'] + p['build_wall']) / 1e6:.1f} M points/s build included"
-        )
-    if "reference_wall" in r["pipeline"]:
-        print(
-            f"pipeline: reference tables loaded once before, {r['pipeline']['reference_wall']:.2f} s;"
-            f" parts {json.dumps({k: round(v, 2) for k, v in r['pipeline']['parts'].items()})}"
-        )
-    print(
-        f"ingest: {n:,} rows, {n / ingest['wall'] / 1e6:.2f} M rows/s, "
-        f"{ingest['peak_mb'] / max(n, 1) * 1e6:.0f} MB per million rows (peak / rows); "
-        f"bare count {bare.get('count_wall', float('nan')):.2f} s"
-    )
-    if "vintages" in r and r["vintages"].get("rows"):
-        v = r["vintages"]
-        print(
-            f"vintages: {v['rows']:,} rows, {v['rows'] / v['wall'] / 1e6:.2f} M rows/s, "
-            f"{v['peak_mb'] / v['rows'] * 1e6:.0f} MB per million rows"
-        )
+    loads.append(os.getloadavg()[0])
+    report(r, args.vintages, loads)
 
 
 if __name__ == "__main__":

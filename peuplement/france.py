@@ -90,7 +90,7 @@ def stock_counts(paths: Sequence[str | os.PathLike[str]]) -> pd.DataFrame:
     con.register("lookup", commune_lookup())
     # Aggregate first (25 million rows to a few million), then map the commune codes on
     # the aggregate; units merged by the mapping are summed by the pandas step.
-    frame = con.execute(
+    frame = con.sql(
         """SELECT a.millesime, coalesce(l.siren_epci, 'sans EPCI') AS siren_epci,
                   coalesce(l.code_insee, a.code_insee) AS code_insee, a.bailleur,
                   a.nb_lls, a.nb_lls_qpv, l.siren_epci IS NULL AS sans_epci
@@ -98,11 +98,13 @@ def stock_counts(paths: Sequence[str | os.PathLike[str]]) -> pd.DataFrame:
                         count(*)::BIGINT AS nb_lls, count(code_qpv)::BIGINT AS nb_lls_qpv
                  FROM read_parquet($files) GROUP BY ALL) AS a
            LEFT JOIN lookup AS l ON a.code_insee = l.code""",
-        {"files": files},
-    ).df()
+        params={"files": files},
+    ).to_arrow_table()
     con.close()
-    # Units as categories: every later grouping works on integer codes.
-    return frame.astype({c: "category" for c in ("siren_epci", "code_insee", "bailleur")})
+    # Units as categories, straight from Arrow (no Python string per row): every later
+    # grouping works on integer codes.
+    out: pd.DataFrame = frame.to_pandas(strings_to_categorical=True)
+    return out
 
 
 def _tables(counts: pd.DataFrame) -> dict[str, pd.DataFrame]:

@@ -783,10 +783,13 @@ def _classify_income(
     data["q1"] = data["quartile"] == 1
     data["nb_moins_14_inconnu"] = ~known
     decisive = pd.Series(~known & (low != high), index=data.index)
-    span = pd.Series(
-        [f"inconnu : Q{a} à Q{b} selon le nombre" for a, b in zip(low, high, strict=True)],
-        index=data.index,
-    )
+    # The text of the offending value, built only for the rows whose count is unknown.
+    unknown = np.flatnonzero(~known)
+    span = pd.Series(None, index=data.index, dtype=object)
+    span.iloc[unknown] = [
+        f"inconnu : Q{a} à Q{b} selon le nombre"
+        for a, b in zip(low[unknown], high[unknown], strict=True)
+    ]
     if (~known & ~decisive.to_numpy()).any():
         report.note(
             f"nombre d'enfants de moins de 14 ans inconnu sur {int((~known & ~decisive.to_numpy()).sum())} "
