@@ -278,7 +278,7 @@ def assign_points(
 
 # Fine cells per side of a block; a power of two, so a block and a cell within it come
 # from the fine cell index by a shift and a mask.
-_SHIFT = 4
+_SHIFT = 5
 _BLOCK = 1 << _SHIFT
 
 
@@ -341,13 +341,13 @@ def _boundary_cells(geoms: np.ndarray, base: _CellGrid) -> np.ndarray:
 
     Sorted, unique, and a superset of the exact set.
 
-    The rings are densified to segments shorter than a quarter cell; a segment then
+    The rings are densified to segments at most half a cell long; a segment then
     crosses at most the cells of its two ends and, when those differ along both axes,
     the two cells of the corner between them: all four are marked. Cell indices come
     from the same monotone formula as the points', so a point and a vertex are placed
     consistently even at rounding level.
     """
-    dense = shapely.segmentize(geoms, base.cell / 4)
+    dense = shapely.segmentize(geoms, base.cell / 2)
     parts, part_poly = shapely.get_parts(dense, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     coords, ring = shapely.get_coordinates(rings, return_index=True)
@@ -380,7 +380,11 @@ def _inside_cells(
     raster[edge[:, 0], edge[:, 1]] = False
     labels, n = ndimage.label(raster)
     flat = labels.ravel()
-    first = np.unique(flat, return_index=True)[1][1:] if n else np.empty(0, dtype=np.int64)
+    # One cell of each region (any will do): scattering every cell's position by its
+    # label keeps one per label, without sorting.
+    member = np.zeros(n + 1, dtype=np.int64)
+    member[flat] = np.arange(flat.size)
+    first = member[1:]
     rx, ry = np.divmod(first, raster.shape[1])
     cx = base.origin[0] + (lo[0] + rx + 0.5) * base.cell
     cy = base.origin[1] + (lo[1] + ry + 0.5) * base.cell
@@ -570,8 +574,8 @@ class PolygonGrid:
     key
         Column of ``polygons`` that :meth:`assign` returns.
     cell
-        Cell size in metres; by default a thirtieth of the median extent of the
-        polygons' bounding boxes, between 10 m and 2 km (about 27 m for QPV).
+        Cell size in metres; by default a fortieth of the median extent of the
+        polygons' bounding boxes, between 10 m and 2 km (about 21 m for QPV).
 
     Examples
     --------
@@ -599,7 +603,7 @@ class PolygonGrid:
             if cell is None:
                 bounds = shapely.bounds(geoms[usable])
                 extent = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
-                cell = float(np.clip(np.median(extent) / 30, 10.0, 2_000.0))
+                cell = float(np.clip(np.median(extent) / 40, 10.0, 2_000.0))
             self.grid = _build_grid(self.geoms, cell)
 
     def positions(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -693,7 +697,7 @@ def assign_xy(
     boundary crosses is entirely outside every polygon, or entirely inside one, and its
     points take that answer from two array look-ups; only the points of cells a
     boundary crosses are tested exactly (:func:`shapely.intersects_xy`, one vectorised
-    call per polygon). Cells are stored only in the blocks of 16 x 16 cells the
+    call per polygon). Cells are stored only in the blocks of 32 x 32 cells the
     polygons' bounding boxes reach, so most dwellings (far from any QPV) cost one
     look-up. shapely's STRtree only takes geometries, and building 5 million points
     costs more than the test itself, hence this grid written by hand.
