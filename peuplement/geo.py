@@ -278,7 +278,7 @@ def assign_points(
 
 # Fine cells per side of a block; a power of two, so a block and a cell within it come
 # from the fine cell index by a shift and a mask.
-_SHIFT = 5
+_SHIFT = 6
 _BLOCK = 1 << _SHIFT
 
 
@@ -697,7 +697,7 @@ def assign_xy(
     boundary crosses is entirely outside every polygon, or entirely inside one, and its
     points take that answer from two array look-ups; only the points of cells a
     boundary crosses are tested exactly (:func:`shapely.intersects_xy`, one vectorised
-    call per polygon). Cells are stored only in the blocks of 32 x 32 cells the
+    call per polygon). Cells are stored only in the blocks of 64 x 64 cells the
     polygons' bounding boxes reach, so most dwellings (far from any QPV) cost one
     look-up. shapely's STRtree only takes geometries, and building 5 million points
     costs more than the test itself, hence this grid written by hand.
