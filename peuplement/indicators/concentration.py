@@ -400,7 +400,7 @@ def territory_concentration(
     g = frame.groupby(key, sort=True)
     out = pd.DataFrame(index=g.size().index)
     out["nb_communes"] = g.size()
-    out["nb_communes_avec_lls"] = g[count].apply(lambda s: int((s > 0).sum()))
+    out["nb_communes_avec_lls"] = frame[count].gt(0).groupby(frame[key], sort=True).sum()
     out[count] = g[count].sum()
     out[f"part_top{top_communes}_communes"] = top_share(frame, count, top_communes, by=key)
     out["gini_communes"] = gini(frame, count, by=key)
