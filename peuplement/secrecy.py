@@ -4,8 +4,9 @@ The promise: no published figure reveals fewer than :data:`SECRET_THRESHOLD` (11
 households, not even to someone holding every table of one run and writing each
 published count as a linear equation.
 
-The model
----------
+Notes
+-----
+**The model.**
 Each published count is a sum of households. The tables of one run are made from the
 same households, so their counts are tied by linear relations: an EPCI total is the
 sum of its communes, landlords or réservataires; a landlord is the sum of its
@@ -20,8 +21,7 @@ combination, and every published cell is the sum of a set of atoms (:class:`Coun
 says which). Any relation between published cells is a relation between these sums,
 so a linear programme over the atoms sees every one of them.
 
-Primary rule
-------------
+**Primary rule.**
 A household count ``c`` with ``0 < c < threshold`` is suppressed, numerators included.
 **Zeros**: a zero *total* (a denominator, a number of households of a unit) is
 published: it says that a unit has no household in a place, which reveals nothing about
@@ -33,8 +33,7 @@ protected all the same (*hidden* counts). Rates, gaps and statuses computed from
 suppressed count are suppressed with it. Masked cells are all labelled ``secret``: the
 output does not say which were primary, since that alone would tell a cell is under 11.
 
-Secondary suppression and its guarantee
----------------------------------------
+**Secondary suppression and its guarantee.**
 Statistical offices solve this with τ-ARGUS: the *hypercube* method (a fast heuristic
 over n-dimensional tables that suppresses the corners of a hypercube around each
 primary cell) or the *modular* method (HiTaS: optimal suppression in each sub-table of
@@ -68,8 +67,7 @@ least one more cell). Its result is certified by :func:`audit`, not assumed: the
 heuristic is not optimal (it may mask more cells than a minimal pattern) but it never
 publishes a set of tables that the audit rejects.
 
-The audit and its margin
-------------------------
+**The audit and its margin.**
 :func:`audit` takes the tables *as published* (masked cells missing) and, for each
 suppressed cell and each hidden sensitive count, computes the interval of values
 compatible with every published figure. The **protection margin** is the threshold:
@@ -79,8 +77,8 @@ relaxation, rounded inwards to integers; atoms are limited to the unit combinati
 that exist, which gives the attacker *more* knowledge than they have, so an audit that
 passes is conservative. The audit also checks the primary rule on published cells.
 
-Example
--------
+Examples
+--------
 >>> import pandas as pd
 >>> households = pd.DataFrame({"commune": ["a"] * 3 + ["b"] * 30 + ["c"] * 20})
 >>> table = households.groupby("commune").size().rename("nb").reset_index()
@@ -174,7 +172,7 @@ class SecrecyError(PeuplementError):
 class Count:
     """One count of a published table, as a sum of households of the model.
 
-    Parameters
+    Attributes
     ----------
     table
         Name of the table (a key of the ``tables`` given to :func:`protect`).
@@ -230,7 +228,7 @@ def _no_flags(atoms: pd.DataFrame) -> pd.DataFrame:
 class Model:
     """What someone holding the tables knows about how they were made.
 
-    Parameters
+    Attributes
     ----------
     microdata
         One row per household with the ``units`` and ``attributes`` columns.
@@ -267,7 +265,13 @@ class Leak:
     reason: str
 
     def message(self) -> str:
-        """Return the leak in French, for the command line."""
+        """Return the leak in French, for the command line.
+
+        Returns
+        -------
+        str
+            Table, cell and reason.
+        """
         return f"table « {self.table} », {self.label} : {self.reason}"
 
 
@@ -1383,7 +1387,24 @@ def check(
     threshold: int = SECRET_THRESHOLD,
     witnesses: Sequence[np.ndarray] = (),
 ) -> None:
-    """Run :func:`audit` and raise :class:`SecrecyError` (in French) if any cell leaks."""
+    """Run :func:`audit` and raise :class:`SecrecyError` (in French) if any cell leaks.
+
+    Parameters
+    ----------
+    tables
+        The tables as they would be published.
+    model
+        How they are made from the households.
+    threshold
+        The protection margin and primary threshold (11).
+    witnesses
+        Candidate feasible points, checked before use (see :func:`audit`).
+
+    Raises
+    ------
+    SecrecyError
+        Naming up to five recoverable cells and why; nothing must then be written.
+    """
     leaks = audit(tables, model, threshold=threshold, witnesses=witnesses)
     if leaks:
         shown = "\n".join(f"- {leak.message()}" for leak in leaks[:5])
@@ -1420,7 +1441,20 @@ def is_masked(secret: pd.Series) -> pd.Series:
 
 
 def secrecy_sentence(*, secret: bool, threshold: int = SECRET_THRESHOLD) -> str:
-    """Return the sentence every output carries about statistical secrecy (French)."""
+    """Return the sentence every output carries about statistical secrecy (French).
+
+    Parameters
+    ----------
+    secret
+        Whether secrecy was applied.
+    threshold
+        Its threshold.
+
+    Returns
+    -------
+    str
+        What was done, or that the output is for internal use only.
+    """
     if secret:
         return (
             f"Secret statistique appliqué (seuil : {threshold} ménages) : aucun chiffre calculé "
@@ -1434,14 +1468,40 @@ def secrecy_sentence(*, secret: bool, threshold: int = SECRET_THRESHOLD) -> str:
 
 
 def diffusion(*, secret: bool, threshold: int = SECRET_THRESHOLD) -> str:
-    """Value of the ``diffusion`` column of every table written (French)."""
+    """Return the value of the ``diffusion`` column of every table written (French).
+
+    Parameters
+    ----------
+    secret
+        Whether secrecy was applied.
+    threshold
+        Its threshold.
+
+    Returns
+    -------
+    str
+        ``"secret statistique appliqué (seuil 11 ménages)"`` or the internal-use mark.
+    """
     if secret:
         return f"secret statistique appliqué (seuil {threshold} ménages)"
     return f"{INTERNAL} : secret statistique désactivé"
 
 
 def mark_internal(name: str, *, secret: bool) -> str:
-    """File name of an output: ``lec_2026.csv`` becomes ``lec_2026_usage_interne.csv`` without secrecy."""
+    """Return the file name of an output, marked for internal use without secrecy.
+
+    Parameters
+    ----------
+    name
+        The file name, e.g. ``lec_2026.csv``.
+    secret
+        Whether secrecy was applied.
+
+    Returns
+    -------
+    str
+        ``name`` itself, or ``lec_2026_usage_interne.csv`` without secrecy.
+    """
     if secret:
         return name
     stem, dot, ext = name.rpartition(".")
@@ -1500,7 +1560,21 @@ def _lec_flags_without_mutations(atoms: pd.DataFrame) -> pd.DataFrame:
 
 
 def lec_microdata(classified: pd.DataFrame, *, siren: str | None) -> pd.DataFrame:
-    """Return the signed attributions of :func:`peuplement.lec.classify`, LEC units as columns."""
+    """Return the signed attributions of :func:`peuplement.lec.classify`, LEC units as columns.
+
+    Parameters
+    ----------
+    classified
+        Output of :func:`peuplement.lec.classify`.
+    siren
+        The EPCI, or ``None`` to take each row's ``siren_epci`` (national runs).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per signed lease: ``epci``, ``commune``, ``bailleur``, ``reservataire``,
+        ``bailleur_reservataire`` and the household attributes of the secrecy model.
+    """
     signed = classified[classified["bail_signe"].fillna(False).astype(bool)]
     out = pd.DataFrame(index=signed.index)
     out["epci"] = signed["siren_epci"] if siren is None else siren
@@ -1585,6 +1659,11 @@ def lec_model(
     exclude_mutations
         The LEC table leaves internal transfers (``mutation``) out; the quartile table
         counts them: a ``mutation`` attribute then tells the two populations apart.
+
+    Returns
+    -------
+    Model
+        Units, household attributes, flags and every count of the tables.
     """
     micro = lec_microdata(classified, siren=siren)
     counts: list[Count] = []
@@ -1658,10 +1737,32 @@ def protect_lec(
 ) -> dict[str, pd.DataFrame]:
     """Protect LEC tables published together, then audit them (:func:`protect`, :func:`check`).
 
+    Parameters
+    ----------
+    tables
+        ``{name: table}``: LEC tables and quartile distributions, unmasked.
+    classified
+        Output of :func:`peuplement.lec.classify` the tables were computed from.
+    siren
+        The EPCI, or ``None`` for a national run (each row's ``siren_epci``).
+    threshold
+        Minimum number of households behind a published figure (11).
+    enabled
+        ``False`` publishes everything, marked for internal use.
+    secondary
+        ``False`` stops after primary suppression (no audit: to show the leaks).
+    exclude_mutations
+        The LEC tables leave internal transfers out (``--mutations exclure``).
+
     Returns
     -------
     dict
-        The masked tables; raises :class:`SecrecyError` if the audit finds a leak.
+        The masked tables.
+
+    Raises
+    ------
+    SecrecyError
+        If the audit finds a recoverable cell.
     """
     if not enabled:
         return protect(tables, lec_model(classified, {}, siren=siren), enabled=False)
@@ -1676,6 +1777,16 @@ def public_rejections(rejections: pd.DataFrame) -> pd.DataFrame:
     The offending value is kept only when it is the field at fault and not an identifier
     (``id_attribution``, ``id_demande``…): an identifier points at a household. Anything a
     reason adds about the household (its RUC…) is cut. The table is marked for internal use.
+
+    Parameters
+    ----------
+    rejections
+        Rejection table (:data:`peuplement.validation.REJECTION_COLUMNS`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same rows, values cut as said, with a ``diffusion`` column.
 
     Examples
     --------
@@ -1713,6 +1824,21 @@ def lec_tables(
     output and two outputs cannot be combined to undo it. ``options`` go to
     :func:`peuplement.lec.lec_indicators` (``cible_a``, ``cible_b``, ``engagements``,
     ``mutations``).
+
+    Parameters
+    ----------
+    classified
+        Output of :func:`peuplement.lec.classify`.
+    annee
+        Year of the attributions.
+    siren
+        The EPCI.
+    secret
+        Apply statistical secrecy (default).
+    threshold
+        Minimum number of households behind a published figure (11).
+    **options
+        Passed to :func:`peuplement.lec.lec_indicators`.
 
     Returns
     -------
