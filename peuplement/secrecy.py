@@ -827,15 +827,18 @@ class _Solver:
 
     def _block(self, comp: int) -> tuple[Any, ...]:
         """Return the equalities and lower bounds of one connected block, restricted to its classes."""
-        if comp in self.blocks:
-            return self.blocks[comp]
-        cols = np.flatnonzero(self.comp == comp)
+        if comp not in self.blocks:
+            self.blocks[comp] = self._system(np.flatnonzero(self.comp == comp))
+        return self.blocks[comp]
+
+    def _system(self, cols: np.ndarray) -> tuple[Any, ...]:
+        """Return the equalities and lower bounds over the classes ``cols`` (whole blocks)."""
         a_eq = self.eq_matrix[:, cols]
         live = np.flatnonzero(np.diff(a_eq.indptr) > 0)
         a_ub = self.ub_matrix[:, cols]
         ub = np.flatnonzero(np.diff(a_ub.indptr) > 0)
         eq = self.kept[live]
-        block = (
+        return (
             cols,
             eq,
             a_eq[live],
@@ -843,22 +846,28 @@ class _Solver:
             -a_ub[ub] if len(ub) else None,
             -np.ones(len(ub)) if len(ub) else None,
         )
-        self.blocks[comp] = block
-        return block
 
-    def point(self, masses: Mapping[int, np.ndarray]) -> np.ndarray:
-        """Atom masses of a feasible point: ``masses`` on the given blocks, true values elsewhere."""
+    def point_of(self, cols: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """Return the atom masses of a feasible point: ``x`` on ``cols``, true values elsewhere.
+
+        Each class is spread evenly over its atoms: every published row holds whole classes.
+        """
         mass = np.bincount(
             self.atom_class[self.live],
             weights=self.cells.atom_value[self.live],
             minlength=len(self.class_size),
         )
-        for comp, x in masses.items():
-            mass[self._block(comp)[0]] = x
+        mass[cols] = x
         out = np.zeros(len(self.alive))
-        # Spread each class evenly over its atoms: every published row holds whole classes.
         out[self.live] = (mass / np.maximum(self.class_size, 1))[self.atom_class[self.live]]
         return out
+
+    def point(self, masses: Mapping[int, np.ndarray]) -> np.ndarray:
+        """Return the atom masses of a feasible point: ``masses`` on their blocks, true values elsewhere."""
+        if not masses:
+            return self.point_of(np.empty(0, "int64"), np.empty(0))
+        cols = np.concatenate([self._block(comp)[0] for comp in masses])
+        return self.point_of(cols, np.concatenate(list(masses.values())))
 
     def ranges(self, targets: np.ndarray, point: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Lowest and highest values of ``targets`` reachable from a feasible atom point.
@@ -878,68 +887,31 @@ class _Solver:
         high[np.asarray((meets @ self.free.astype("float64")) > 0).ravel()] = np.inf
         return contains @ mass, high
 
-    def witness(self, weights: np.ndarray, *, maximise: bool) -> np.ndarray:
-        """Return a feasible point maximising (or minimising) ``weights`` · class masses."""
+    def witness(
+        self, weights: np.ndarray, *, maximise: bool
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Return a feasible point optimising ``weights`` · class masses, and the binding cells.
+
+        The blocks with a weight are solved together, as one programme: blocks share no
+        class, so optimising the sum optimises each block's part (one programme for the
+        EPCIs of a national run rather than one each). ``None`` if it is unbounded.
+        """
         weights = np.where(self.free, 0.0, weights)
-        masses = {}
-        for comp in np.unique(self.comp[weights != 0]):
-            cols, eq, a_eq, b_eq, a_ub, b_ub = self._block(int(comp))
-            c = weights[cols] * (-1.0 if maximise else 1.0)
-            solved = self._solve(c, a_eq, b_eq, a_ub, b_ub, eq, [])
-            if solved is not None:
-                masses[int(comp)] = solved[1]
-        return self.point(masses)
-
-    def interval(self, i: int, need: float) -> tuple[_Interval, list[np.ndarray]]:
-        """Min and max of cell ``i`` (the max alone when it gives a width of ``need``), and the points found."""
-        inc = self.cells.incidence
-        atoms = inc.indices[inc.indptr[i] : inc.indptr[i + 1]]
-        atoms = atoms[self.alive[atoms]]
-        none = np.empty(0, "int64")
-        if not len(atoms):
-            return _Interval(0.0, 0.0, none), []
-        met = np.unique(self.atom_class[atoms])
-        if self.free[met].any():
-            return _Interval(0.0, np.inf, none), []
-        inside = np.bincount(self.atom_class[atoms], minlength=len(self.class_size))
-        contained = np.flatnonzero(inside == self.class_size)
+        comps = np.unique(self.comp[weights != 0])
+        if not len(comps):
+            return self.point({}), np.empty(0, "int64")
+        if len(comps) == 1:
+            cols, eq, a_eq, b_eq, a_ub, b_ub = self._block(int(comps[0]))
+        else:
+            cols, eq, a_eq, b_eq, a_ub, b_ub = self._system(
+                np.flatnonzero(np.isin(self.comp, comps))
+            )
         binding: list[np.ndarray] = []
-        points: list[np.ndarray] = []
-        # A cell may span blocks that no published figure links: its bounds add up.
-        high, masses = 0.0, {}
-        for comp in np.unique(self.comp[met]):
-            hi = self._bound(int(comp), met, maximise=True, binding=binding)
-            if hi is None:
-                return _Interval(0.0, np.inf, _cat(binding)), points
-            high += hi[0]
-            masses[int(comp)] = hi[1]
-        points.append(self.point(masses))
-        high = float(np.floor(high + 1e-6))
-        value = float(self.cells.value[i])
-        if high - value >= need:  # lo ≤ value, so the width is at least high − value
-            return _Interval(value, high, _cat(binding)), points
-        low, masses = 0.0, {}
-        for comp in np.unique(self.comp[contained]):
-            lo = self._bound(int(comp), contained, maximise=False, binding=binding)
-            if lo is not None:
-                low += lo[0]
-                masses[int(comp)] = lo[1]
-        points.append(self.point(masses))
-        low = float(np.ceil(low - 1e-6)) + 0.0  # never -0
-        return _Interval(low, high, _cat(binding)), points
-
-    def _bound(
-        self, comp: int, classes: np.ndarray, *, maximise: bool, binding: list[np.ndarray]
-    ) -> tuple[float, np.ndarray] | None:
-        """Max (or min) of the sum of ``classes`` within block ``comp`` and its point; ``None``: unbounded."""
-        cols, eq, a_eq, b_eq, a_ub, b_ub = self._block(comp)
-        mine = classes[self.comp[classes] == comp]
-        c = np.zeros(len(cols))
-        c[np.searchsorted(cols, mine)] = -1.0 if maximise else 1.0
+        c = weights[cols] * (-1.0 if maximise else 1.0)
         solved = self._solve(c, a_eq, b_eq, a_ub, b_ub, eq, binding)
         if solved is None:
             return None
-        return (-solved[0] if maximise else solved[0]), solved[1]
+        return self.point_of(cols, solved[1]), _cat(binding)
 
     @staticmethod
     def _solve(
@@ -1032,8 +1004,9 @@ def _prove(
 
     Witness points first: the given ones (checked feasible by the caller), then points
     maximising and minimising the sum of the cells not yet proven, a dozen programmes
-    that settle most cells together. Each cell left gets its own two programmes, whose
-    points also serve the others.
+    that settle most cells together. Each cell left then gets its own maximum (and
+    minimum if needed); cells of different blocks are solved in one programme, since
+    blocks share nothing (a national run: one cell per EPCI in each programme).
 
     Returns
     -------
@@ -1069,21 +1042,78 @@ def _prove(
         sub = solver.cell_class[targets[todo]]
         up = np.asarray((sub > 0).sum(axis=0), "float64").ravel()
         for maximise in (True, False):
-            seen(solver.witness(up, maximise=maximise))
+            found = solver.witness(up, maximise=maximise)
+            if found is not None:
+                seen(found[0])
         if before - int(short().sum()) < max(2, before // 20):
             break
-    failing: dict[int, _Interval] = {}
-    for k in np.flatnonzero(short()):
-        if not short()[k]:  # proven meanwhile by another cell's points
-            continue
-        iv, found = solver.interval(int(targets[k]), threshold)
-        for point in found:
-            seen(point)
-        if iv.high - iv.low < threshold:
-            failing[int(targets[k])] = iv
+    failing = {
+        int(targets[k]): _Interval(
+            float(np.ceil(low[k] - 1e-6)) + 0.0, float(np.floor(high[k] + 1e-6)), bind
+        )
+        for k, bind in _one_by_one(solver, targets, np.flatnonzero(short()), seen, short).items()
+    }
     ok = ~short()
     used = sorted((set(src_low[ok]) | set(src_high[ok])) - {0})
     return targets[ok], failing, [points[k] for k in used]
+
+
+def _one_by_one(
+    solver: _Solver,
+    targets: np.ndarray,
+    pending: np.ndarray,
+    seen: Callable[[np.ndarray], None],
+    short: Callable[[], np.ndarray],
+) -> dict[int, np.ndarray]:
+    """Each cell's own maximum, then minimum if still short; several blocks per programme.
+
+    Returns the cells still short (positions in ``targets``) with the published cells
+    binding their programmes, in their own blocks (the partners' pool).
+    """
+    failing: dict[int, np.ndarray] = {}
+    sub = solver.cell_class[targets].tocsr()
+    queue = [int(k) for k in pending]
+    while queue:
+        batch: list[int] = []
+        used: set[int] = set()
+        rest: list[int] = []
+        for k in queue:
+            comps = set(solver.comp[sub.indices[sub.indptr[k] : sub.indptr[k + 1]]].tolist())
+            if comps & used:
+                rest.append(k)
+            else:
+                batch.append(k)
+                used |= comps
+        binding: dict[int, list[np.ndarray]] = {k: [] for k in batch}
+        for maximise in (True, False):
+            todo = [k for k in batch if short()[k]]
+            if not todo:
+                break
+            weights = np.zeros(len(solver.class_size))
+            for k in todo:
+                met = sub.indices[sub.indptr[k] : sub.indptr[k + 1]]
+                counts = sub.data[sub.indptr[k] : sub.indptr[k + 1]]
+                # The maximum takes every class the cell meets, the minimum those it holds.
+                keep = np.ones(len(met), bool) if maximise else counts >= solver.class_size[met]
+                weights[met[keep]] = 1.0
+            found = solver.witness(weights, maximise=maximise)
+            if found is None:  # cannot happen (free classes carry no weight): be safe
+                raise SecrecyError(
+                    "secret : un programme linéaire de l'audit est non borné ; "
+                    "c'est un défaut de peuplement, signalez-le."
+                )
+            seen(found[0])
+            bind = found[1]
+            rows = solver.cell_class[bind]
+            bind_comp = solver.comp[rows.indices[rows.indptr[:-1]]] if len(bind) else bind
+            for k in todo:
+                mine = solver.comp[sub.indices[sub.indptr[k] : sub.indptr[k + 1]]]
+                binding[k].append(bind[np.isin(bind_comp, mine)])
+        for k in batch:
+            if short()[k]:
+                failing[k] = _cat(binding[k])
+        queue = rest
+    return failing
 
 
 def _partner(cells: _Cells, masked: np.ndarray, i: int, iv: _Interval) -> int | None:
