@@ -13,7 +13,9 @@ The hand-made territory, in Lambert-93 (metres):
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 
 import geopandas as gpd
 import pandas as pd
@@ -23,6 +25,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 from peuplement import data_dir
+from peuplement._cache import ENV_CACHE_DIR
 
 X0, Y0 = 700_000.0, 6_600_000.0  # an origin inside France, so CRS sanity checks pass
 
@@ -42,6 +45,28 @@ SLOW: tuple[str, ...] = (
     "test_lec_household.py::test_unknown_children_rule_property",
     "test_cli.py::test_map_command",
 )
+
+
+def pytest_configure(config):
+    """Point the persistent cache at a fresh folder for the whole session, removed at the end.
+
+    Tests never read nor write the user's cache (``~/.cache/peuplement``): the session starts
+    cold, so a table built by the code under test is what the tests read. Set here (rather
+    than in a fixture) so that doctests, notebooks and the commands the tests run in
+    subprocesses inherit it too.
+    """
+    folder = tempfile.mkdtemp(prefix="peuplement-test-cache-")
+    previous = os.environ.get(ENV_CACHE_DIR)
+    os.environ[ENV_CACHE_DIR] = folder
+
+    def restore() -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+        if previous is None:
+            os.environ.pop(ENV_CACHE_DIR, None)
+        else:
+            os.environ[ENV_CACHE_DIR] = previous
+
+    config.add_cleanup(restore)
 
 
 def pytest_collection_modifyitems(config, items):
