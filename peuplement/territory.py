@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
 import os
 from collections.abc import Sequence
@@ -10,10 +12,10 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
-from peuplement._errors import SchemaError, preview
+from peuplement._errors import DataNotFoundError, SchemaError, preview
 from peuplement.geo import check_projected, qpv_communes
 from peuplement.io.communes import load_code_changes, load_communes_france
-from peuplement.io.qpv import load_qpv
+from peuplement.io.qpv import _default_qpv_file, load_qpv
 from peuplement.schema import SIREN_PATTERN
 
 __all__ = ["Perimeter", "Territory"]
@@ -166,7 +168,9 @@ class Territory:
         Returns
         -------
         Territory
-            Its communes (COG 2025, Lambert-93) and the QPV they hold.
+            Its communes (COG 2025, Lambert-93) and the QPV they hold. With the official
+            QPV file (``qpv`` not given), the territory is built once per process and
+            each call returns a copy (its tables can be modified freely).
 
         Examples
         --------
@@ -178,6 +182,28 @@ class Territory:
             raise SchemaError(
                 f"SIREN d'EPCI {siren!r} mal formé : 9 chiffres attendus (ex. « 245901152 »)."
             )
+        if qpv is None:
+            try:
+                path = _default_qpv_file(qpv_generation, data_dir)
+                stat = path.stat()
+            except (DataNotFoundError, OSError):
+                pass  # no official file: built below, which says what is missing
+            else:
+                built = _official_epci(
+                    siren, qpv_generation, str(path), stat.st_size, stat.st_mtime_ns
+                )
+                return built.copy()
+        return cls._from_epci(siren, qpv_generation=qpv_generation, qpv=qpv, data_dir=data_dir)
+
+    @classmethod
+    def _from_epci(
+        cls,
+        siren: str,
+        *,
+        qpv_generation: int,
+        qpv: gpd.GeoDataFrame | str | os.PathLike[str] | None,
+        data_dir: str | os.PathLike[str] | None,
+    ) -> Territory:
         communes, _ = load_communes_france(epci=siren)
         name = str(communes["nom_epci"].iloc[0])
         return cls._build(
@@ -278,6 +304,22 @@ class Territory:
             notes=notes,
         )
 
+    def copy(self) -> Territory:
+        """Return a copy whose tables can be modified without touching this territory's.
+
+        Returns
+        -------
+        Territory
+            Equal to this one, with copied tables.
+        """
+        return dataclasses.replace(
+            self,
+            communes=self.communes.copy(),
+            qpv=self.qpv.copy(),
+            qpv_communes=self.qpv_communes.copy(),
+            notes=list(self.notes),
+        )
+
     def align(
         self, table: pd.DataFrame, *, column: str = "code_insee", value: str | None = None
     ) -> Perimeter:
@@ -367,10 +409,24 @@ class Territory:
         return sorted(set(codes) & set(self.communes["code_insee"]))
 
 
+@functools.lru_cache(maxsize=8)
+def _official_epci(
+    siren: str, generation: int, qpv_file: str, size: int, mtime_ns: int
+) -> Territory:
+    """Build the territory of an EPCI with the official QPV file ``qpv_file``, once.
+
+    ``size`` and ``mtime_ns`` (the file's) are part of the key: a file replaced during the
+    process gives a new territory. A report builds the same territory for its tables,
+    its synthetic attributions and its Évolutions section; this builds it once.
+    """
+    return Territory._from_epci(siren, qpv_generation=generation, qpv=qpv_file, data_dir=None)
+
+
 def _france_communes() -> pd.DataFrame:
     """Code, COG name and EPCI of every commune of France (COG 2025), without outlines."""
-    france, _ = load_communes_france(crs="EPSG:4326")
-    return pd.DataFrame(france[["code_insee", "nom", "siren_epci", "nom_epci"]])
+    from peuplement.io.communes import commune_table
+
+    return commune_table()
 
 
 def _cog_names(table: pd.DataFrame, column: str) -> tuple[pd.DataFrame, pd.DataFrame]:

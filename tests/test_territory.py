@@ -149,3 +149,26 @@ def test_older_cog_codes_are_mapped_not_lost(shared_data):
         stock["nb_lls"].sum()
     )
     assert "59154 → 59588" in split.summary()
+
+
+def test_official_territory_built_once_per_process_and_given_as_copies(shared_data):
+    from geopandas.testing import assert_geodataframe_equal
+
+    from peuplement import territory as territory_module
+
+    first = Territory.from_epci("245901152", data_dir=shared_data)
+    hits = territory_module._official_epci.cache_info().hits
+    first.communes["changed"] = 1  # a caller's change stays in its own copy
+    first.notes.append("note of the caller")
+    second = Territory.from_epci("245901152", data_dir=shared_data)
+    assert territory_module._official_epci.cache_info().hits == hits + 1  # not rebuilt
+    assert "changed" not in second.communes.columns and "note of the caller" not in second.notes
+    # The memoised territory is the one an explicit build gives.
+    built = Territory._from_epci("245901152", qpv_generation=2015, qpv=None, data_dir=shared_data)
+    assert_geodataframe_equal(second.communes, built.communes)
+    assert_geodataframe_equal(second.qpv, built.qpv)
+    assert second.qpv_communes.equals(built.qpv_communes) and second.notes == built.notes
+    # Another generation is another territory: 2024 codes (QN…) on the same communes.
+    newer = Territory.from_epci("245901152", qpv_generation=2024, data_dir=shared_data)
+    assert newer.qpv_generation == 2024 and newer.qpv["code_qpv"].str.startswith("QN").all()
+    assert newer.communes["code_insee"].tolist() == built.communes["code_insee"].tolist()

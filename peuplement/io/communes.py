@@ -231,6 +231,27 @@ def load_code_changes() -> pd.DataFrame:
     return _code_changes().copy()
 
 
+def commune_table() -> pd.DataFrame:
+    """Return the code, COG name and EPCI of every commune of France (COG 2025), no outlines.
+
+    The attributes of :func:`load_communes_france` without reprojecting 35 000 outlines:
+    for lookups by code.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code_insee``, ``nom``, ``siren_epci``, ``nom_epci``, one row per commune.
+
+    Examples
+    --------
+    >>> table = commune_table().set_index("code_insee")
+    >>> table.loc["59008", ["nom", "siren_epci"]].tolist(), len(table)
+    (['Aniche', '245901152'], 34875)
+    """
+    columns = ["code_insee", "nom", "siren_epci", "nom_epci"]
+    return pd.DataFrame(_france()[0][columns]).reset_index(drop=True)
+
+
 def load_epci_list() -> pd.DataFrame:
     """Return the EPCI of France (COG 2025).
 
