@@ -23,7 +23,7 @@ import hashlib
 import importlib.metadata
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -39,8 +39,10 @@ __all__ = [
     "cache_dir",
     "cache_key",
     "cached_frame",
+    "cached_frames",
     "cached_loaded",
     "clear_cache",
+    "data_stamp",
 ]
 
 logger = logging.getLogger(__name__)
@@ -70,7 +72,9 @@ def cache_dir() -> Path | None:
     return Path(platformdirs.user_cache_dir("peuplement", appauthor=False))
 
 
-def cache_key(name: str, *, package: str, source: Path | None = None) -> str:
+def cache_key(
+    name: str, *, package: str, source: Path | None = None, extra: Sequence[str] = ()
+) -> str:
     """Return the file stem of a cached table: its name and a hash of what it depends on.
 
     Parameters
@@ -82,10 +86,14 @@ def cache_key(name: str, *, package: str, source: Path | None = None) -> str:
         the key.
     source
         The source file; its size and modification time enter the key.
+    extra
+        Anything else the table depends on (parameters, :func:`data_stamp`), as text.
 
     Examples
     --------
     >>> cache_key("t", package="pandas").startswith("t-")
+    True
+    >>> cache_key("t", package="pandas", extra=["seed=1"]) != cache_key("t", package="pandas")
     True
     """
     from peuplement import __version__
@@ -94,6 +102,7 @@ def cache_key(name: str, *, package: str, source: Path | None = None) -> str:
     if source is not None:
         stat = source.stat()
         parts += [str(source), str(stat.st_size), str(stat.st_mtime_ns)]
+    parts += list(extra)
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
     return f"{name}-{digest}"
 
@@ -112,6 +121,40 @@ def _code_stamp() -> str:
         for p in package.rglob("*.py")
     )
     return hashlib.sha256("\n".join(stamps).encode("utf-8")).hexdigest()[:16]
+
+
+def data_stamp(data_dir: str | os.PathLike[str] | None = None) -> str:
+    """Return a hash of every reference file a computation may read: name, size, date.
+
+    The files of the reference-data directory (:func:`peuplement.data_dir`) and of the
+    shipped datasets (``data/raw``): a table computed from several of them (synthetic
+    attributions calibrated on thresholds, QPV and published figures; the national QPV
+    panel) is keyed on this stamp, so a changed, added or removed file builds it anew.
+
+    Parameters
+    ----------
+    data_dir
+        Reference-data directory; by default ``$PEUPLEMENT_DATA_DIR``, else ``../shared/data``.
+
+    Returns
+    -------
+    str
+        16 hexadecimal characters.
+
+    Examples
+    --------
+    >>> len(data_stamp())
+    16
+    """
+    from peuplement._config import data_dir as resolve
+    from peuplement._config import raw_dir
+
+    lines = []
+    for base in (resolve(data_dir), raw_dir()):
+        for path in sorted(p for p in base.rglob("*") if p.is_file()):
+            stat = path.stat()
+            lines.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:16]
 
 
 def _progress_build(build: Callable[[], F], description: str) -> F:
@@ -138,6 +181,7 @@ def cached_frame(
     *,
     package: str,
     source: Path | None = None,
+    extra: Sequence[str] = (),
     description: str = "Préparation des tables de référence (une seule fois)",
 ) -> F:
     """Return the table ``name`` from the cache, building and storing it on first use.
@@ -148,7 +192,7 @@ def cached_frame(
         The table's name, part of the file name.
     build
         Builds the table from its source (called only on a cache miss).
-    package, source
+    package, source, extra
         What the table depends on (see :func:`cache_key`).
     description
         French text of the progress line shown while building.
@@ -161,7 +205,7 @@ def cached_frame(
     folder = cache_dir()
     if folder is None:
         return build()
-    path = folder / f"{cache_key(name, package=package, source=source)}.parquet"
+    path = folder / f"{cache_key(name, package=package, source=source, extra=extra)}.parquet"
     if path.exists():
         try:
             return cast(F, _read(path))
@@ -177,6 +221,63 @@ def cached_frame(
         if old != path:
             old.unlink(missing_ok=True)
     return frame
+
+
+def cached_frames(
+    name: str,
+    build: Callable[[], Sequence[pd.DataFrame]],
+    *,
+    parts: Sequence[str],
+    params: Mapping[str, object],
+    data_dir: str | os.PathLike[str] | None = None,
+    description: str = "Calcul mis en cache (une seule fois)",
+) -> list[pd.DataFrame]:
+    """Return the tables of a deterministic computation from the cache, computing them once.
+
+    For results that depend only on peuplement's code, the reference files and
+    parameters (a seeded synthetic generator, a national panel): one entry per table,
+    each keyed on the code stamp, :func:`data_stamp` and ``params``; ``build`` runs at
+    most once, when any entry is missing.
+
+    Parameters
+    ----------
+    name
+        The computation's name, prefix of its entries.
+    build
+        Computes the tables, in the order of ``parts``.
+    parts
+        The tables' names.
+    params
+        The computation's parameters; their ``repr`` enters the keys.
+    data_dir
+        The reference-data directory the computation reads.
+    description
+        French text of the progress line shown while computing.
+
+    Returns
+    -------
+    list of pandas.DataFrame
+        Equal to ``build()``, table for table.
+    """
+    built: list[Sequence[pd.DataFrame]] = []
+
+    def run() -> Sequence[pd.DataFrame]:
+        if not built:
+            built.append(build())
+        return built[0]
+
+    extra = [repr(sorted(params.items())), data_stamp(data_dir)]
+    frames = [
+        cached_frame(
+            f"{name}_{part}",
+            functools.partial(lambda i: run()[i], i),
+            package="peuplement",
+            extra=extra,
+            description=description,
+        )
+        for i, part in enumerate(parts)
+    ]
+    return list(built[0]) if built else frames
 
 
 def cached_loaded(

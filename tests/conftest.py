@@ -44,6 +44,7 @@ SLOW: tuple[str, ...] = (
     "test_segregation.py::test_theil_within_plus_between_is_total",
     "test_lec_household.py::test_unknown_children_rule_property",
     "test_cli.py::test_map_command",
+    "test_cache.py::test_report_identical_from_a_cold_and_a_warm_cache",
 )
 
 

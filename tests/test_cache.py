@@ -116,3 +116,108 @@ def test_insee_qpv_files_come_back_from_the_cache_unchanged(cache, shared_data, 
         assert report.summary() == direct_report.summary()
         assert report.repairs == direct_report.repairs and report.notes == direct_report.notes
         assert len(report.rejections) == len(direct_report.rejections)
+
+
+def _clear_process_caches():
+    """Forget what this process memoised, so the next calls read (or build) the cache."""
+    from peuplement import territory
+
+    territory._official_epci.cache_clear()
+    for fn in (
+        communes_io._france,
+        communes_io._commune_table,
+        communes_io._code_changes,
+        communes_io.known_commune_codes,
+    ):
+        fn.cache_clear()
+
+
+def test_data_stamp_follows_the_reference_files(tmp_path):
+    (tmp_path / "a.csv").write_text("x\n1\n")
+    first = _cache.data_stamp(tmp_path)
+    assert _cache.data_stamp(tmp_path) == first  # nothing changed
+    (tmp_path / "a.csv").write_text("x\n1\n2\n")  # another size
+    second = _cache.data_stamp(tmp_path)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.csv").write_text("y\n")  # a file added
+    assert len({first, second, _cache.data_stamp(tmp_path)}) == 3
+
+
+def test_cached_frames_build_once_and_again_when_params_or_data_change(cache, tmp_path):
+    data = tmp_path / "data"  # beside the cache folder, not holding it
+    data.mkdir()
+    (data / "ref.csv").write_text("x\n1\n")
+    calls = []
+
+    def build():
+        calls.append(1)
+        return [pd.DataFrame({"a": [len(calls)]}), pd.DataFrame({"b": ["x"]})]
+
+    def run(**params):
+        return _cache.cached_frames("c", build, parts=["p", "q"], params=params, data_dir=data)
+
+    first = run(seed=0)
+    again = run(seed=0)  # both entries read back: no build
+    assert len(calls) == 1
+    for a, b in zip(first, again, strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    assert run(seed=1)[0]["a"].tolist() == [2]  # other parameters: built again
+    (data / "ref.csv").write_text("x\n1\n2\n")
+    assert run(seed=1)[0]["a"].tolist() == [3]  # a reference file changed: built again
+
+
+def test_synthetic_generator_output_cold_warm_and_uncached_equal(cache, monkeypatch):
+    from peuplement import synth
+
+    _clear_process_caches()
+    cold = synth.synth_default(annee=2026)  # generated, then stored
+    assert len(list(cache.glob("synth_default_*.parquet"))) == 2
+    warm = synth.synth_default(annee=2026)  # read back
+    monkeypatch.setenv(_cache.ENV_CACHE_DIR, "off")
+    direct = synth.synth_default(annee=2026)  # generated, no cache
+    for c, w, d in zip(cold, warm, direct, strict=True):
+        pd.testing.assert_frame_equal(w, c)
+        pd.testing.assert_frame_equal(w, d)
+    # 715 attributions and 1 725 requests: the CIL's published figures the generator keeps.
+    assert len(warm[1]) == 715 and len(warm[0]) == 1725
+
+
+def test_territory_cold_and_warm_equal(cache, shared_data):
+    from peuplement import Territory
+
+    _clear_process_caches()
+    cold = Territory.from_epci("245901152", qpv_generation=2024, data_dir=shared_data)
+    assert len(list(cache.glob("territoire_245901152_qpv2024_*.parquet"))) == 4
+    _clear_process_caches()
+    warm = Territory.from_epci("245901152", qpv_generation=2024, data_dir=shared_data)
+    assert_geodataframe_equal(warm.communes, cold.communes)
+    assert_geodataframe_equal(warm.qpv, cold.qpv)
+    pd.testing.assert_frame_equal(warm.qpv_communes, cold.qpv_communes)
+    assert (warm.name, warm.siren, warm.qpv_generation, warm.cog, warm.notes) == (
+        cold.name,
+        cold.siren,
+        cold.qpv_generation,
+        cold.cog,
+        cold.notes,
+    )
+
+
+def test_report_identical_from_a_cold_and_a_warm_cache(cache):
+    import datetime as dt
+
+    from peuplement.report import build_report, default_report_data
+
+    def report() -> str:
+        _clear_process_caches()
+        return build_report(default_report_data(), generated=dt.date(2026, 1, 15))
+
+    cold = report()  # builds every entry: what the uncached code computes
+    names = {p.name.split("-")[0] for p in cache.glob("*.parquet")}
+    assert {
+        "synth_default_attributions",
+        "synth_default_years_rpls",
+        "insee_qpv_panel_france",
+    } <= names
+    assert "territoire_245901152_qpv2015_communes" in names
+    warm = report()  # reads them
+    assert warm == cold

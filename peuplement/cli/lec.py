@@ -258,10 +258,10 @@ def run_lec(
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, Inputs, bool]:
     """Run the single-EPCI analysis; return the tables to write, the context and the inputs' accounting."""
     from peuplement import lec as rules_lec
-    from peuplement.io.communes import load_code_changes, load_communes_france
+    from peuplement.io.communes import epci_communes, load_code_changes
     from peuplement.io.sne import load_engagements
 
-    communes = load_communes_france(epci=opts.epci)[0]["code_insee"].astype(str).tolist()
+    communes = epci_communes(opts.epci)
     changes = dict(
         load_code_changes()[["code_ancien", "code_insee"]].itertuples(index=False, name=None)
     )

