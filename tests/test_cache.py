@@ -221,3 +221,28 @@ def test_report_identical_from_a_cold_and_a_warm_cache(cache):
     assert "territoire_245901152_qpv2015_communes" in names
     warm = report()  # reads them
     assert warm == cold
+
+
+@pytest.mark.parametrize(
+    ("load", "relative"),
+    [
+        ("filosofi_epci", "filosofi/insee_filosofi2019_disp_epci_france.csv"),
+        ("filosofi_commune", "filosofi/insee_filosofi2019_disp_com_dep59_62.csv"),
+        ("departements", "rpls/logements-et-logements-sociaux-dans-les-departements.csv"),
+    ],
+)
+def test_reference_tables_come_back_from_the_cache_unchanged(cache, shared_data, load, relative):
+    from peuplement.io import load_departements_logement, load_filosofi
+
+    def read(path=None):
+        if load == "departements":
+            return load_departements_logement(path, data_dir=shared_data)
+        return load_filosofi(load.split("_")[1], path=path, data_dir=shared_data)
+
+    direct = read(shared_data / relative)  # a path: read and validated, never cached
+    for _ in range(2):  # builds the cache, then reads it
+        loaded = read()
+        pd.testing.assert_frame_equal(loaded.data, direct.data)
+        assert loaded.report.summary() == direct.report.summary()
+        assert loaded.report.repairs == direct.report.repairs
+    assert len(list(cache.glob("*.parquet"))) == 3  # data, rejections, report

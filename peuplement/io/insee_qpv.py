@@ -429,10 +429,16 @@ def load_departements_logement(
     >>> int(nord.loc[2018, "nb_lls"]), int(nord.loc[2022, "nb_lls"])
     (263368, 275273)
     """
-    source = path or reference_file(
-        "rpls/logements-et-logements-sociaux-dans-les-departements.csv", data_dir_=data_dir
-    )
-    data, report = load_tabular(source, DEPARTEMENT_FIELDS)
+    if path is None:  # the reference file: validated once, then read from the user cache
+        official = reference_file(
+            "rpls/logements-et-logements-sociaux-dans-les-departements.csv", data_dir_=data_dir
+        )
+        return cached_loaded(
+            "departements_logement",
+            lambda: load_departements_logement(official),
+            source=Path(official),
+        )
+    data, report = load_tabular(path, DEPARTEMENT_FIELDS)
     code = data["code_departement"].str.upper()
     data["code_departement"] = code.mask(code.str.fullmatch(r"\d").fillna(False), "0" + code)
     bad = ~data["code_departement"].str.fullmatch(r"\d{2,3}|2[AB]").fillna(False)

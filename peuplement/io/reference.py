@@ -133,8 +133,12 @@ def load_filosofi(
     """
     if level not in _FILOSOFI:
         raise SchemaError(f"level={level!r} : niveau inconnu ; attendu l'un de {sorted(_FILOSOFI)}")
-    source = path or reference_file(_FILOSOFI[level], data_dir_=data_dir)
-    data, report = load_tabular(source, FILOSOFI_FIELDS)
+    if path is None:  # the reference file: validated once, then read from the user cache
+        official = reference_file(_FILOSOFI[level], data_dir_=data_dir)
+        return cached_loaded(
+            f"filosofi_{level}", lambda: load_filosofi(level, path=official), source=Path(official)
+        )
+    data, report = load_tabular(path, FILOSOFI_FIELDS)
     return Loaded(data.drop(columns="ligne"), report)
 
 
