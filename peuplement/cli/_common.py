@@ -313,10 +313,10 @@ def default_stock(epci: str) -> Path | None:
     return get_path("coeur_ostrevent/parc_communes_2014") if epci == DEFAULT_EPCI else None
 
 
-def load_territory(epci: str, data_dir: Path | None) -> Territory:
+def load_territory(epci: str, data_dir: Path | None, *, qpv_generation: int = 2015) -> Territory:
     """Load the territory of ``epci``; without the QPV file, say so and use an empty QPV layer."""
     try:
-        return Territory.from_epci(epci, data_dir=data_dir)
+        return Territory.from_epci(epci, qpv_generation=qpv_generation, data_dir=data_dir)
     except DataNotFoundError as exc:
         say(f"QPV indisponibles : {exc}", style="yellow")
         empty = gpd.GeoDataFrame(
@@ -324,7 +324,7 @@ def load_territory(epci: str, data_dir: Path | None) -> Territory:
             geometry=gpd.GeoSeries([], crs=CRS_LAMBERT93),
             crs=CRS_LAMBERT93,
         )
-        return Territory.from_epci(epci, qpv=empty)
+        return Territory.from_epci(epci, qpv_generation=qpv_generation, qpv=empty)
 
 
 def record_renamed(split: Perimeter, report: LoadReport) -> None:

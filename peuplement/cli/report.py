@@ -30,6 +30,7 @@ from peuplement.io import load_parc_bailleurs
 
 if TYPE_CHECKING:
     from peuplement.report import ReportData
+    from peuplement.territory import Territory
 
 
 @contextlib.contextmanager
@@ -155,6 +156,7 @@ def _report_data(
     secret: bool,
 ) -> ReportData:
     from peuplement.io import load_attributions, load_demandes
+    from peuplement.lec import qpv_generation_in_force
     from peuplement.report import assemble, default_report_data
 
     if parc is None and attributions is None:
@@ -165,8 +167,10 @@ def _report_data(
             "(modèle : « peuplement modele parc »), ou retirez --attributions pour le rapport "
             "du territoire par défaut."
         )
+    territory = load_territory(epci, data_dir, qpv_generation=qpv_generation_in_force(annee))
+    _say_missing_perimeters(territory, data_dir)
     return assemble(
-        load_territory(epci, data_dir),
+        territory,
         _stock(parc, millesime, inputs),
         landlords=inputs.add(load_parc_bailleurs(bailleurs)) if bailleurs else None,
         attributions=inputs.add(load_attributions(attributions)) if attributions else None,
@@ -257,3 +261,23 @@ def _cards_and_sources(
     if data.seuils is not None:
         used.append(f"Seuils de quartile {data.annee} : {data.seuils.source}")
     data.sources = [*used, *data.sources]
+
+
+def _say_missing_perimeters(territory: Territory, data_dir: Path | None) -> None:
+    """Warn when QPV of the ANCT 2024 list have no perimeter in the reference data."""
+    from peuplement.io.qpv import load_qpv_list
+
+    if territory.qpv_generation != 2024:
+        return
+    listed, _ = load_qpv_list(2024, data_dir=data_dir)
+    of_epci = listed.loc[listed["code_insee"].isin(territory.communes["code_insee"]), "code_qpv"]
+    lacking = sorted(set(of_epci) - set(territory.qpv["code_qpv"]))
+    if lacking:
+        say(
+            f"Périmètres QPV 2024 absents pour {len(lacking)} QPV de l'EPCI "
+            f"({', '.join(lacking[:5])}) : la carte et les chiffres clés ne les montrent pas. "
+            "Le fichier de périmètres 2024 du répertoire de données n'en est qu'un extrait ; "
+            "donnez avec --data-dir un répertoire où il couvre toute la France (périmètres "
+            "nationaux de l'ANCT).",
+            style="yellow",
+        )
