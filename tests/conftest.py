@@ -45,6 +45,7 @@ SLOW: tuple[str, ...] = (
     "test_lec_household.py::test_unknown_children_rule_property",
     "test_cli.py::test_map_command",
     "test_cache.py::test_report_identical_from_a_cold_and_a_warm_cache",
+    "test_cache.py::test_evolutions_blocks_render_as_the_section_computed_directly",
 )
 
 

@@ -218,7 +218,7 @@ def test_report_identical_from_a_cold_and_a_warm_cache(cache):
         "synth_default_years_rpls",
         "insee_qpv_panel_france",
     } <= names
-    assert "territoire_245901152_qpv2015_communes" in names
+    assert {"territoire_245901152_qpv2015_communes", "evolutions_245901152"} <= names
     warm = report()  # reads them
     assert warm == cold
 
@@ -246,3 +246,28 @@ def test_reference_tables_come_back_from_the_cache_unchanged(cache, shared_data,
         assert loaded.report.summary() == direct.report.summary()
         assert loaded.report.repairs == direct.report.repairs
     assert len(list(cache.glob("*.parquet"))) == 3  # data, rejections, report
+
+
+def test_evolutions_blocks_render_as_the_section_computed_directly(cache, shared_data):
+    from peuplement import evolutions
+
+    direct = evolutions.evolutions_section(
+        evolutions.compute_evolutions("245901152", data_dir=shared_data)
+    )
+    for _ in range(2):  # computed and stored, then read back: both through the cache format
+        blocks = evolutions.evolutions_blocks("245901152", data_dir=shared_data)
+        assert evolutions.evolutions_html(blocks) == evolutions.evolutions_html(direct)
+    assert [b.kind for b in blocks] == [b.kind for b in direct]
+
+
+def test_evolutions_table_of_other_than_text_is_refused():
+    from peuplement import PeuplementError, evolutions
+
+    assert evolutions._table_json(None) == ""
+    text = pd.DataFrame({"Année": ["2024"], "Taux": ["41,4 %"]})
+    assert (
+        evolutions._table_json(text)
+        == '{"columns": ["Année", "Taux"], "data": [["2024", "41,4 %"]]}'
+    )
+    with pytest.raises(PeuplementError, match="autre chose que du texte formaté"):
+        evolutions._table_json(pd.DataFrame({"Taux": [0.414]}))  # a number, not its French text

@@ -211,9 +211,9 @@ def known_commune_codes() -> frozenset[str]:
     frozenset of str
         The codes :meth:`peuplement.territory.Territory.align` accepts.
     """
-    return frozenset(_commune_table()["code_insee"].dropna()) | frozenset(
-        _code_changes()["code_ancien"]
-    )
+    # Through numpy: iterating Arrow-backed text in Python costs 0.05 s for 35 000 codes.
+    current = _commune_table()["code_insee"].dropna().to_numpy(dtype=object)
+    return frozenset(current) | frozenset(_code_changes()["code_ancien"].to_numpy(dtype=object))
 
 
 def load_code_changes() -> pd.DataFrame:
