@@ -18,12 +18,14 @@ is logged.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import hashlib
 import importlib.metadata
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -43,6 +45,7 @@ __all__ = [
     "cached_loaded",
     "clear_cache",
     "data_stamp",
+    "progress_line",
 ]
 
 logger = logging.getLogger(__name__)
@@ -157,8 +160,60 @@ def data_stamp(data_dir: str | os.PathLike[str] | None = None) -> str:
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:16]
 
 
+#: Where a command that shows its own progress bar wants cache builds told (progress_line).
+_OUTER_LINE: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar(
+    "peuplement_progress_line", default=None
+)
+
+
+_SHOWN: contextvars.ContextVar[str] = contextvars.ContextVar("peuplement_shown", default="")
+
+
+@contextlib.contextmanager
+def progress_line(show: Callable[[str], None]) -> Iterator[None]:
+    """Tell cache builds on the caller's progress display instead of a spinner of their own.
+
+    Two live displays on one terminal redraw over each other; within this context a
+    build calls ``show(description)`` before it starts and ``show("")`` when it ends.
+
+    Parameters
+    ----------
+    show
+        Shows a French line beside the caller's current step (``""``: nothing more).
+
+    Examples
+    --------
+    >>> lines = []
+    >>> with progress_line(lines.append):
+    ...     _progress_build(lambda: pd.DataFrame(), "Préparation")
+    Empty DataFrame
+    Columns: []
+    Index: []
+    >>> lines
+    ['Préparation', '']
+    """
+    token = _OUTER_LINE.set(show)
+    try:
+        yield
+    finally:
+        _OUTER_LINE.reset(token)
+
+
 def _progress_build(build: Callable[[], F], description: str) -> F:
-    """Run ``build`` under a rich spinner on stderr (shown only on a terminal)."""
+    """Run ``build`` under a rich spinner on stderr (shown only on a terminal).
+
+    Within :func:`progress_line`, the caller's display shows ``description`` instead.
+    """
+    show = _OUTER_LINE.get()
+    if show is not None:
+        outer = _SHOWN.get()  # a build within a build: the outer one is shown again after
+        token = _SHOWN.set(description)
+        show(description)
+        try:
+            return build()
+        finally:
+            _SHOWN.reset(token)
+            show(outer)
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 

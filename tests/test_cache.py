@@ -271,3 +271,19 @@ def test_evolutions_table_of_other_than_text_is_refused():
     )
     with pytest.raises(PeuplementError, match="autre chose que du texte formaté"):
         evolutions._table_json(pd.DataFrame({"Taux": [0.414]}))  # a number, not its French text
+
+
+def test_builds_are_told_on_the_callers_progress_line_nested_builds_included(cache):
+    lines = []
+
+    def outer():
+        _cache.cached_frame(
+            "inner", lambda: pd.DataFrame({"a": [1]}), package="pandas", description="Interne"
+        )
+        return pd.DataFrame({"b": [2]})
+
+    with _cache.progress_line(lines.append):
+        _cache.cached_frame("outer", outer, package="pandas", description="Externe")
+        _cache.cached_frame("outer", outer, package="pandas", description="Externe")  # read
+    # The inner build shows its line, then the outer one again; nothing once built.
+    assert lines == ["Externe", "Interne", "Externe", ""]

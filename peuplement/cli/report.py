@@ -11,6 +11,7 @@ import pandas as pd
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from peuplement._cache import progress_line
 from peuplement._config import DEFAULT_EPCI
 from peuplement._errors import PeuplementError
 from peuplement.cli._app import app, command, err_console, say
@@ -47,15 +48,20 @@ def steps(total: int) -> Iterator[Callable[[str], None]]:
     )
     task = progress.add_task("", total=total)
     started = False
+    current = ""
 
     def step(label: str) -> None:
-        nonlocal started
+        nonlocal started, current
         if started:
             progress.advance(task)
         started = True
+        current = label
         progress.update(task, description=label)
 
-    with progress:
+    def note(text: str) -> None:  # a reference table or cache entry being built
+        progress.update(task, description=f"{current} — {text}" if text else current)
+
+    with progress, progress_line(note):
         yield step
 
 
