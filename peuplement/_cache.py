@@ -27,9 +27,8 @@ import logging
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-import geopandas as gpd
 import pandas as pd
 import platformdirs
 
@@ -53,7 +52,10 @@ logger = logging.getLogger(__name__)
 #: Environment variable naming the cache directory (``off`` disables the cache).
 ENV_CACHE_DIR = "PEUPLEMENT_CACHE_DIR"
 
-F = TypeVar("F", pd.DataFrame, gpd.GeoDataFrame)
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+F = TypeVar("F", pd.DataFrame, "gpd.GeoDataFrame")
 
 
 def cache_dir() -> Path | None:
@@ -401,6 +403,8 @@ def _read(path: Path) -> Any:
     import pyarrow.parquet as pq
 
     if b"geo" in (pq.read_schema(path).metadata or {}):
+        import geopandas as gpd
+
         return gpd.read_parquet(path)
     return pd.read_parquet(path)
 

@@ -22,11 +22,14 @@ import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import pandas as pd
 
 from peuplement._errors import PeuplementError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = [
     "OutputError",
@@ -321,6 +324,8 @@ def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike[s
     pathlib.Path
         ``path``.
     """
+    import geopandas as gpd
+
     with atomic_path(path) as tmp:
         tmp.unlink()
         for name, layer in layers.items():

@@ -47,18 +47,19 @@ import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from peuplement._errors import DataNotFoundError, SchemaError, preview
 from peuplement.fmt import fmt_pct
-from peuplement.geo import assign_points
 from peuplement.schema import QPV_PATTERNS
 from peuplement.secrecy import SECRET_THRESHOLD, protect_lec
 from peuplement.validation import LoadReport, drop_other_years
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = [
     "LEC_COLUMNS",
@@ -923,6 +924,11 @@ def _locate(
     )
     need = data["code_qpv"].isna() & data["x"].notna() & data["y"].notna()
     if need.any():
+        import geopandas as gpd  # only attributions located by coordinates need it
+        import shapely
+
+        from peuplement.geo import assign_points
+
         pts = gpd.GeoSeries(
             shapely.points(data.loc[need, "x"].astype(float), data.loc[need, "y"].astype(float)),
             index=data.index[need],

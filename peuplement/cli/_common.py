@@ -13,9 +13,8 @@ import math
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
-import geopandas as gpd
 import pandas as pd
 import typer
 
@@ -24,13 +23,12 @@ from peuplement._errors import DataNotFoundError, PeuplementError
 from peuplement.cli._app import fail, say
 from peuplement.datasets import get_path
 from peuplement.export import write_csv
-from peuplement.io.qpv import QPV_COLUMNS
-from peuplement.io.rpls import load_parc_communes
-from peuplement.io.rpls_resultats import is_rpls_resultats, load_rpls_resultats
 from peuplement.schema import CRS_LAMBERT93, SIREN_PATTERN
 from peuplement.sources import SOURCES
-from peuplement.territory import Perimeter, Territory
 from peuplement.validation import REJECTION_COLUMNS, Loaded, LoadReport
+
+if TYPE_CHECKING:
+    from peuplement.territory import Perimeter, Territory
 
 __all__ = [
     "Annee",
@@ -315,6 +313,11 @@ def default_stock(epci: str) -> Path | None:
 
 def load_territory(epci: str, data_dir: Path | None, *, qpv_generation: int = 2015) -> Territory:
     """Load the territory of ``epci``; without the QPV file, say so and use an empty QPV layer."""
+    import geopandas as gpd
+
+    from peuplement.io.qpv import QPV_COLUMNS
+    from peuplement.territory import Territory
+
     try:
         return Territory.from_epci(epci, qpv_generation=qpv_generation, data_dir=data_dir)
     except DataNotFoundError as exc:
@@ -348,6 +351,9 @@ def load_stock(path: Path, millesime: int | None) -> tuple[pd.DataFrame, LoadRep
     The workbook ``resultats_rpls_<année>.xlsx`` is recognised by its "Commune" sheet; its
     vintage is then required (``--millesime``), never read from the file name.
     """
+    from peuplement.io.rpls import load_parc_communes
+    from peuplement.io.rpls_resultats import is_rpls_resultats, load_rpls_resultats
+
     if is_rpls_resultats(path):
         if millesime is None:
             raise PeuplementError(

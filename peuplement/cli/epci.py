@@ -12,7 +12,6 @@ import typer
 from peuplement._errors import PeuplementError
 from peuplement.cli._app import add_row, app, command, console, say, table
 from peuplement.fmt import fmt_count
-from peuplement.io.communes import load_code_changes, load_communes_france, load_epci_list
 from peuplement.schema import fold
 
 __all__ = ["EPCI_TYPES", "find_epci"]
@@ -55,6 +54,8 @@ def _matches(spaced: pd.Series, words: list[str]) -> pd.Series:
 @functools.lru_cache(maxsize=1)
 def _index() -> tuple[pd.DataFrame, pd.DataFrame]:
     """The communes and EPCIs of the COG with their searchable names, built once per process."""
+    from peuplement.io.communes import load_communes_france, load_epci_list
+
     france, _ = load_communes_france(crs="EPSG:4326")
     communes = pd.DataFrame(france[["code_insee", "nom", "population", "siren_epci"]])
     communes["cle"] = _spaced(communes["nom"])
@@ -112,6 +113,8 @@ def find_epci(query: str) -> pd.DataFrame:
         found.append(epci[_matches(epci["cle"], words)].assign(trouve_par="nom de l'EPCI"))
     code = text.upper()
     if re.fullmatch(r"\d[\dAB]\d{3}", code):
+        from peuplement.io.communes import load_code_changes
+
         older = load_code_changes()
         code = older.set_index("code_ancien")["code_insee"].get(code, code)
         hits = communes[communes["code_insee"] == code]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
@@ -35,7 +35,9 @@ from peuplement.indicators import (
     territory_concentration,
 )
 from peuplement.io import load_parc_bailleurs
-from peuplement.territory import Territory
+
+if TYPE_CHECKING:
+    from peuplement.territory import Territory
 
 
 def qpv_table(terr: Territory, data_dir: Path | None) -> pd.DataFrame:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import geopandas as gpd
 import pandas as pd
 import typer
 from rich.table import Table
@@ -39,6 +38,9 @@ from peuplement.secrecy import (
     secrecy_sentence,
 )
 from peuplement.validation import LoadReport
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 _OBJECTIFS = {
     "A": "A (hors QPV)",
