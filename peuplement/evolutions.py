@@ -684,6 +684,13 @@ def evolutions_blocks(
     from peuplement._cache import cached_frame, data_stamp
 
     def build() -> pd.DataFrame:
+        """Compute and draw the section.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per block: ``kind``, ``text``, ``image``, ``table`` (JSON).
+        """
         blocks = evolutions_section(compute_evolutions(siren, data_dir=data_dir))
         return pd.DataFrame(
             {
