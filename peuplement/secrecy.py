@@ -104,15 +104,16 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy.optimize import linprog
-from scipy.sparse.csgraph import connected_components
 
 from peuplement._errors import PeuplementError, SchemaError, preview
+
+if TYPE_CHECKING:
+    from scipy import sparse
+# scipy (0.25 s to import) is imported where a table is protected, not by every command.
 
 __all__ = [
     "DISABLED",
@@ -496,6 +497,8 @@ def _cells(model: Model, tables: Mapping[str, pd.DataFrame], threshold: int) -> 
     def cat(name: str) -> np.ndarray:
         return np.concatenate([np.asarray(b[name]) for b in built]) if built else np.empty(0)
 
+    from scipy import sparse
+
     return _Cells(
         incidence=sparse.csr_matrix((np.ones(len(r)), (r, c)), shape=(n_cells, len(atoms))),
         value=cat("value").astype("int64"),
@@ -556,6 +559,8 @@ def _relations(cells: _Cells, alive: np.ndarray) -> sparse.csr_matrix:
     disjoint) or of two disjoint counts contained in the cell. With every member but one
     known, the last is known too; :func:`_structural` uses them for exact propagation.
     """
+    from scipy import sparse
+
     inc = cells.incidence[:, np.flatnonzero(alive)].tocsr()
     size = np.asarray(inc.sum(axis=1)).ravel()
     n_cells, n_specs = len(size), len(cells.specs)
@@ -786,6 +791,9 @@ class _Solver:
     """
 
     def __init__(self, cells: _Cells, masked: np.ndarray) -> None:
+        from scipy import sparse
+        from scipy.sparse.csgraph import connected_components
+
         self.cells = cells
         inc = cells.incidence
         kept = ~masked & (cells.kind != _HIDDEN)
@@ -923,6 +931,8 @@ class _Solver:
         eq: np.ndarray,
         binding: list[np.ndarray],
     ) -> tuple[float, np.ndarray] | None:
+        from scipy.optimize import linprog
+
         res = linprog(
             c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq if len(eq) else None,
             b_eq=b_eq if len(eq) else None, bounds=(0, None), method="highs-ds", options={"presolve": False},
