@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass, field
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -31,7 +32,7 @@ from peuplement.io.insee_qpv import (
     load_departements_logement,
     load_insee_qpv_series,
 )
-from peuplement.secrecy import PUBLISHED, SECRET, apply_secrecy
+from peuplement.secrecy import PUBLISHED, SECRET, apply_secrecy, protect_parts
 from peuplement.territory import Territory
 
 __all__ = [
@@ -196,6 +197,40 @@ def _secret(table: pd.DataFrame, rules: dict[str, list[str]]) -> pd.DataFrame:
     return out
 
 
+def _protected_moves(attributions: pd.DataFrame) -> pd.DataFrame:
+    """Mutations and rehousings per year and destination, under the joint secrecy model.
+
+    A rehousing count of 0 out of 323 attributions says something of all 323 households:
+    the parts, their complements and the year's totals (published with the yearly
+    objectives) are protected together (:func:`peuplement.secrecy.protect_parts`). The
+    share of the year's rehousings going to each destination reveals the others' count:
+    it is masked for the whole year when one of them is.
+    """
+    frame = attributions.copy()
+    if "en_qpv" not in frame:
+        frame["en_qpv"] = frame["code_qpv"].notna()
+    kind = frame["type_mutation"].astype("string").str.lower()
+    frame["_int"] = kind.eq("interne").fillna(False).astype(bool)
+    frame["_inter"] = kind.eq("inter-bailleurs").fillna(False).astype(bool)
+    frame["_ru"] = frame["relogement_ru"].fillna(False).astype(bool)
+    moves = protect_parts(
+        tr.mutations_rehousing(frame, by=("annee",), destination=("en_qpv",)),
+        frame,
+        units=["annee", "en_qpv"],
+        total="nb_attributions",
+        total_blanks=("part_mutations", "part_relogements_ru"),
+        parts={
+            "nb_mutations_internes": ("_int", ("part_mutations",)),
+            "nb_mutations_inter_bailleurs": ("_inter", ("part_mutations",)),
+            "nb_relogements_ru": ("_ru", ("part_relogements_ru", "part_relogements_ru_annee")),
+        },
+        known=("annee",),
+    )
+    hidden_year = moves.groupby("annee")["nb_relogements_ru"].transform(lambda v: v.isna().any())
+    moves.loc[hidden_year, "part_relogements_ru_annee"] = np.nan
+    return moves
+
+
 def _synthetic_tables(
     annees: tuple[int, ...], drift_q1: float, seed: int, data_dir: str | os.PathLike[str] | None
 ) -> dict[str, pd.DataFrame]:
@@ -212,19 +247,7 @@ def _synthetic_tables(
             "nb_attributions": ["nb_attributions", "pression", "taux_satisfaction"],
         },
     )
-    moves = _secret(
-        tr.mutations_rehousing(attributions, by=("annee",), destination=("en_qpv",)),
-        {
-            "nb_attributions": ["nb_attributions", "part_mutations", "part_relogements_ru"],
-            "nb_mutations_internes": ["nb_mutations_internes", "part_mutations"],
-            "nb_mutations_inter_bailleurs": ["nb_mutations_inter_bailleurs", "part_mutations"],
-            "nb_relogements_ru": [
-                "nb_relogements_ru",
-                "part_relogements_ru",
-                "part_relogements_ru_annee",
-            ],
-        },
-    )
+    moves = _protected_moves(attributions)
     from peuplement._config import DEFAULT_EPCI
     from peuplement.lec import lec_by_year, read_official
 
@@ -590,6 +613,10 @@ def _objectives_table(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _count(value: float) -> str:
+    return SECRET if pd.isna(value) else fmt_count(value)
+
+
 def _synthetic_blocks(ev: Evolutions) -> list[Block]:
     s = ev.synthetic
     if not s:
@@ -605,12 +632,10 @@ def _synthetic_blocks(ev: Evolutions) -> list[Block]:
         {
             "Année": m["annee"].astype(str),
             "Destination": m["en_qpv"].map({True: "en QPV", False: "hors QPV"}),
-            "Attributions": m["nb_attributions"].map(fmt_count),
-            "Mutations internes": m["nb_mutations_internes"].map(fmt_count),
-            "Mutations inter-bailleurs": m["nb_mutations_inter_bailleurs"].map(fmt_count),
-            "Relogements RU": m["nb_relogements_ru"].map(
-                lambda v: SECRET if pd.isna(v) else fmt_count(v)
-            ),
+            "Attributions": m["nb_attributions"].map(_count),
+            "Mutations internes": m["nb_mutations_internes"].map(_count),
+            "Mutations inter-bailleurs": m["nb_mutations_inter_bailleurs"].map(_count),
+            "Relogements RU": m["nb_relogements_ru"].map(_count),
         }
     )
     return [

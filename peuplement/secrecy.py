@@ -139,6 +139,7 @@ __all__ = [
     "lec_model",
     "protect",
     "protect_lec",
+    "protect_parts",
     "public_rejections",
     "secrecy_sentence",
 ]
@@ -1454,6 +1455,92 @@ def check(
             f"à partir des tableaux publiés ; rien n'est écrit.\n{shown}{more}\n"
             "Relancez sans modifier les tables après leur protection, ou signalez le défaut."
         )
+
+
+def protect_parts(
+    table: pd.DataFrame,
+    households: pd.DataFrame,
+    *,
+    units: Sequence[str],
+    total: str,
+    parts: Mapping[str, tuple[str, tuple[str, ...]]],
+    total_blanks: tuple[str, ...] = (),
+    known: Sequence[str] | None = (),
+    threshold: int = SECRET_THRESHOLD,
+    enabled: bool = True,
+) -> pd.DataFrame:
+    """Protect a table of households per unit and of flagged parts of them (shares, kinds).
+
+    The common case of a single table: a total per unit (``nb_menages``,
+    ``nb_attributions``) and counts of households with a flag among them (Q1, APL,
+    mutations, rehousings), each with the shares computed from it. Every count obeys the
+    primary rule (a part of 0 or all of a total included: "0 of 323" says something of
+    all 323), the hidden complements ``total − part`` are protected, and the units add up
+    to totals known from elsewhere (``known``: per year, or the whole table with ``()``).
+
+    Parameters
+    ----------
+    table
+        One row per unit, with ``units``, ``total`` and the ``parts`` columns.
+    households
+        One row per household with ``units`` and the boolean flag columns of ``parts``.
+    units
+        Unit columns.
+    total
+        Column of the number of households per unit.
+    parts
+        ``{count column: (flag column of households, columns computed from the count)}``.
+    total_blanks
+        Columns computed from the total (masked with it).
+    known
+        Unit columns whose totals are published elsewhere (``()``: the grand total;
+        ``None``: none).
+    threshold
+        Minimum number of households behind a published figure (11).
+    enabled
+        ``False`` publishes everything, marked for internal use.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` masked, with a ``secret`` column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> h = pd.DataFrame({"annee": [2026] * 40, "qpv": [True] * 25 + [False] * 15,
+    ...                   "ru": [False] * 40})
+    >>> t = h.groupby(["annee", "qpv"]).agg(n=("ru", "size"), n_ru=("ru", "sum")).reset_index()
+    >>> out = protect_parts(t, h, units=["annee", "qpv"], total="n", parts={"n_ru": ("ru", ())})
+    >>> out["n_ru"].isna().tolist()  # "0 of 15" and "0 of 25" say it of every household
+    [True, True]
+    """
+    keys = list(units)
+    unit = {k: k for k in keys}
+    columns = {flag: f"_f{i}" for i, (flag, _) in enumerate(parts.values())}
+    micro = households[keys].copy()
+    for flag, col in columns.items():
+        micro[col] = households[flag].fillna(False).astype(bool).to_numpy()
+    counts = [Count("t", unit, column=total, total=True, blanks=tuple(total_blanks))]
+    for column, (flag, blanks) in parts.items():
+        col = columns[flag]
+        counts += [
+            Count("t", unit, flag=col, column=column, margin=(None, tuple(keys)), blanks=blanks),
+            Count("t", unit, flag=f"{col}_non", published=False, margin=(None, tuple(keys)),
+                  label=f"{total} − {column}"),
+        ]  # fmt: skip
+    flag_cols = list(columns.values())
+    model = Model(
+        micro,
+        units=tuple(keys),
+        counts=tuple(counts),
+        attributes={c: (False, True) for c in flag_cols},
+        flags=lambda atoms: pd.DataFrame(
+            {f"{c}_non": ~atoms[c].to_numpy(bool) for c in flag_cols}, index=atoms.index
+        ),
+        totals={} if known is None else {"t": tuple(known)},
+    )
+    return protect({"t": table}, model, threshold=threshold, enabled=enabled)["t"]
 
 
 # --------------------------------------------------------------------------- labels

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from peuplement._errors import SchemaError, preview
-from peuplement.secrecy import SECRET_THRESHOLD, Count, Model, protect
+from peuplement.secrecy import SECRET_THRESHOLD, Count, Model, protect, protect_parts
 
 __all__ = ["household_shares", "rotation_rate"]
 
@@ -58,37 +58,17 @@ def household_shares(
     out = frame.groupby(keys, sort=True, dropna=False).sum().reset_index()
     for flag, name in flags.items():
         out[name] = out[f"nb_{flag}"] / out["nb_menages"]
-    flag_cols = {f: f"_f{i}" for i, f in enumerate(flags)}
-    micro = frame[keys].assign(**{c: frame[f"nb_{f}"].astype(bool) for f, c in flag_cols.items()})
-    counts = [
-        Count(
-            "parts",
-            {k: k for k in keys},
-            column="nb_menages",
-            total=True,
-            blanks=tuple(flags.values()),
-        )
-    ]
-    for flag, col in flag_cols.items():
-        counts += [
-            Count("parts", {k: k for k in keys}, flag=col, column=f"nb_{flag}",
-                  margin=(None, tuple(keys)), blanks=(flags[flag],)),
-            Count("parts", {k: k for k in keys}, flag=f"{col}_non", published=False,
-                  margin=(None, tuple(keys)), label=f"ménages sans {flag}"),
-        ]  # fmt: skip
-    model = Model(
-        micro,
-        units=tuple(keys),
-        counts=tuple(counts),
-        attributes={c: (False, True) for c in flag_cols.values()},
-        flags=lambda atoms: pd.DataFrame(
-            {f"{c}_non": ~atoms[c].to_numpy(bool) for c in flag_cols.values()}, index=atoms.index
-        ),
-        # The units add up to the territory's total, published elsewhere.
-        totals={"parts": ()},
+    # The units add up to the territory's total, published elsewhere.
+    return protect_parts(
+        out,
+        households[keys].assign(**{f: frame[f"nb_{f}"].astype(bool) for f in flags}),
+        units=keys,
+        total="nb_menages",
+        total_blanks=tuple(flags.values()),
+        parts={f"nb_{flag}": (flag, (name,)) for flag, name in flags.items()},
+        threshold=threshold,
+        enabled=secret,
     )
-    protected = protect({"parts": out}, model, threshold=threshold, enabled=secret)
-    return protected["parts"]
 
 
 def rotation_rate(
