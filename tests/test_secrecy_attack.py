@@ -93,21 +93,28 @@ def _plain(text: str) -> str:
 # --------------------------------------------------------------------------------- reading
 
 
+@dataclass
+class HtmlTable:
+    caption: str
+    cls: str | None
+    rows: list[list[str]] = field(default_factory=list)
+
+
 class _Tables(HTMLParser):
     """Every <table> of an HTML page as rows of cell texts (stdlib parser: lxml is absent)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.tables: list[dict[str, object]] = []
-        self._stack: list[dict[str, object]] = []
+        self.tables: list[HtmlTable] = []
+        self._stack: list[HtmlTable] = []
         self._cell: list[str] | None = None
         self._caption: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "table":
-            self._stack.append({"rows": [], "caption": "", "class": dict(attrs).get("class")})
+            self._stack.append(HtmlTable("", dict(attrs).get("class")))
         elif tag == "tr" and self._stack:
-            self._stack[-1]["rows"].append([])  # type: ignore[union-attr]
+            self._stack[-1].rows.append([])
         elif tag in ("td", "th") and self._stack:
             self._cell = []
         elif tag == "caption":
@@ -117,10 +124,10 @@ class _Tables(HTMLParser):
         if tag == "table" and self._stack:
             self.tables.append(self._stack.pop())
         elif tag in ("td", "th") and self._cell is not None:
-            self._stack[-1]["rows"][-1].append(" ".join("".join(self._cell).split()))  # type: ignore[index]
+            self._stack[-1].rows[-1].append(" ".join("".join(self._cell).split()))
             self._cell = None
         elif tag == "caption" and self._caption is not None:
-            self._stack[-1]["caption"] = " ".join("".join(self._caption).split())
+            self._stack[-1].caption = " ".join("".join(self._caption).split())
             self._caption = None
 
     def handle_data(self, data: str) -> None:
@@ -130,15 +137,15 @@ class _Tables(HTMLParser):
             self._caption.append(data)
 
 
-def html_tables(path: Path) -> list[dict[str, object]]:
+def html_tables(path: Path) -> list[HtmlTable]:
     parser = _Tables()
     parser.feed(path.read_text(encoding="utf-8"))
     return parser.tables
 
 
-def _number(text: str) -> float | None:
+def _number(text: object) -> float | None:
     """A French number of a report cell ('1 246', '21,2 %', '−3,8'), None if not a number."""
-    t = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("−", "-")
+    t = str(text).replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("−", "-")
     t = t.replace("%", "").replace(",", ".")
     try:
         return float(t)
@@ -146,9 +153,22 @@ def _number(text: str) -> float | None:
         return None
 
 
-def _decimals(text: str) -> int:
-    m = re.search(r"[.,](\d+)", text)
+def _count(text: object) -> float:
+    """The number a published cell holds (it must hold one)."""
+    value = _number(text)
+    if value is None:
+        raise ValueError(f"not a number: {text!r}")
+    return value
+
+
+def _decimals(text: object) -> int:
+    m = re.search(r"[.,](\d+)", str(text))
     return len(m.group(1)) if m else 0
+
+
+def records(table: pd.DataFrame) -> list[dict[str, str]]:
+    """Rows of a table read as text, as plain dictionaries."""
+    return [{str(k): str(v) for k, v in r.items()} for r in table.to_dict("records")]
 
 
 def read_csv_fr(path: Path) -> pd.DataFrame:
@@ -256,7 +276,7 @@ class Attack:
         self.at_most((rate - eps) * den - num, 0.0)
 
 
-def _pct_eps(text: str, percent: bool) -> float:
+def _pct_eps(text: object, percent: bool) -> float:
     """Half a unit of the last printed digit, as a share, plus float slack."""
     half = 0.5 * 10.0 ** (-_decimals(text))
     return (half / 100.0 if percent else half) + 1e-9
@@ -265,13 +285,13 @@ def _pct_eps(text: str, percent: bool) -> float:
 def add_lec_csv(attack: Attack, lec: pd.DataFrame, tag: str) -> None:
     """Write every figure of the LEC table as constraints, and its masked or hidden counts as targets."""
     present: set[tuple[str, str, str]] = set()
-    for row in lec.itertuples(index=False):
-        level, unit, objective = row.niveau, row.unite, row.objectif
+    for row in records(lec):
+        level, unit, objective = row["niveau"], row["unite"], row["objectif"]
         present.add((level, unit, objective))
         den, num = attack.forms(level, unit, objective)
         key = f"{level}|{unit}|{objective}"
-        d = _number(row.denominateur) if row.denominateur else None
-        n = _number(row.numerateur) if row.numerateur else None
+        d = _number(row["denominateur"]) if row["denominateur"] else None
+        n = _number(row["numerateur"]) if row["numerateur"] else None
         if d is not None:
             attack.equal(den, d, f"{tag} d {key}")
         else:
@@ -282,21 +302,21 @@ def add_lec_csv(attack: Attack, lec: pd.DataFrame, tag: str) -> None:
             attack.targets[f"n|{key}"] = num
         if d is None or n is None:
             attack.targets[f"d-n|{key}"] = den - num
-        if row.taux:
-            attack.rate(num, den, float(_number(row.taux)), _pct_eps(row.taux, False))
-        cible = _number(row.cible) if row.cible else None
-        if cible is not None and row.ecart_points and not row.taux:
-            t = cible + float(_number(row.ecart_points)) / 100.0
-            attack.rate(num, den, t, _pct_eps(row.ecart_points, True))
-        if cible is not None and row.attributions_manquantes:
-            m = float(_number(row.attributions_manquantes))
+        if row["taux"]:
+            attack.rate(num, den, _count(row["taux"]), _pct_eps(row["taux"], False))
+        cible = _number(row["cible"]) if row["cible"] else None
+        if cible is not None and row["ecart_points"] and not row["taux"]:
+            t = cible + _count(row["ecart_points"]) / 100.0
+            attack.rate(num, den, t, _pct_eps(row["ecart_points"], True))
+        if cible is not None and row["attributions_manquantes"]:
+            m = _count(row["attributions_manquantes"])
             # m = max(0, ⌈c·d⌉ − n): m = 0 ⇒ n ≥ c·d; m > 0 ⇒ n + m − 1 < c·d ≤ n + m.
             attack.at_most(cible * den - num, m)
             if m > 0:
                 attack.at_most(num - cible * den, 1.0 - m)
-        if cible is not None and row.statut == "atteint":
+        if cible is not None and row["statut"] == "atteint":
             attack.at_most(cible * den - num, 0.0)
-        elif cible is not None and row.statut == "non atteint":
+        elif cible is not None and row["statut"] == "non atteint":
             attack.at_most(num - cible * den, 0.0)
     units = {lv: sorted({u for lv2, u, _ in present if lv2 == lv}) for lv in LEVELS}
     for level, objective in itertools.product(LEVELS, OBJECTIVES):
@@ -315,18 +335,18 @@ def add_lec_csv(attack: Attack, lec: pd.DataFrame, tag: str) -> None:
 
 
 def add_quartiles(attack: Attack, table: pd.DataFrame, tag: str) -> None:
-    for row in table.itertuples(index=False):
-        en_qpv = row.localisation == "en QPV"
-        quartile = int(row.quartile[1])
+    for row in records(table):
+        en_qpv = row["localisation"] == "en QPV"
+        quartile = int(row["quartile"][1])
         form = attack.quartile_form(en_qpv, quartile)
-        key = f"quartile|{row.localisation}|{row.quartile}"
-        if row.nb_attributions:
-            attack.equal(form, float(_number(row.nb_attributions)), f"{tag} {key}")
+        key = f"quartile|{row['localisation']}|{row['quartile']}"
+        if row["nb_attributions"]:
+            attack.equal(form, _count(row["nb_attributions"]), f"{tag} {key}")
         else:
             attack.targets[key] = form
-        if row.part:
+        if row["part"]:
             total = attack.quartile_form(en_qpv, None)
-            attack.rate(form, total, float(_number(row.part)), _pct_eps(row.part, False))
+            attack.rate(form, total, _count(row["part"]), _pct_eps(row["part"], False))
 
 
 _REPORT_OBJECTIVES = {
@@ -345,7 +365,7 @@ def _objective_of(header: str) -> str | None:
     return None
 
 
-def add_report(attack: Attack, tables: list[dict[str, object]], names: dict[str, str]) -> None:
+def add_report(attack: Attack, tables: list[HtmlTable], names: dict[str, str]) -> None:
     """The report's LEC tables: counts and rates of the EPCI, rates of each unit."""
     units = {
         "commune": attack.communes,
@@ -353,8 +373,8 @@ def add_report(attack: Attack, tables: list[dict[str, object]], names: dict[str,
         "reservataire": sorted({r for _, r in attack.pairs}),
     }
     for table in tables:
-        rows: list[list[str]] = table["rows"]  # type: ignore[assignment]
-        if table["class"] == "lec-epci":
+        rows = table.rows
+        if table.cls == "lec-epci":
             for cells in rows[1:]:
                 objective = _objective_of(cells[0])
                 if objective is None:
@@ -368,7 +388,7 @@ def add_report(attack: Attack, tables: list[dict[str, object]], names: dict[str,
                 t = _number(cells[3])
                 if t is not None:
                     attack.rate(num, den, t / 100.0, _pct_eps(cells[3], True))
-        elif table["class"] == "lec-units":
+        elif table.cls == "lec-units":
             header = rows[0]
             level = {"commune": "commune", "bailleur": "bailleur", "reservataire": "reservataire"}[
                 _plain(header[0]).replace("é", "e")
@@ -383,7 +403,7 @@ def add_report(attack: Attack, tables: list[dict[str, object]], names: dict[str,
                     if objective is None or first is None:
                         continue
                     den, num = attack.forms(level, unit, objective)
-                    value = float(_number(first.group(1)))  # type: ignore[arg-type]
+                    value = _count(first.group(1))
                     attack.rate(num, den, value / 100.0, _pct_eps(first.group(1), True))
 
 
@@ -514,7 +534,7 @@ class Published:
     quartiles: pd.DataFrame
     exports_lec: pd.DataFrame
     xlsx: pd.DataFrame
-    report: list[dict[str, object]]
+    report: list[HtmlTable]
     report_text: str
 
     @classmethod
@@ -534,7 +554,7 @@ def build_attack(pub: Published) -> Attack:
     pairs = sorted(
         {tuple(u.split(" × ")) for u in lec.loc[lec["niveau"] == "bailleur_reservataire", "unite"]}
     )
-    attack = Attack(sorted(set(lec.loc[lec["niveau"] == "commune", "unite"])), pairs)  # type: ignore[arg-type]
+    attack = Attack(sorted(set(lec.loc[lec["niveau"] == "commune", "unite"])), pairs)
     # The exports and the workbook first: the LEC CSV's masked cells stay targets even if
     # another file publishes them (its equation then pins the target: a leak).
     add_lec_csv(attack, pub.exports_lec, "exports csv")
@@ -543,8 +563,8 @@ def build_attack(pub: Published) -> Attack:
     add_quartiles(attack, pub.quartiles, "quartiles csv")
     names: dict[str, str] = {}
     for table in pub.report:
-        if str(table["caption"]).startswith("Parc par commune"):
-            for cells in table["rows"][1:]:  # type: ignore[index]
+        if str(table.caption).startswith("Parc par commune"):
+            for cells in table.rows[1:]:
                 names[_plain(cells[1])] = cells[0]
     for m in re.finditer(r'"code_insee": "(\d{5})", "nom": "([^"]+)"', pub.report_text):
         names[_plain(m.group(2).encode().decode("unicode_escape"))] = m.group(1)
@@ -575,10 +595,10 @@ def primary_leaks(pub: Published) -> list[str]:
     """Published counts of 1 to 10 households, "0 of N" and "N of N" with N ≥ 11."""
     leaks: list[str] = []
     for name, table in (("lec csv", pub.lec), ("exports csv", pub.exports_lec), ("xlsx", pub.xlsx)):
-        for row in table.itertuples(index=False):
-            key = f"{name} {row.niveau}|{row.unite}|{row.objectif}"
-            n = _number(row.numerateur) if row.numerateur else None
-            d = _number(row.denominateur) if row.denominateur else None
+        for row in records(table):
+            key = f"{name} {row['niveau']}|{row['unite']}|{row['objectif']}"
+            n = _number(row["numerateur"]) if row["numerateur"] else None
+            d = _number(row["denominateur"]) if row["denominateur"] else None
             if _small(n) or _small(d):
                 leaks.append(f"{key}: {n} sur {d}")
             if n is not None and d is not None and d >= THRESHOLD and (n == 0 or n == d):
@@ -589,23 +609,23 @@ def primary_leaks(pub: Published) -> list[str]:
         ahr = table[table["objectif"] == "A_hors_relogement"].set_index(["niveau", "unite"])
         for idx, value in a.items():
             other = ahr["numerateur"].get(idx, "")
-            if value and other and _small(float(_number(value)) - float(_number(other))):  # type: ignore[arg-type]
+            if value and other and _small(_count(value) - _count(other)):
                 leaks.append(f"{name} {idx}: relogés = {value} − {other}")
     totals: dict[str, float] = {}
-    for row in pub.quartiles.itertuples(index=False):
-        if row.nb_attributions:
-            totals[row.localisation] = totals.get(row.localisation, 0.0) + float(
-                _number(row.nb_attributions)  # type: ignore[arg-type]
+    for row in records(pub.quartiles):
+        if row["nb_attributions"]:
+            totals[row["localisation"]] = totals.get(row["localisation"], 0.0) + _count(
+                row["nb_attributions"]
             )
-    for row in pub.quartiles.itertuples(index=False):
-        nb = _number(row.nb_attributions) if row.nb_attributions else None
+    for row in records(pub.quartiles):
+        nb = _number(row["nb_attributions"]) if row["nb_attributions"] else None
         if _small(nb):
-            leaks.append(f"quartiles {row.localisation} {row.quartile}: {nb}")
-        if nb == 0 and totals.get(row.localisation, 0) >= THRESHOLD:
-            leaks.append(f"quartiles {row.localisation} {row.quartile}: 0 attribution")
-    for table in pub.report:
-        if table["class"] == "lec-epci":
-            for cells in table["rows"][1:]:  # type: ignore[index]
+            leaks.append(f"quartiles {row['localisation']} {row['quartile']}: {nb}")
+        if nb == 0 and totals.get(row["localisation"], 0) >= THRESHOLD:
+            leaks.append(f"quartiles {row['localisation']} {row['quartile']}: 0 attribution")
+    for html_table in pub.report:
+        if html_table.cls == "lec-epci":
+            for cells in html_table.rows[1:]:
                 n, d = _number(cells[1]), _number(cells[2])
                 if _small(n) or _small(d) or (d is not None and d >= THRESHOLD and n in (0, d)):
                     leaks.append(f"rapport {cells[0]}: {cells[1]} sur {cells[2]}")
@@ -616,13 +636,13 @@ def primary_leaks(pub: Published) -> list[str]:
     return leaks
 
 
-def evolution_leaks(tables: list[dict[str, object]]) -> list[str]:
+def evolution_leaks(tables: list[HtmlTable]) -> list[str]:
     """The report's yearly "Mutations et relogements" table: small counts and "0 of N"."""
     leaks: list[str] = []
     for table in tables:
-        if not str(table["caption"]).startswith("Mutations et relogements"):
+        if not str(table.caption).startswith("Mutations et relogements"):
             continue
-        rows: list[list[str]] = table["rows"]  # type: ignore[assignment]
+        rows = table.rows
         header = rows[0]
         for cells in rows[1:]:
             total = _number(cells[2])
@@ -644,14 +664,20 @@ def _run(args: list[str]) -> str:
     return result.output
 
 
+@dataclass
+class Runs:
+    root: Path
+    output: dict[str, str]  # what each command printed
+
+
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     """The default territory's `lec` and `report`, with and without secrecy."""
     root = tmp_path_factory.mktemp("attaque")
-    out: dict[str, object] = {"root": root}
+    out = Runs(root, {})
     for mode, flag in (("secret", "--secret"), ("interne", "--sans-secret")):
-        out[f"lec_{mode}"] = _run(["lec", flag, "--out", str(root / f"lec_{mode}")])
-        out[f"report_{mode}"] = _run(
+        out.output[f"lec_{mode}"] = _run(["lec", flag, "--out", str(root / f"lec_{mode}")])
+        out.output[f"report_{mode}"] = _run(
             [
                 "report",
                 flag,
@@ -664,8 +690,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     return out
 
 
-def _published(runs: dict[str, object], lec_dir: Path | None = None) -> Published:
-    root: Path = runs["root"]  # type: ignore[assignment]
+def _published(runs: Runs, lec_dir: Path | None = None) -> Published:
+    root = runs.root
     return Published.read(
         lec_dir or root / "lec_secret" / EPCI,
         root / "rep_secret" / EPCI / "rapport_2026.html",
@@ -673,13 +699,13 @@ def _published(runs: dict[str, object], lec_dir: Path | None = None) -> Publishe
     )
 
 
-def _truth(runs: dict[str, object]) -> pd.DataFrame:
-    root: Path = runs["root"]  # type: ignore[assignment]
+def _truth(runs: Runs) -> pd.DataFrame:
+    root = runs.root
     return read_csv_fr(root / "lec_interne" / EPCI / "lec_2026_usage_interne.csv")
 
 
 @pytest.mark.slow
-def test_no_masked_count_can_be_recovered(runs: dict[str, object]) -> None:
+def test_no_masked_count_can_be_recovered(runs: Runs) -> None:
     """Every masked or hidden count spans at least 11 values over all published tables."""
     pub = _published(runs)
     attack = build_attack(pub)
@@ -689,7 +715,7 @@ def test_no_masked_count_can_be_recovered(runs: dict[str, object]) -> None:
 
 
 @pytest.mark.slow
-def test_model_holds_the_truth(runs: dict[str, object]) -> None:
+def test_model_holds_the_truth(runs: Runs) -> None:
     """The attacker's model is sound: the unmasked figures of the same run satisfy it.
 
     The internal (--sans-secret) run publishes every figure; written into the same model
@@ -698,7 +724,7 @@ def test_model_holds_the_truth(runs: dict[str, object]) -> None:
     """
     pub = _published(runs)
     attack = build_attack(pub)
-    root: Path = runs["root"]  # type: ignore[assignment]
+    root = runs.root
     add_lec_csv(attack, _truth(runs), "truth")
     add_quartiles(
         attack,
@@ -708,7 +734,7 @@ def test_model_holds_the_truth(runs: dict[str, object]) -> None:
     assert feasible(attack)
     # And the check can fail: one true figure off by one household contradicts the others
     # (the EPCI's A without rehousing is the sum of its communes' in the internal table).
-    n = float(
+    n = _count(
         _truth(runs)
         .set_index(["niveau", "unite", "objectif"])
         .loc[("epci", EPCI, "A_hors_relogement"), "numerateur"]
@@ -717,11 +743,9 @@ def test_model_holds_the_truth(runs: dict[str, object]) -> None:
     assert not feasible(attack)
 
 
-def _republish(
-    runs: dict[str, object], tmp_path: Path, cells: list[tuple[str, str, str, str]]
-) -> Path:
+def _republish(runs: Runs, tmp_path: Path, cells: list[tuple[str, str, str, str]]) -> Path:
     """A copy of the secret LEC CSV with some masked cells filled in from the internal run."""
-    root: Path = runs["root"]  # type: ignore[assignment]
+    root = runs.root
     src = root / "lec_secret" / EPCI
     dst = tmp_path / "lec"
     dst.mkdir()
@@ -730,14 +754,14 @@ def _republish(
     for level, unit, objective, column in cells:
         hit = (lec["niveau"] == level) & (lec["unite"] == unit) & (lec["objectif"] == objective)
         assert hit.sum() == 1 and lec.loc[hit, column].iloc[0] == ""  # a masked cell
-        lec.loc[hit, column] = truth.loc[(level, unit, objective), column]
+        lec.loc[hit.to_numpy(), column] = str(truth.loc[(level, unit, objective), column])
     lec.to_csv(dst / "lec_2026.csv", sep=";", index=False, encoding="utf-8-sig")
     (dst / "lec_2026_quartiles.csv").write_bytes((src / "lec_2026_quartiles.csv").read_bytes())
     return dst
 
 
 @pytest.mark.slow
-def test_attack_finds_a_republished_denominator(runs: dict[str, object], tmp_path: Path) -> None:
+def test_attack_finds_a_republished_denominator(runs: Runs, tmp_path: Path) -> None:
     """Publish one masked cell and the attack recovers another: the test can fail.
 
     Auberchicourt (59024) publishes its number of attributions (prioritaires: 54) and its B
@@ -747,18 +771,16 @@ def test_attack_finds_a_republished_denominator(runs: dict[str, object], tmp_pat
     lec_dir = _republish(runs, tmp_path, [("commune", "59024", "A", "denominateur")])
     leaks = {iv.name: iv for iv in recoverable(build_attack(_published(runs, lec_dir)))}
     truth = _truth(runs).set_index(["niveau", "unite", "objectif"])
-    d_b = float(truth.loc[("commune", "59024", "B"), "denominateur"])
+    d_b = _count(truth.loc[("commune", "59024", "B"), "denominateur"])
     assert leaks["d|commune|59024|B"].lo == pytest.approx(d_b)
     assert leaks["d|commune|59024|B"].hi == pytest.approx(d_b)
 
 
 @pytest.mark.slow
-def test_attack_finds_a_republished_small_numerator(
-    runs: dict[str, object], tmp_path: Path
-) -> None:
+def test_attack_finds_a_republished_small_numerator(runs: Runs, tmp_path: Path) -> None:
     """A masked numerator under 11 published again is caught by the primary check."""
     truth = _truth(runs)
-    lec = read_csv_fr(runs["root"] / "lec_secret" / EPCI / "lec_2026.csv")  # type: ignore[operator]
+    lec = read_csv_fr(runs.root / "lec_secret" / EPCI / "lec_2026.csv")
     masked = lec[(lec["numerateur"] == "") & (lec["niveau"] == "commune")]
     small = truth.merge(masked[["niveau", "unite", "objectif"]])
     small = small[small["numerateur"].astype(int).between(1, THRESHOLD - 1)]
@@ -769,7 +791,7 @@ def test_attack_finds_a_republished_small_numerator(
 
 
 @pytest.mark.slow
-def test_no_small_count_published(runs: dict[str, object]) -> None:
+def test_no_small_count_published(runs: Runs) -> None:
     """No published count of 1 to 10 households, no "0 of N" or "N of N" with N ≥ 11."""
     assert primary_leaks(_published(runs)) == []
 
@@ -780,20 +802,22 @@ def test_no_small_count_published(runs: dict[str, object]) -> None:
     reason="issue 13: the report's 'Mutations et relogements' table (evolutions.py, single-table"
     " rule) publishes 'Relogements RU en QPV : 0' out of 316 to 323 attributions",
 )
-def test_no_small_count_in_yearly_tables(runs: dict[str, object]) -> None:
+def test_no_small_count_in_yearly_tables(runs: Runs) -> None:
     assert evolution_leaks(_published(runs).report) == []
 
 
 @pytest.mark.slow
-def test_sans_secret_is_said_everywhere(runs: dict[str, object]) -> None:
+def test_sans_secret_is_said_everywhere(runs: Runs) -> None:
     """--sans-secret: files marked internal and the message says so; the secret run does not."""
-    root: Path = runs["root"]  # type: ignore[assignment]
+    root = runs.root
     internal = sorted(p.name for p in (root / "lec_interne" / EPCI).iterdir())
     counts = [n for n in internal if n != "lec_2026_parametres.csv"]
     assert counts and all("_usage_interne" in n for n in counts), internal
-    assert "DÉSACTIVÉ" in runs["lec_interne"] and "USAGE INTERNE" in runs["lec_interne"]  # type: ignore[operator]
-    assert "DÉSACTIVÉ" not in runs["lec_secret"]  # type: ignore[operator]
-    assert "Secret statistique appliqué (seuil : 11 ménages)" in runs["lec_secret"]  # type: ignore[operator]
+    assert (
+        "DÉSACTIVÉ" in runs.output["lec_interne"] and "USAGE INTERNE" in runs.output["lec_interne"]
+    )
+    assert "DÉSACTIVÉ" not in runs.output["lec_secret"]
+    assert "Secret statistique appliqué (seuil : 11 ménages)" in runs.output["lec_secret"]
     assert not any(
         "usage_interne" in p.name for p in (root / "lec_secret" / EPCI).glob("lec_2026.csv")
     )
@@ -814,8 +838,8 @@ def test_sans_secret_is_said_everywhere(runs: dict[str, object]) -> None:
     reason="issue 13: report --sans-secret writes exports/observatoire_2026.xlsx (unmasked LEC"
     " sheet) without '_usage_interne' in its name",
 )
-def test_sans_secret_report_exports_are_marked(runs: dict[str, object]) -> None:
-    root: Path = runs["root"]  # type: ignore[assignment]
+def test_sans_secret_report_exports_are_marked(runs: Runs) -> None:
+    root = runs.root
     workbooks = [p.name for p in (root / "exp_interne" / EPCI).glob("*.xlsx")]
     assert workbooks and all("usage_interne" in n for n in workbooks), workbooks
 
