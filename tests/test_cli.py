@@ -182,7 +182,7 @@ def test_map_command(tmp_path, shared_data):
         "part_territoire.html",
         "part_territoire.png",
         "part_territoire.pdf",
-        "rejets.csv",  # one rejection file per run, empty here
+        "rejets_usage_interne.csv",  # one rejection file per run, empty here
     }
     page = (folder / "part_territoire.html").read_text(encoding="utf-8")
     assert "Part du parc du territoire" in page and "%" in page

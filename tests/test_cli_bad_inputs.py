@@ -148,7 +148,7 @@ def test_indicators_accounts_for_landlords(tmp_path, shared_data):
     )
     # The default stock file is accounted for too (21 communes, none rejected).
     assert "parc_communes_2014.csv : 21 lignes lues, 21 retenues, 0 rejetées" in result.output
-    rejects = _rejections(tmp_path / "245901152" / "rejets.csv")
+    rejects = _rejections(tmp_path / "245901152" / "rejets_usage_interne.csv")
     assert rejects[["fichier", "ligne", "colonne", "valeur"]].values.tolist() == [
         ["bailleurs_negative.csv", 3, "NB_LS", "-12"]
     ]
@@ -220,7 +220,7 @@ def test_report_accounts_for_every_input(tmp_path, shared_data):
         "bailleurs_nfd_zero_width.csv : 4 lignes lues, 2 retenues, 2 rejetées, 2 valeurs réparées"
         in result.output
     )
-    rejects = _rejections(tmp_path / "exp" / "246200364" / "rejets.csv")
+    rejects = _rejections(tmp_path / "exp" / "246200364" / "rejets_usage_interne.csv")
     assert sorted(zip(rejects["fichier"], rejects["ligne"], strict=True)) == [
         ("bailleurs_nfd_zero_width.csv", 3),
         ("bailleurs_nfd_zero_width.csv", 4),
@@ -244,7 +244,7 @@ def test_markup_in_data_and_paths_is_printed_as_text(tmp_path, shared_data):
     )
     assert result.exit_code == 0, result.output
     assert f"Écrit dans {out}/245901152/" in result.output
-    counts = pd.read_csv(out / "245901152" / "rejets.csv", sep=";")
+    counts = pd.read_csv(out / "245901152" / "rejets_usage_interne.csv", sep=";")
     assert counts.empty
     parc = pd.read_csv(out / "245901152" / "parc_communes.csv", sep=";", dtype=str)
     # The formula cell of the input is neutralised in the export (OWASP rule).

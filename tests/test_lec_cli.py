@@ -52,7 +52,7 @@ def test_lec_states_everything(files, tmp_path, shared_data):
     assert result.exit_code == 0, result.output
     folder = out / "245901152"
     params = pd.read_csv(
-        folder / "lec_2026_parametres.csv", sep=";", decimal=",", encoding="utf-8-sig"
+        folder / "lec_2026_parametres_usage_interne.csv", sep=";", decimal=",", encoding="utf-8-sig"
     )
     stated = dict(zip(params["element"], params["valeur"], strict=True))
     assert stated["Périmètre"].startswith("EPCI 245901152 : 20 communes")
@@ -74,7 +74,7 @@ def test_lec_states_everything(files, tmp_path, shared_data):
         k.startswith("rejets : code QPV de la génération 2015") and v == "1"
         for k, v in stated.items()
     )
-    # --sans-secret: every table of household counts is marked for internal use.
+    # --sans-secret: every file, parameters included, is marked for internal use.
     assert not (folder / "lec_2026.csv").exists()
     table = pd.read_csv(
         folder / "lec_2026_usage_interne.csv", sep=";", decimal=",", encoding="utf-8-sig"

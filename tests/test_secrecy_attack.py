@@ -797,11 +797,6 @@ def test_no_small_count_published(runs: Runs) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13: the report's 'Mutations et relogements' table (evolutions.py, single-table"
-    " rule) publishes 'Relogements RU en QPV : 0' out of 316 to 323 attributions",
-)
 def test_no_small_count_in_yearly_tables(runs: Runs) -> None:
     assert evolution_leaks(_published(runs).report) == []
 
@@ -811,8 +806,7 @@ def test_sans_secret_is_said_everywhere(runs: Runs) -> None:
     """--sans-secret: files marked internal and the message says so; the secret run does not."""
     root = runs.root
     internal = sorted(p.name for p in (root / "lec_interne" / EPCI).iterdir())
-    counts = [n for n in internal if n != "lec_2026_parametres.csv"]
-    assert counts and all("_usage_interne" in n for n in counts), internal
+    assert internal and all("_usage_interne" in n for n in internal), internal
     assert (
         "DÉSACTIVÉ" in runs.output["lec_interne"] and "USAGE INTERNE" in runs.output["lec_interne"]
     )
@@ -833,15 +827,13 @@ def test_sans_secret_is_said_everywhere(runs: Runs) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13: report --sans-secret writes exports/observatoire_2026.xlsx (unmasked LEC"
-    " sheet) without '_usage_interne' in its name",
-)
 def test_sans_secret_report_exports_are_marked(runs: Runs) -> None:
     root = runs.root
     workbooks = [p.name for p in (root / "exp_interne" / EPCI).glob("*.xlsx")]
     assert workbooks and all("usage_interne" in n for n in workbooks), workbooks
+    # Every export of an internal run says so in its name, tables of counts or not.
+    exported = sorted(p.name for p in (root / "exp_interne" / EPCI).iterdir())
+    assert exported and all("usage_interne" in n for n in exported), exported
 
 
 #: Offending values written into a synthetic attributions file: (row, column, value).

@@ -291,7 +291,7 @@ class Inputs:
             return pd.DataFrame(columns=REJECTION_COLUMNS)
         return pd.concat(frames, ignore_index=True)[REJECTION_COLUMNS]
 
-    def finish(self, folder: Path, name: str = "rejets.csv") -> Path:
+    def finish(self, folder: Path, name: str = "rejets_usage_interne.csv") -> Path:
         """Print one accounting line per input and write the run's one rejection file."""
         for report in self.reports:
             say(report.summary())

@@ -449,7 +449,7 @@ def lec(
         if name.endswith("_rejets"):
             write_csv(public_rejections(frame), folder / f"{name}_usage_interne.csv")
         elif name.endswith("_parametres"):
-            write_csv(frame, folder / f"{name}.csv")
+            write_csv(frame, folder / mark_internal(f"{name}.csv", secret=secret))
         else:
             write_csv(
                 frame.assign(diffusion=mark), folder / mark_internal(f"{name}.csv", secret=secret)

@@ -34,7 +34,7 @@ def territory(
     """Charge un territoire (communes, QPV, parc social) et l'écrit en GeoPackage et CSV.
 
     Écrit <out>/<siren>/territoire.gpkg (couches communes et qpv, Lambert-93),
-    parc_communes.csv, hors_perimetre.csv et rejets.csv.
+    parc_communes.csv, hors_perimetre.csv et rejets_usage_interne.csv.
     """
     terr = load_territory(epci, data_dir)
     stock_path = parc or default_stock(epci)
