@@ -766,11 +766,11 @@ def export_report(data: ReportData, folder: str | os.PathLike[str]) -> Path:
     """
     out = output_dir(folder, option="--exports")
 
-    def name(file: str) -> Path:
+    def _name(file: str) -> Path:
         # Without secrecy every file is for internal use, and says so in its name.
         return out / mark_internal(file, secret=data.secret)
 
-    def marked(frame: pd.DataFrame, *, always: bool = False) -> pd.DataFrame:
+    def _marked(frame: pd.DataFrame, *, always: bool = False) -> pd.DataFrame:
         # Tables of household counts always say how they were published; the others
         # only when secrecy is off, to say the whole run is for internal use.
         if data.secret and not always:
@@ -778,25 +778,25 @@ def export_report(data: ReportData, folder: str | os.PathLike[str]) -> Path:
         return frame.assign(diffusion=diffusion(secret=data.secret))
 
     sheets: dict[str, pd.DataFrame] = {"communes": data.communes}
-    write_csv(marked(data.communes), name("indicators_commune.csv"))
+    write_csv(_marked(data.communes), _name("indicators_commune.csv"))
     if data.landlords is not None:
-        write_csv(marked(data.landlords), name("indicators_bailleur.csv"))
+        write_csv(_marked(data.landlords), _name("indicators_bailleur.csv"))
         sheets["bailleurs"] = data.landlords
     epci = data.epci.to_frame().T
-    write_csv(marked(epci), name("indicators_epci.csv"))
+    write_csv(_marked(epci), _name("indicators_epci.csv"))
     sheets["epci"] = epci
     if data.lec is not None:
-        write_csv(marked(data.lec, always=True), name(f"lec_{data.annee}.csv"))
+        write_csv(_marked(data.lec, always=True), _name(f"lec_{data.annee}.csv"))
         sheets[f"lec_{data.annee}"] = data.lec
     suffix = f"_{data.annee}" if data.annee is not None else ""
-    sheets = {sheet: marked(frame) for sheet, frame in sheets.items()}
-    write_xlsx(sheets, name(f"observatoire{suffix}.xlsx"), dictionary=_export_dictionary())
+    sheets = {sheet: _marked(frame) for sheet, frame in sheets.items()}
+    write_xlsx(sheets, _name(f"observatoire{suffix}.xlsx"), dictionary=_export_dictionary())
     layer = data.territory.communes.merge(
         data.communes.drop(columns=["nom", "siren_epci"], errors="ignore"),
         on="code_insee",
         how="left",
     )
-    write_gpkg({"communes": layer, "qpv": data.territory.qpv}, name("territoire.gpkg"))
+    write_gpkg({"communes": layer, "qpv": data.territory.qpv}, _name("territoire.gpkg"))
     return out
 
 
