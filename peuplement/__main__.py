@@ -1,5 +1,5 @@
 """Run the ``peuplement`` command with ``python -m peuplement``."""
 
-from peuplement.cli import app
+from peuplement.cli import main
 
-app()
+main()

@@ -19,8 +19,9 @@ from peuplement.cli import (
     territory,
 )
 from peuplement.cli._app import app
+from peuplement.cli._usage import main
 
-__all__ = ["app"]
+__all__ = ["app", "main"]
 
 # The command modules register themselves on ``app`` when imported.
 _COMMANDS = (
