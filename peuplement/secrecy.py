@@ -871,13 +871,6 @@ class _Solver:
         out[self.live] = (mass / np.maximum(self.class_size, 1))[self.atom_class[self.live]]
         return out
 
-    def point(self, masses: Mapping[int, np.ndarray]) -> np.ndarray:
-        """Return the atom masses of a feasible point: ``masses`` on their blocks, true values elsewhere."""
-        if not masses:
-            return self.point_of(np.empty(0, "int64"), np.empty(0))
-        cols = np.concatenate([self._block(comp)[0] for comp in masses])
-        return self.point_of(cols, np.concatenate(list(masses.values())))
-
     def ranges(self, targets: np.ndarray, point: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Lowest and highest values of ``targets`` reachable from a feasible atom point.
 
@@ -908,7 +901,7 @@ class _Solver:
         weights = np.where(self.free, 0.0, weights)
         comps = np.unique(self.comp[weights != 0])
         if not len(comps):
-            return self.point({}), np.empty(0, "int64")
+            return self.cells.atom_value.copy(), np.empty(0, "int64")
         if len(comps) == 1:
             cols, eq, a_eq, b_eq, a_ub, b_ub = self._block(int(comps[0]))
         else:
