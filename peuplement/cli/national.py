@@ -23,7 +23,7 @@ def _parquet_of(path: Path, millesime: int | None, out: Path) -> Path:
     if millesime is None:
         raise PeuplementError("--millesime is needed to ingest an RPLS CSV (the year of the file)")
     target = out / "france" / f"rpls_{millesime}.parquet"
-    with console.status("Lecture du RPLS national (DuckDB)…"):
+    with console.status("Lecture du RPLS national…"):
         report = ingest_rpls(path, target, millesime=millesime)
     say(report.summary())
     return target
@@ -98,14 +98,14 @@ def ingest(
     out: Out = Path("data/processed"),
     qpv_generation: QpvGeneration = 2015,
 ) -> None:
-    """Convertit une fois le RPLS national (CSV) en Parquet avec DuckDB, avec les règles des chargeurs.
+    """Convertit une fois le RPLS national (CSV) en Parquet, ligne par ligne avec les règles du chargeur.
 
-    Écrit <out>/france/rpls_<millesime>.parquet et les lignes rejetées avec leur motif
-    dans rpls_<millesime>_rejets.parquet.
+    Écrit <out>/france/rpls_<millesime>.parquet et les lignes rejetées (ligne, colonne,
+    valeur, motif) dans rpls_<millesime>_rejets.parquet.
     """
     from peuplement.io.national import ingest_rpls
 
-    with console.status("Lecture du RPLS national (DuckDB)…"):
+    with console.status("Lecture du RPLS national…"):
         report = ingest_rpls(
             rpls,
             output_dir(out / "france") / f"rpls_{millesime}.parquet",

@@ -30,9 +30,21 @@ from peuplement.schema import (
 )
 from peuplement.validation import LoadReport
 
-__all__ = ["Field", "Kind", "code_repair_message", "load_tabular"]
+__all__ = [
+    "COG_UNKNOWN",
+    "DUPLICATE",
+    "EMPTY_MANDATORY",
+    "PARSERS",
+    "Field",
+    "Kind",
+    "code_repair_message",
+    "expect",
+    "load_tabular",
+    "range_reason",
+    "text_repair_message",
+]
 
-#: The kinds of canonical columns; each has its parser in ``_PARSERS``.
+#: The kinds of canonical columns; each has its parser in ``PARSERS``.
 Kind = Literal[
     "insee", "siren", "qpv", "count", "number", "nonneg", "year", "bool", "date", "text", "id"
 ]
@@ -107,6 +119,24 @@ _EXPECT: dict[Kind, str] = {
     "text": "un texte",
     "id": "un identifiant",
 }
+
+
+#: Reasons of rejection shared with the streamed national ingestion (:mod:`peuplement.io._stream`).
+COG_UNKNOWN = "code absent du COG 2025 (ni commune actuelle, ni ancien code rattaché à une commune)"
+EMPTY_MANDATORY = "valeur vide dans une colonne obligatoire"
+DUPLICATE = "identifiant en double (première occurrence gardée)"
+
+
+def text_repair_message(column: str) -> str:
+    """Return the report's text for names written as their first spelling in ``column``.
+
+    >>> text_repair_message("BAILLEUR")[:12]
+    '`BAILLEUR` :'
+    """
+    return (
+        f"`{column}` : variantes d'un même nom (Unicode, espaces, caractères invisibles) "
+        "écrites comme leur première occurrence"
+    )
 
 
 def code_repair_message(column: str) -> str:
@@ -197,7 +227,7 @@ def _parse_text(values: pd.Series) -> Parsed:
 _Parser = Callable[[pd.Series, int | None], Parsed]
 
 #: One parser per kind: a kind missing here fails the completeness check below.
-_PARSERS: dict[Kind, _Parser] = {
+PARSERS: dict[Kind, _Parser] = {
     "insee": lambda v, g: _parse_code("insee", v, g),
     "siren": lambda v, g: _parse_code("siren", v, g),
     "qpv": lambda v, g: _parse_code("qpv", v, g),
@@ -210,7 +240,7 @@ _PARSERS: dict[Kind, _Parser] = {
     "text": lambda v, g: _parse_text(v),
     "id": lambda v, g: _parse_text(v),
 }
-if set(_PARSERS) != set(get_args(Kind)):  # pragma: no cover - import-time consistency check
+if set(PARSERS) != set(get_args(Kind)):  # pragma: no cover - import-time consistency check
     raise RuntimeError("peuplement.io._spec: every Kind needs a parser")
 
 _DTYPES: dict[Kind, str] = {
@@ -243,7 +273,12 @@ class _Rows:
         self.bad |= new
 
 
-def _expect(kind: Kind, qpv_generation: int | None) -> str:
+def expect(kind: Kind, qpv_generation: int | None) -> str:
+    """Return what a value of ``kind`` should be, as the rejection reasons say it.
+
+    >>> expect("qpv", 2024)
+    'un code QPV de la génération 2024'
+    """
     if kind == "qpv" and qpv_generation:
         return f"un code QPV de la génération {qpv_generation}"
     return _EXPECT[kind]
@@ -260,11 +295,7 @@ def _check_insee(rows: _Rows, codes: pd.Series, col: str) -> None:
     # pyarrow scalar, in Python (0.2 s a call); on object values it is one hash lookup.
     as_object = codes.astype(object)
     unknown = codes.notna() & ~as_object.isin(known_commune_codes())
-    rows.reject(
-        unknown,
-        col,
-        "code absent du COG 2025 (ni commune actuelle, ni ancien code rattaché à une commune)",
-    )
+    rows.reject(unknown, col, COG_UNKNOWN)
     older = as_object.isin(set(load_code_changes()["code_ancien"])) & ~rows.bad
     if older.any():
         rows.report.note(
@@ -274,37 +305,43 @@ def _check_insee(rows: _Rows, codes: pd.Series, col: str) -> None:
         )
 
 
+def range_reason(f: Field) -> str:
+    """Return the rejection reason of a value of ``f`` outside its plausible range.
+
+    >>> range_reason(Field("nb_pieces", "count", bounds=(1, 20)))[:40]
+    'valeur hors de la plage plausible [1 ; 2'
+    """
+    low, high = f.bounds or (float("-inf"), float("inf"))
+    plausible = FIELD_RANGES.get(f.name)
+    why = f" ({plausible.why})" if plausible is not None else ""
+    return f"valeur hors de la plage plausible [{low:g} ; {high:g}]{why}"
+
+
 def _check_range(rows: _Rows, f: Field, values: pd.Series, col: str) -> None:
     if f.bounds is None:
         return
     low, high = f.bounds
     number = pd.to_numeric(values, errors="coerce").astype("float64")
     outside = number.notna() & ~number.between(low, high)
-    plausible = FIELD_RANGES.get(f.name)
-    why = f" ({plausible.why})" if plausible is not None else ""
-    rows.reject(outside, col, f"valeur hors de la plage plausible [{low:g} ; {high:g}]{why}")
+    rows.reject(outside, col, range_reason(f))
 
 
 def _load_field(rows: _Rows, f: Field, col: str, qpv_generation: int | None) -> pd.Series:
     """Parse, check and record one column; return its normalised values."""
-    parsed = _PARSERS[f.kind](rows.raw[col], qpv_generation)
+    parsed = PARSERS[f.kind](rows.raw[col], qpv_generation)
     if f.kind in ("insee", "siren", "qpv"):
         rows.report.repair(code_repair_message(col), parsed.repaired)
     elif f.kind in ("text", "id"):
-        rows.report.repair(
-            f"`{col}` : variantes d'un même nom (Unicode, espaces, caractères invisibles) "
-            "écrites comme leur première occurrence",
-            parsed.repaired,
-        )
-    rows.reject(parsed.wrong, col, f"attendu : {_expect(f.kind, qpv_generation)}")
+        rows.report.repair(text_repair_message(col), parsed.repaired)
+    rows.reject(parsed.wrong, col, f"attendu : {expect(f.kind, qpv_generation)}")
     if f.kind == "insee":
         _check_insee(rows, parsed.values, col)
     _check_range(rows, f, parsed.values, col)
     if not f.accepts_empty:
-        rows.reject(parsed.missing, col, "valeur vide dans une colonne obligatoire")
+        rows.reject(parsed.missing, col, EMPTY_MANDATORY)
     if f.kind == "id":
         dup = parsed.values.duplicated(keep="first") & parsed.values.notna() & ~rows.bad
-        rows.reject(dup, col, "identifiant en double (première occurrence gardée)")
+        rows.reject(dup, col, DUPLICATE)
     return parsed.values
 
 

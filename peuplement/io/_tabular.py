@@ -24,7 +24,7 @@ from peuplement._errors import DataNotFoundError, SchemaError
 from peuplement.schema import fold
 from peuplement.validation import LoadReport
 
-__all__ = ["Table", "read_table"]
+__all__ = ["Table", "encoding_repair", "read_table"]
 
 logger = logging.getLogger(__name__)
 
@@ -71,19 +71,38 @@ def _decode(raw: bytes, name: str, report: LoadReport) -> str:
             text = line.decode("cp1252", errors="replace")
             n_cp1252 += 1
         out.append(text)
-    if n_utf8:
-        report.repair(
+    report.repair(*encoding_repair(first_bad, mixed=n_utf8 > 0, n_cp1252=n_cp1252))
+    return "\n".join(out)
+
+
+def encoding_repair(first_bad: int, *, mixed: bool, n_cp1252: int) -> tuple[str, int]:
+    """Return the report's repair (text, count) for a file that is not UTF-8 as a whole.
+
+    Parameters
+    ----------
+    first_bad
+        Position of the first byte that is not UTF-8.
+    mixed
+        Whether some lines with accents are UTF-8 (the file mixes both encodings).
+    n_cp1252
+        Lines read as Windows-1252.
+
+    Returns
+    -------
+    tuple
+        The repair's text and count, as :meth:`peuplement.validation.LoadReport.repair` takes them.
+    """
+    if mixed:
+        return (
             f"fichier mêlant UTF-8 et Windows-1252 (premier octet non UTF-8 à la position "
             f"{first_bad}) : décodé ligne par ligne, lignes lues en Windows-1252",
             n_cp1252,
         )
-    else:
-        report.repair(
-            f"fichier non UTF-8 (premier octet non UTF-8 à la position {first_bad}) : "
-            "lu en Windows-1252/latin-1",
-            1,
-        )
-    return "\n".join(out)
+    return (
+        f"fichier non UTF-8 (premier octet non UTF-8 à la position {first_bad}) : "
+        "lu en Windows-1252/latin-1",
+        1,
+    )
 
 
 def _sniff_separator(first_line: str) -> str:

