@@ -39,7 +39,7 @@ from peuplement.export import (
     write_text,
     write_xlsx,
 )
-from peuplement.fmt import fmt_fr
+from peuplement.fmt import fmt_fr, fmt_pct
 from peuplement.indicators import (
     DICTIONARY,
     commune_concentration,
@@ -655,6 +655,11 @@ def _inputs(
     return inputs
 
 
+def _signed_pct(share: float) -> str:
+    """Format a yearly change as a signed French percentage (``+3 %``, ``-1 %``)."""
+    return ("+" if share > 0 else "") + fmt_pct(share, digits=0)
+
+
 def default_report_data(
     *, annee: int = 2026, data_dir: str | os.PathLike[str] | None = None, secret: bool = True
 ) -> ReportData:
@@ -677,7 +682,7 @@ def default_report_data(
     from peuplement.datasets import get_path
     from peuplement.io import load_parc_bailleurs, load_parc_communes
     from peuplement.io.reference import load_key_figures
-    from peuplement.synth import synth_default
+    from peuplement.synth import Drift, synth_default
 
     # The QPV of the generation in force in ``annee``, as the attributions' QPV codes.
     generation = lec_rules.qpv_generation_in_force(annee)
@@ -689,7 +694,10 @@ def default_report_data(
     figures = load_key_figures(get_path("coeur_ostrevent/chiffres_cles_2014")).data.set_index(
         "indicateur"
     )["valeur"]
+    # One synthetic world: the year ``annee`` of the years the « Évolutions » section shows.
     demandes, attributions = synth_default(annee=annee, data_dir=data_dir)
+    # Its first year is the first year of the QPV generation in force (named after it).
+    drift, first = Drift(), generation
     cil = "publié (CIL du Cœur d'Ostrevent, chiffres 2014)"
     from_cil = "calculé (chiffres publiés par la CIL, 2014)"
     published = [
@@ -726,7 +734,10 @@ def default_report_data(
         f"Quartiers prioritaires : périmètres {generation} (décret {QPV_DECREES[generation]}), ANCT.",
         f"Seuils de quartile : arrêté {annee} (art. L.441-1 CCH), compilation de l'Union régionale pour l'habitat Hauts-de-France.",
         f"Demandes et attributions : DONNÉES SYNTHÉTIQUES (peuplement.synth, graine 0), calibrées sur les chiffres publiés "
-        f"({int(figures['demandes_en_attente'])} demandes, {int(figures['attributions'])} attributions).",
+        f"({int(figures['demandes_en_attente'])} demandes, {int(figures['attributions'])} attributions) "
+        f"la première année ({first}), puis une évolution annuelle de {_signed_pct(drift.croissance_demandes)} "
+        f"des demandes et de {_signed_pct(drift.croissance_attributions)} des attributions ; "
+        "les mêmes lignes que dans la section « Évolutions ».",
     ]
     data = assemble(
         territory,

@@ -28,8 +28,9 @@ published: it says that a unit has no household in a place, which reveals nothin
 a household. A zero *part of a positive total* (a numerator of 0 out of 11, or its
 complement: 11 out of 11) is suppressed, because it reveals an attribute of every
 household of the total (group disclosure). Complements (``d − n``) and the number of
-rehoused households (``n_A − n_A_hors_relogement``) are never published but are
-protected all the same (*hidden* counts). Rates, gaps and statuses computed from a
+rehoused households (``n_A − n_A_hors_relogement``, a part of ``d_A``: "0 rehoused of
+98" is a zero part too) are never published but are protected all the same (*hidden*
+counts). Rates, gaps and statuses computed from a
 suppressed count are suppressed with it. Masked cells are all labelled ``secret``: the
 output does not say which were primary, since that alone would tell a cell is under 11.
 
@@ -1740,8 +1741,10 @@ def _lec_counts(table: pd.DataFrame, name: str) -> list[Count]:
                 Count(name, unit, flag=comp, rows=rows, published=False, margin=(den, margin_cols), label=f"{obj} : dénominateur − numérateur", complement_of=("denominateur", "numerateur")),
             ]  # fmt: skip
             if obj == "A_hors_relogement" and "A" in objectives:
+                # A part of d_A too: "0 rehoused of 98" says it of every household (group
+                # disclosure), like a zero numerator, so the zero-part rule applies.
                 counts.append(
-                    Count(name, unit, flag="r_a", rows=rows, published=False, label="A − A sans relogement : ménages relogés")
+                    Count(name, unit, flag="r_a", rows=rows, published=False, margin=(den, margin_cols), label="A − A sans relogement : ménages relogés")
                 )  # fmt: skip
     return counts
 

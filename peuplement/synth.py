@@ -21,6 +21,12 @@ Calibration (documented in :func:`synth_sne`):
 - **LEC rates** are parameters, allocated exactly (not drawn), so a territory can be
   made to meet or miss each objective and :func:`peuplement.lec.lec_indicators` gives
   them back.
+
+The default territory has **one synthetic world** per seed: :func:`synth_default_years`
+generates its years from the first year of the QPV generation in force (2024) with
+:func:`synth_sne_years` (1,725 requests and 715 attributions the first year, then the
+yearly :class:`Drift`), and :func:`synth_default` reads one year of it. The rows of a
+year are therefore the same in every command, report section, map and notebook.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ import pandas as pd
 import shapely
 
 from peuplement._config import DEFAULT_EPCI
-from peuplement._errors import SchemaError
+from peuplement._errors import SchemaError, preview
 from peuplement.lec import units_of_consumption
 
 __all__ = [
@@ -285,95 +291,6 @@ def synth_sne(
         }
     )
     return demandes, attributions
-
-
-def synth_default(
-    *,
-    annee: int = 2026,
-    seed: int = 0,
-    targets: SynthTargets = SynthTargets(),  # noqa: B008 - frozen dataclass, immutable
-    data_dir: str | os.PathLike[str] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Synthetic demand and attributions for the default territory (CA Cœur d'Ostrevent).
-
-    Calibrated on the CIL's published figures (stock per commune and landlord, 45 % of
-    the stock in QPV, 1,725 pending requests, 715 attributions, 8.7 months) on today's
-    20 communes, and on the official thresholds of ``annee``. The QPV share is spread
-    over the 8 communes with a QPV in proportion to their stock (the presentation gives
-    no commune breakdown: an estimate).
-
-    Parameters
-    ----------
-    annee
-        Year N of the attributions; the demand stock is at 31 December of N−1.
-    seed
-        Seed of the generator.
-    targets
-        Shares the generator builds (Q1 outside QPV, non-Q1 in QPV…).
-    data_dir
-        Reference-data directory; by default ``$PEUPLEMENT_DATA_DIR``, else ``../shared/data``.
-
-    Returns
-    -------
-    demandes : pandas.DataFrame
-        SYNTHETIC pending requests, as :func:`peuplement.load_demandes` returns them.
-    attributions : pandas.DataFrame
-        SYNTHETIC attributions of ``annee``, as :func:`peuplement.load_attributions` returns
-        them.
-
-    Notes
-    -----
-    The generator is seeded: its output is kept in the persistent cache
-    (:func:`peuplement._cache.cached_frames`, keyed on the code, the reference files and
-    the parameters) and read back by the next call.
-    """
-    from peuplement._cache import cached_frames
-
-    demandes, attributions = cached_frames(
-        "synth_default",
-        lambda: _synth_default(annee=annee, seed=seed, targets=targets, data_dir=data_dir),
-        parts=["demandes", "attributions"],
-        params={"annee": annee, "seed": seed, "targets": targets},
-        data_dir=data_dir,
-        description="Génération des attributions synthétiques (une seule fois)",
-    )
-    return demandes, attributions
-
-
-def _synth_default(
-    *, annee: int, seed: int, targets: SynthTargets, data_dir: str | os.PathLike[str] | None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from peuplement.datasets import get_path
-    from peuplement.io import load_parc_bailleurs, load_parc_communes
-    from peuplement.lec import qpv_generation_in_force, read_official, thresholds
-    from peuplement.territory import Territory
-
-    terr = Territory.from_epci(
-        DEFAULT_EPCI, qpv_generation=qpv_generation_in_force(annee), data_dir=data_dir
-    )
-    stock, _ = load_parc_communes(get_path("coeur_ostrevent/parc_communes_2014"))
-    landlords, _ = load_parc_bailleurs(get_path("coeur_ostrevent/parc_bailleurs_2014"))
-    stock = terr.align(stock).inside
-    qpv_of = (
-        terr.qpv_communes[terr.qpv_communes["retenue"]]
-        .groupby("code_insee")["code_qpv"]
-        .agg(lambda s: ", ".join(sorted(s)))
-    )
-    stock["qpv"] = stock["code_insee"].map(qpv_of)
-    has_qpv = stock["qpv"].notna()
-    target_qpv = 0.45 * 8713  # 45 % of the stock in QPV (CIL 2017), on the 2014 total
-    stock["nb_lls_qpv"] = np.where(
-        has_qpv, np.round(stock["nb_lls"] * target_qpv / stock.loc[has_qpv, "nb_lls"].sum()), 0
-    )
-    t = thresholds(DEFAULT_EPCI, annee, official=read_official(data_dir))
-    if t.q2 is None or t.q3 is None:
-        raise SchemaError(
-            f"pas de seuils officiels Q2/Q3 pour {annee} : les revenus synthétiques demandent les trois"
-        )
-    seuils = (t.q1, t.q2, t.q3)
-    return synth_sne(
-        stock, landlords, annee=annee, seuils=seuils, siren=DEFAULT_EPCI, targets=targets, seed=seed
-    )
 
 
 def synth_rpls_france(
@@ -729,21 +646,35 @@ def synth_default_years(
     *,
     annees: tuple[int, ...] = (2024, 2025, 2026),
     drift: Drift = Drift(),  # noqa: B008 - frozen dataclass, immutable
+    targets: SynthTargets = SynthTargets(),  # noqa: B008 - frozen dataclass, immutable
     seed: int = 0,
     data_dir: str | os.PathLike[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Synthetic demand, attributions and RPLS stock over several years for the default territory.
+    """Synthetic demand, attributions and RPLS stock of some years of the default territory.
 
-    The calibration of :func:`synth_default` (CIL figures, official thresholds of each
-    year: 2024–2026 are in the reference data) and the dynamics of
-    :func:`synth_sne_years` and :func:`synth_rpls_years`. All rows are synthetic.
+    There is one synthetic world per seed (and ``targets``, ``drift``): it starts the
+    first year of the QPV generation in force (2024 for the 2024 generation, 2015 for
+    the 2015 one: :func:`peuplement.lec.qpv_generation_in_force`) and runs through the
+    dynamics of :func:`synth_sne_years` and :func:`synth_rpls_years`, where each year
+    depends only on the years before it. The world is generated up to the last year of
+    ``annees`` and the years asked for are returned, so the rows of a year are the same
+    whatever years are asked with it, and the same as :func:`synth_default` gives.
+
+    Calibration: the CIL's published figures (stock per commune and landlord, 45 % of
+    the stock in QPV, 1,725 pending requests and 715 attributions the first year; the
+    counts then follow ``drift``) on today's 20 communes, and the official thresholds of
+    each year (2024–2026 are in the reference data). The QPV share is spread over the
+    communes with a QPV in proportion to their stock (the presentation gives no commune
+    breakdown: an estimate). All rows are synthetic.
 
     Parameters
     ----------
     annees
-        The years.
+        The years returned, all of one QPV generation.
     drift
-        Yearly drift of the LEC rates.
+        Yearly drift of the LEC rates and counts.
+    targets
+        LEC rates of the world's first year (:class:`SynthTargets`).
     seed
         Seed of the generator.
     data_dir
@@ -752,29 +683,66 @@ def synth_default_years(
     Returns
     -------
     tuple of DataFrame
-        ``(demandes, attributions, rpls)``.
+        ``(demandes, attributions, rpls)`` of the years ``annees`` (columns ``annee``,
+        ``annee`` and ``millesime``).
+
+    Raises
+    ------
+    SchemaError
+        When ``annees`` is empty or spans two QPV generations, or when a year of the world
+        has no official Q2/Q3 thresholds.
 
     Notes
     -----
-    Seeded, hence kept in the persistent cache like :func:`synth_default`.
+    Seeded: the world is kept in the persistent cache (:mod:`peuplement._cache`, keyed
+    on the code, the reference files and the parameters) and read back by the next call,
+    :func:`synth_default` included.
     """
     from peuplement._cache import cached_frames
 
+    world = _world_years(annees)
     demandes, attributions, rpls = cached_frames(
         "synth_default_years",
-        lambda: _synth_default_years(annees=annees, drift=drift, seed=seed, data_dir=data_dir),
+        lambda: _synth_default_years(
+            annees=world, drift=drift, targets=targets, seed=seed, data_dir=data_dir
+        ),
         parts=["demandes", "attributions", "rpls"],
-        params={"annees": tuple(annees), "drift": drift, "seed": seed},
+        params={"annees": world, "drift": drift, "targets": targets, "seed": seed},
         data_dir=data_dir,
         description="Génération des données synthétiques pluriannuelles (une seule fois)",
     )
-    return demandes, attributions, rpls
+    return (
+        demandes[demandes["annee"].isin(annees)].reset_index(drop=True),
+        attributions[attributions["annee"].isin(annees)].reset_index(drop=True),
+        rpls[rpls["millesime"].isin(annees)].reset_index(drop=True),
+    )
+
+
+def _world_years(annees: tuple[int, ...]) -> tuple[int, ...]:
+    """Return the years the synthetic world is generated over to give ``annees``.
+
+    From the first year of the QPV generation in force to the last year asked: the
+    generation is named after its first year in force (décrets 2014-1750 and 2023-1314).
+    A world never spans two generations (its QPV codes are those of one).
+    """
+    from peuplement.lec import qpv_generation_in_force
+
+    if not annees:
+        raise SchemaError("synth_default_years : aucune année demandée ; passez annees=(2026,)")
+    generations = sorted({qpv_generation_in_force(year) for year in annees})
+    if len(generations) != 1:
+        raise SchemaError(
+            f"années {sorted(annees)} à cheval sur deux générations de QPV (2015 jusqu'en 2023, "
+            "2024 ensuite) : générez chaque période à part"
+        )
+    return tuple(range(generations[0], max(annees) + 1))
 
 
 def _synth_default_years(
     *,
     annees: tuple[int, ...],
     drift: Drift,
+    targets: SynthTargets,
     seed: int,
     data_dir: str | os.PathLike[str] | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -783,14 +751,8 @@ def _synth_default_years(
     from peuplement.lec import qpv_generation_in_force, read_official, thresholds
     from peuplement.territory import Territory
 
-    # The QPV codes are those of the generation in force in the years generated.
-    generations = {qpv_generation_in_force(year) for year in annees}
-    if len(generations) != 1:
-        raise SchemaError(
-            f"années {list(annees)} à cheval sur deux générations de QPV (2015 jusqu'en 2023, "
-            "2024 ensuite) : générez chaque période à part"
-        )
-    terr = Territory.from_epci(DEFAULT_EPCI, qpv_generation=generations.pop(), data_dir=data_dir)
+    generation = qpv_generation_in_force(annees[0])
+    terr = Territory.from_epci(DEFAULT_EPCI, qpv_generation=generation, data_dir=data_dir)
     stock, _ = load_parc_communes(get_path("coeur_ostrevent/parc_communes_2014"))
     landlords, _ = load_parc_bailleurs(get_path("coeur_ostrevent/parc_bailleurs_2014"))
     stock = terr.align(stock).inside
@@ -798,21 +760,80 @@ def _synth_default_years(
     qpv_of = retained.groupby("code_insee")["code_qpv"].agg(lambda s: ", ".join(sorted(s)))
     stock["qpv"] = stock["code_insee"].map(qpv_of)
     has_qpv = stock["qpv"].notna()
+    target_qpv = 0.45 * 8713  # 45 % of the stock in QPV (CIL 2017), on the 2014 total
     stock["nb_lls_qpv"] = np.where(
-        has_qpv, np.round(stock["nb_lls"] * 0.45 * 8713 / stock.loc[has_qpv, "nb_lls"].sum()), 0
+        has_qpv, np.round(stock["nb_lls"] * target_qpv / stock.loc[has_qpv, "nb_lls"].sum()), 0
     )
     official = read_official(data_dir)
+    listed = set(official.loc[official["siren_epci"] == DEFAULT_EPCI, "annee"].astype(int))
     seuils: dict[int, tuple[float, float, float]] = {}
-    for year in annees:
+    for year in sorted(listed & set(annees)):
         t = thresholds(DEFAULT_EPCI, year, official=official)
-        if t.q2 is None or t.q3 is None:
-            raise SchemaError(
-                f"pas de seuils officiels Q2/Q3 pour {year} : années possibles 2024–2026"
-            )
-        seuils[year] = (t.q1, t.q2, t.q3)
+        if t.q2 is not None and t.q3 is not None:
+            seuils[year] = (t.q1, t.q2, t.q3)
+    absent = [year for year in annees if year not in seuils]
+    if absent:
+        raise SchemaError(
+            f"pas de seuils officiels Q2/Q3 pour les années {preview(absent)} : les données "
+            f"synthétiques de {annees[-1]} partent de la première année de sa génération de QPV "
+            f"({generation}) et demandent les trois seuils de chaque année ; années possibles "
+            "2024–2026 (--annee 2024, 2025 ou 2026)"
+        )
     demandes, attributions = synth_sne_years(
         stock, landlords, annees=list(annees), seuils=seuils, siren=DEFAULT_EPCI,
-        drift=drift, seed=seed,
+        targets=targets, drift=drift, seed=seed,
     )  # fmt: skip
     rpls = synth_rpls_years(stock, landlords, annees=list(annees), seed=seed)
     return demandes, attributions, rpls
+
+
+def synth_default(
+    *,
+    annee: int = 2026,
+    seed: int = 0,
+    targets: SynthTargets = SynthTargets(),  # noqa: B008 - frozen dataclass, immutable
+    drift: Drift = Drift(),  # noqa: B008 - frozen dataclass, immutable
+    data_dir: str | os.PathLike[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Synthetic demand and attributions of one year for the default territory (CA Cœur d'Ostrevent).
+
+    The year ``annee`` of the one synthetic world of :func:`synth_default_years` (same
+    seed, ``targets`` and ``drift``): the rows of year N are the same whether they are
+    read here (``peuplement lec``, ``peuplement synth``, the report's LEC section, the
+    maps, the notebooks) or among the years of the report's « Évolutions » section.
+    The world starts the first year of the QPV generation in force (2024 for 2024–2026),
+    calibrated on the CIL's published figures (1,725 pending requests and 715
+    attributions that year, 8.7 months, 45 % of the stock in QPV) and on the official
+    thresholds of each year; counts and rates then follow ``drift`` (+3 % requests and
+    −1 % attributions a year by default).
+
+    Parameters
+    ----------
+    annee
+        Year N of the attributions; the demand stock is at 31 December of N−1.
+    seed
+        Seed of the generator.
+    targets
+        LEC rates of the world's first year (Q1 outside QPV, non-Q1 in QPV…).
+    drift
+        Yearly drift of rates and counts; the default is the world the report shows.
+    data_dir
+        Reference-data directory; by default ``$PEUPLEMENT_DATA_DIR``, else ``../shared/data``.
+
+    Returns
+    -------
+    demandes : pandas.DataFrame
+        SYNTHETIC pending requests at 31/12/N−1 (``annee`` = N), with the columns of
+        :func:`synth_sne_years`.
+    attributions : pandas.DataFrame
+        SYNTHETIC attributions of ``annee``, with the columns of :func:`synth_sne_years`.
+
+    Notes
+    -----
+    The world is kept in the persistent cache by :func:`synth_default_years`; a second
+    call reads it back.
+    """
+    demandes, attributions, _ = synth_default_years(
+        annees=(annee,), drift=drift, targets=targets, seed=seed, data_dir=data_dir
+    )
+    return demandes, attributions

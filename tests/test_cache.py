@@ -170,16 +170,35 @@ def test_synthetic_generator_output_cold_warm_and_uncached_equal(cache, monkeypa
     from peuplement import synth
 
     _clear_process_caches()
-    cold = synth.synth_default(annee=2026)  # generated, then stored
-    assert len(list(cache.glob("synth_default_*.parquet"))) == 2
-    warm = synth.synth_default(annee=2026)  # read back
+    cold = synth.synth_default(annee=2026)  # the world 2024–2026 generated, then stored
+    # One entry, the world's: demand, attributions and RPLS stock of synth_default_years.
+    assert sorted(p.name.split("-")[0] for p in cache.glob("synth_default*.parquet")) == [
+        "synth_default_years_attributions",
+        "synth_default_years_demandes",
+        "synth_default_years_rpls",
+    ]
+
+    def no_generation(**_):
+        raise AssertionError("generated again instead of read from the cache")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(synth, "_synth_default_years", no_generation)
+        warm = synth.synth_default(annee=2026)  # read back: the generator is not called
+        # The Évolutions years are the same entry, read back too.
+        years = synth.synth_default_years(annees=(2024, 2025, 2026))
     monkeypatch.setenv(_cache.ENV_CACHE_DIR, "off")
     direct = synth.synth_default(annee=2026)  # generated, no cache
     for c, w, d in zip(cold, warm, direct, strict=True):
         pd.testing.assert_frame_equal(w, c)
         pd.testing.assert_frame_equal(w, d)
-    # 715 attributions and 1 725 requests: the CIL's published figures the generator keeps.
-    assert len(warm[1]) == 715 and len(warm[0]) == 1725
+    assert (years[1]["annee"] == 2026).sum() == len(warm[1])
+    # The world starts in 2024 with the CIL's published figures (715 attributions, 1 725
+    # requests); 2026 is two years of the default drift later: round(715 × 0.99²) =
+    # round(700.77) = 701 attributions and round(1 725 × 1.03²) = round(1 830.05) = 1 830
+    # requests (the stock is topped up to its target size each year).
+    assert len(warm[1]) == 701 and len(warm[0]) == 1830
+    first = synth.synth_default(annee=2024)
+    assert len(first[1]) == 715 and len(first[0]) == 1725
 
 
 def test_territory_cold_and_warm_equal(cache, shared_data):
@@ -214,7 +233,7 @@ def test_report_identical_from_a_cold_and_a_warm_cache(cache):
     cold = report()  # builds every entry: what the uncached code computes
     names = {p.name.split("-")[0] for p in cache.glob("*.parquet")}
     assert {
-        "synth_default_attributions",
+        "synth_default_years_attributions",
         "synth_default_years_rpls",
         "insee_qpv_panel_france",
     } <= names

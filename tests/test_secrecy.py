@@ -227,6 +227,25 @@ def test_relation_a_minus_a_without_rehousing():
     assert np.isnan(row(out["lec"], "epci", "E1", "A_hors_relogement")["numerateur"])
 
 
+def test_no_rehousing_of_a_positive_total_is_a_zero_part():
+    # Outside QPV: 12 Q1 and 12 others, nobody rehoused. A = 12 / 24 and A sans relogement
+    # = 12 / 24: every printed count is ≥ 11, but together they say "0 rehoused of 24",
+    # of every household (group disclosure, as "0 priority of 24" for a numerator).
+    c = pd.concat([block(6, qpv=(False,)), block(6, qpv=(True,))], ignore_index=True)
+    tables = {"lec": lec(c, ("epci",))}
+    out, leaks = leaks_of(tables, c, secondary=False)
+    assert row(out["lec"], "epci", "E1", "A")["numerateur"] == 12
+    assert row(out["lec"], "epci", "E1", "A_hors_relogement")["numerateur"] == 12
+    assert [leak.label for leak in leaks] == [
+        "A − A sans relogement : ménages relogés (unite E1, niveau epci, objectif "
+        "A_hors_relogement) (non publiée, déduite des autres)"
+    ]
+    out, leaks = leaks_of(tables, c, secondary=True)
+    assert leaks == []
+    published = [row(out["lec"], "epci", "E1", o)["numerateur"] for o in ("A", "A_hors_relogement")]
+    assert sum(np.isnan(published)) == 1  # one of the two goes, the other stays (12)
+
+
 def test_relation_b_row_and_quartile_table():
     # In QPV: Q1 12, Q2 5, Q3 30, Q4 30. Protected alone, the quartile table masks Q2 (5)
     # and Q1 (12, the smallest partner): Q1 + Q2 = 17. The LEC B row publishes

@@ -23,8 +23,10 @@ def synth(
 ) -> None:
     """Génère une demande et des attributions SYNTHÉTIQUES pour le territoire par défaut.
 
-    Données fictives calibrées sur les chiffres publics (parc, QPV, 1 725 demandes, 715
-    attributions, seuils officiels) : jamais des données personnelles réelles.
+    Données fictives calibrées sur les chiffres publics (parc, QPV, 1 725 demandes et 715
+    attributions en 2024, puis +3 % et -1 % par an, seuils officiels de chaque année) :
+    jamais des données personnelles réelles. L'année N est la même partout (peuplement lec,
+    report, map, carnets) : un seul jeu synthétique par graine.
     """
     from peuplement.synth import synth_default
 
