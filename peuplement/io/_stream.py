@@ -181,13 +181,19 @@ class _Reader:
         bytes
             The block.
         """
-        while True:
-            if not self.eof:
-                self._more()
-            cut = len(self.rest) if self.eof else self.rest.rfind(b"\n") + 1
-            if cut or self.eof:
-                block, self.rest = self.rest[:cut], self.rest[cut:]
+        while not self.eof:
+            chunk = self.handle.read(self.size)
+            if not chunk:
+                self.eof = True
+                break
+            cut = chunk.rfind(b"\n") + 1
+            if cut:  # one copy: the previous block's last partial line + this chunk's lines
+                block = self.rest + memoryview(chunk)[:cut]
+                self.rest = chunk[cut:]
                 return block
+            self.rest += chunk
+        block, self.rest = self.rest, b""
+        return block
 
     def to_even_quotes(self, block: bytes) -> bytes:
         """Extend ``block`` line by line until its quotes are balanced (a quoted line break).
@@ -262,7 +268,8 @@ def read_blocks(
     decode = False  # set once a block was not UTF-8: the next ones are decoded first
     try:
         while block := reader.block():
-            lines = _count_lines(block)
+            newlines = block.count(b"\n")
+            lines = newlines + (not block.endswith(b"\n"))
             # Arrow checks UTF-8 in the columns it converts only: the others are checked here.
             fast = not decode and (columns is None or _is_utf8(block))
             table = _arrow_read(block, names, sep, lines, columns) if fast else None
@@ -272,11 +279,12 @@ def read_blocks(
                 yield Block(table, rows, [], 0, accents)
             else:
                 block = reader.to_even_quotes(block)
+                newlines = block.count(b"\n")
                 decode = decode or not _is_utf8(block)
                 slow = _slow_block(block, line, offset - bom, accents, path, sep, names, header)
                 accents = slow.utf8_accents
                 yield slow
-            line += block.count(b"\n")
+            line += newlines
             offset += len(block)
     finally:
         reader.close()
