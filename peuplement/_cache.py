@@ -308,12 +308,12 @@ def cached_frame(
         try:
             return cast(F, _read(path))
         except (OSError, ValueError) as exc:  # a truncated or foreign file: rebuild it
-            logger.info("cache entry %s unreadable (%s); rebuilding it", path, exc)
+            logger.info("cache : entrée %s illisible (%s) ; elle est recalculée", path, exc)
     frame: pd.DataFrame = _progress_build(build, description)
     try:
         write_parquet(frame, path)
     except (OSError, ValueError, TypeError) as exc:  # no room or rights; a column Arrow refuses
-        logger.info("cache not written to %s (%s); the table stays in memory", folder, exc)
+        logger.info("cache : rien écrit dans %s (%s) ; la table reste en mémoire", folder, exc)
         return frame
     for old in folder.glob(f"{name}-*.parquet"):
         if old != path:

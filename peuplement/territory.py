@@ -377,7 +377,7 @@ class Territory:
             mapped = lookup.loc[table.loc[old, column]].reset_index()
             table.loc[old, column] = mapped["code_insee"].to_numpy()
             logger.info(
-                "align: %d code(s) of an older geography mapped to their COG commune",
+                "align : %d code(s) d'une géographie antérieure rapportés à leur commune du COG",
                 int(old.sum()),
             )
         table, renamed = _cog_names(table, column)

@@ -111,7 +111,11 @@ def test_align_needs_the_column(default):
 
 def test_shipped_datasets_listed_on_a_wrong_name():
     assert "coeur_ostrevent/parc_communes_2014" in available()
-    with pytest.raises(DataNotFoundError, match="available: coeur_ostrevent/chiffres_cles_2014"):
+    with pytest.raises(
+        DataNotFoundError,
+        match=r"get_path : pas de jeu de données livré nommé 'nope' ; jeux disponibles : "
+        r"coeur_ostrevent/chiffres_cles_2014",
+    ):
         get_path("nope")
 
 
