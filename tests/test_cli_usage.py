@@ -1,5 +1,6 @@
 """Usage errors of the ``peuplement`` command are said in French, with where to find help."""
 
+import os
 import subprocess
 import sys
 
@@ -46,3 +47,77 @@ def test_module_entry_point_is_french():
     )  # fmt: skip
     assert run.returncode == 2
     assert run.stderr.startswith("Erreur : Option inconnue : --bogus")
+
+
+# ---------------------------------------------------------------- help pages in French
+
+#: What click and typer write in English on a help page, and what peuplement says instead.
+ENGLISH_HELP = ("Usage:", "Show this message and exit.", "Commands", "[default:", "[required]")
+
+
+def _commands():
+    from peuplement.cli import app
+
+    return sorted(info.name or info.callback.__name__ for info in app.registered_commands)
+
+
+def test_every_command_is_listed():
+    # The parametrised test below covers each command of the application.
+    assert len(_commands()) == 13 and "lec" in _commands() and "modele" in _commands()
+
+
+@pytest.mark.parametrize("args", [[], *([name] for name in _commands())])
+def test_help_pages_in_french(args):
+    from typer.testing import CliRunner
+
+    from peuplement.cli import app
+
+    run = CliRunner().invoke(app, [*args, "--help"], prog_name="peuplement")
+    assert run.exit_code == 0
+    text = " ".join(run.output.split())  # rich wraps the panels to the terminal's width
+    assert f"Utilisation : {' '.join(['peuplement', *args])} [OPTIONS]" in text
+    assert "--help <bool> Affiche cette aide et quitte." in text
+    assert [e for e in ENGLISH_HELP if e in text] == []
+
+
+def test_help_titles_defaults_and_required_in_french():
+    from typer.testing import CliRunner
+
+    from peuplement.cli import app
+
+    main_page = " ".join(CliRunner().invoke(app, ["--help"], prog_name="peuplement").output.split())
+    assert "peuplement [OPTIONS] COMMANDE [ARGUMENTS]..." in main_page
+    assert "─ Options ─" in main_page and "─ Commandes ─" in main_page
+    epci = " ".join(
+        CliRunner().invoke(app, ["epci", "--help"], prog_name="peuplement").output.split()
+    )
+    assert "─ Arguments ─" in epci and "[obligatoire]" in epci  # RECHERCHE is required
+    assert "--limite <int> Nombre maximal de lignes. [défaut : 20]" in epci
+    lec = " ".join(
+        CliRunner().invoke(app, ["lec", "--help"], prog_name="peuplement").output.split()
+    )
+    # The docstring's line breaks are joined: one paragraph, wrapped by the terminal only.
+    assert "attributions manquantes et statut. Écrit dans" in lec
+
+
+def test_help_in_a_real_process():
+    run = subprocess.run(
+        [sys.executable, "-m", "peuplement", "report", "--help"],
+        capture_output=True, text=True, check=False, env={**os.environ, "COLUMNS": "100"},
+    )  # fmt: skip
+    assert run.returncode == 0 and run.stderr == ""
+    text = " ".join(run.stdout.split())
+    assert "Utilisation : peuplement report [OPTIONS]" in text
+    assert "Affiche cette aide et quitte." in text and "[défaut :" in text
+    assert [e for e in ENGLISH_HELP if e in text] == []
+
+
+def test_verbose_log_lines_say_the_level_in_french():
+    import logging
+
+    from peuplement.cli._app import _FrenchLevels
+
+    record = logging.LogRecord("peuplement.secrecy", logging.WARNING, "f", 1, "secret", None, None)
+    line = _FrenchLevels("%(levelname)s %(name)s : %(message)s").format(record)
+    assert line == "AVERTISSEMENT peuplement.secrecy : secret"
+    assert record.levelname == "WARNING"  # the record itself is left to the other handlers
