@@ -28,6 +28,7 @@ from jinja2 import Template
 
 from peuplement._errors import PeuplementError, SchemaError, missing_columns, preview
 from peuplement.export import write_text
+from peuplement.labels import label as column_label
 from peuplement.lec import LecStatus
 from peuplement.maps._common import (
     MISSING_COLOR,
@@ -240,8 +241,8 @@ def _commune_layer(
         tooltip=folium.GeoJsonTooltip(
             fields=["nom", "code_insee", "_valeur", *extra],
             aliases=[
-                "Commune",
-                "Code INSEE",
+                column_label("nom"),
+                column_label("code_insee"),
                 html.escape(layer.title),
                 *(html.escape(layer.tooltip[c]) for c in extra),
             ],

@@ -19,6 +19,7 @@ from peuplement._errors import missing_columns
 from peuplement.export import atomic_path
 from peuplement.fmt import fmt_fr
 from peuplement.geo import check_projected
+from peuplement.labels import label as column_label
 from peuplement.maps._common import MISSING_COLOR, MISSING_LABEL, classify_values
 from peuplement.territory import Territory
 
@@ -304,7 +305,7 @@ def landlord_commune_bars(
         ax.barh(grid.index.astype(str), grid[col], left=left, label=str(col), color=colors[i % 10])
         left += grid[col].to_numpy()
     ax.xaxis.set_major_formatter(lambda v, _: fmt_fr(v))
-    ax.set_xlabel("Logements sociaux")
+    ax.set_xlabel(column_label("nb_lls"))
     ax.set_title(title, fontsize=11)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
