@@ -21,6 +21,20 @@ from peuplement.cli import main
         (["epci"], "Argument manquant : RECHERCHE."),
         (["lec", "x", "y"], "Argument(s) en trop : x y."),
         (["lec", "--annee", "abc"], "--annee « abc » : une année entre 1990 et 2100 est attendue."),
+        # typer's own conversion (pydantic's English message) is said in French.
+        (
+            ["epci", "lens", "--limite", "abc"],
+            "Valeur invalide pour --limite : « abc » : un nombre entier est attendu.\n"
+            "Aide : peuplement epci --help",
+        ),
+        # A flag given a value is not "an option that needs a value"; the parser's errors
+        # carry no command, the hint finds it in the arguments.
+        (
+            ["lec", "--all-france=oui"],
+            "L'option --all-france ne prend pas de valeur : écrivez --all-france seule.\n"
+            "Aide : peuplement lec --help",
+        ),
+        (["lec", "--annee"], "L'option --annee attend une valeur.\nAide : peuplement lec --help"),
     ],
 )
 def test_usage_errors_in_french(args, expected, capsys):
@@ -30,6 +44,7 @@ def test_usage_errors_in_french(args, expected, capsys):
     err = capsys.readouterr().err
     assert expected in err
     assert "Error" not in err and "Traceback" not in err and "Try '" not in err
+    assert "Input should" not in err  # pydantic's words, under typer
 
 
 def test_help_exits_zero(capsys):
