@@ -140,7 +140,7 @@ def segregation(
         over = frame.loc[x > t]
         raise SchemaError(
             f"segregation : la colonne `{group}` (groupe) dépasse la colonne `{total}` (total) "
-            f"sur {int((x > t).sum())} unité(s), lignes {preview(over.index)} ; le groupe est "
+            f"sur {int((x > t).sum())} unité(s) (index {preview(over.index)}) ; le groupe est "
             "compté dans le total : vérifiez que group= et total= ne sont pas inversés."
         )
     g = frame.groupby(key, sort=True)
