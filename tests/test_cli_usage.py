@@ -1,6 +1,7 @@
 """Usage errors of the ``peuplement`` command are said in French, with where to find help."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -91,7 +92,11 @@ def test_help_pages_in_french(args):
     assert run.exit_code == 0
     text = " ".join(run.output.split())  # rich wraps the panels to the terminal's width
     assert f"Utilisation : {' '.join(['peuplement', *args])} [OPTIONS]" in text
-    assert "--help <bool> Affiche cette aide et quitte." in text
+    assert "--help Affiche cette aide et quitte." in text  # a flag: no kind of value shown
+    # Options say their kind of value in French, not Python's type names (arguments keep
+    # typer's: it offers no way to name them).
+    options = [line for line in run.output.splitlines() if re.match(r"│ +--", line)]
+    assert options and re.findall(r"<(?:int|float|str|path|bool)>", "".join(options)) == []
     assert [e for e in ENGLISH_HELP if e in text] == []
 
 
@@ -107,12 +112,16 @@ def test_help_titles_defaults_and_required_in_french():
         CliRunner().invoke(app, ["epci", "--help"], prog_name="peuplement").output.split()
     )
     assert "─ Arguments ─" in epci and "[obligatoire]" in epci  # RECHERCHE is required
-    assert "--limite <int> Nombre maximal de lignes. [défaut : 20]" in epci
+    assert "--limite <entier> Nombre maximal de lignes. [défaut : 20]" in epci
     lec = " ".join(
         CliRunner().invoke(app, ["lec", "--help"], prog_name="peuplement").output.split()
     )
     # The docstring's line breaks are joined: one paragraph, wrapped by the terminal only.
     assert "attributions manquantes et statut. Écrit dans" in lec
+    # Kinds of values in French; a flag shows none.
+    assert "--seuil <nombre> Seuil du premier quartile" in lec
+    assert "--qpv <chemin> Fichier officiel" in lec and "--epci <texte> SIREN" in lec
+    assert "--all-france Tous les EPCI" in lec
 
 
 def test_help_in_a_real_process():

@@ -75,6 +75,23 @@ def _write_usage(
     formatter.write_usage(ctx.command_path, pieces, prefix=USAGE_PREFIX)
 
 
+#: What an option's value is, said in French in the help (typer shows the Python type);
+#: a flag takes no value, so it shows none.
+VALUE_KINDS = {"<int>": "<entier>", "<float>": "<nombre>", "<str>": "<texte>", "<path>": "<chemin>"}
+
+
+def _french_kinds(command: click.Command, ctx: click.Context) -> None:
+    """Give each option of ``command`` the French name of its kind of value (its metavar).
+
+    An option's metavar is what the help shows as its kind of value; typer leaves it unset
+    and shows the Python type. A metavar set by a command's own option is kept.
+    """
+    for param in command.get_params(ctx):
+        if isinstance(param, TyperOption) and param.metavar is None:
+            shown = param.display_type(ctx)
+            param.metavar = "" if param.is_flag else VALUE_KINDS.get(shown, shown)
+
+
 class FrenchCommand(TyperCommand):
     """A typer command whose help page says its usage line and ``--help`` in French.
 
@@ -97,6 +114,11 @@ class FrenchCommand(TyperCommand):
         """Write the usage line, in French."""
         _write_usage(self, ctx, formatter)
 
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write the help page, the kinds of values in French."""
+        _french_kinds(self, ctx)
+        super().format_help(ctx, formatter)
+
 
 class FrenchGroup(TyperGroup):
     """The typer group of ``peuplement``: usage line, ``--help`` and metavars in French."""
@@ -112,6 +134,11 @@ class FrenchGroup(TyperGroup):
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """Write the usage line, in French."""
         _write_usage(self, ctx, formatter)
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write the help page, the kinds of values in French."""
+        _french_kinds(self, ctx)
+        super().format_help(ctx, formatter)
 
 
 app = typer.Typer(
