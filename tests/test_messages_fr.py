@@ -56,12 +56,17 @@ def _messages() -> list[tuple[str, int, str]]:
             if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
                 call = node.exc  # raise X(...), raise fail(...)
             elif isinstance(node, ast.Call) and (
-                ast.unparse(node.func) in CALLS or ast.unparse(node.func).endswith("Error")
+                ast.unparse(node.func) in CALLS
+                or ast.unparse(node.func).endswith(("Error", "report.repair", "report.note"))
             ):
-                call = node  # a log line, or an error built to be raised by the caller
+                # A log line, an error built to be raised by the caller, a repair or a note
+                # of a load report (listed to the user).
+                call = node
+            elif isinstance(node, ast.keyword) and node.arg == "reason":
+                call = node.value  # why rows are rejected: the rejection table's « motif »
             else:
                 continue
-            name = ast.unparse(call.func)
+            name = ast.unparse(call.func) if isinstance(call, ast.Call) else ""
             if name == "AttributeError" or name == "logger.debug":
                 continue  # a module's __getattr__ keeps Python's text; debug is a developer's trace
             found.append((str(path.relative_to(PACKAGE)), node.lineno, _texts(call)))
