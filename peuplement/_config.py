@@ -86,5 +86,7 @@ def raw_dir() -> Path:
         if candidate.is_dir():
             return candidate
     raise DataNotFoundError(
-        "the shipped raw files (data/raw) are missing from this installation; reinstall peuplement"
+        "les petits fichiers livrés avec peuplement (data/raw, ou peuplement/_raw une fois "
+        "installé) manquent à cette installation : réinstallez peuplement "
+        "(pip install --force-reinstall peuplement)."
     )

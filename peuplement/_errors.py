@@ -7,13 +7,14 @@ where (file, column, rows), what was found and how to fix it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 __all__ = [
     "CRSError",
     "DataNotFoundError",
     "PeuplementError",
     "SchemaError",
+    "missing_columns",
     "preview",
 ]
 
@@ -46,3 +47,43 @@ def preview(values: Iterable[object], limit: int = 5) -> str:
     shown = ", ".join(repr(v) for v in items[:limit])
     more = ", …" if len(items) > limit else ""
     return f"[{shown}{more}] ({len(items)} en tout)"
+
+
+def missing_columns(
+    who: str,
+    missing: Sequence[str],
+    found: Iterable[object],
+    *,
+    table: str = "la table",
+    fix: str = "Renommez la colonne, ou passez en argument le nom d'une colonne présente.",
+) -> SchemaError:
+    """Return the French error of a table that lacks columns a function needs.
+
+    Parameters
+    ----------
+    who
+        The function (or command) that needs the columns.
+    missing
+        The columns missing, in the order the function needs them.
+    found
+        The table's columns.
+    table
+        How to name the table in the message (the argument's name, ``la table stock``).
+    fix
+        What to do, one sentence.
+
+    Returns
+    -------
+    SchemaError
+        The error to raise.
+
+    Examples
+    --------
+    >>> str(missing_columns("rotation_rate", ["nb_lls"], ["code_insee"], table="la table stock"))
+    "rotation_rate : la table stock n'a pas la colonne `nb_lls` ; colonnes trouvées : ['code_insee'] (1 en tout). Renommez la colonne, ou passez en argument le nom d'une colonne présente."
+    """
+    names = ", ".join(f"`{c}`" for c in missing)
+    what = "les colonnes" if len(missing) > 1 else "la colonne"
+    return SchemaError(
+        f"{who} : {table} n'a pas {what} {names} ; colonnes trouvées : {preview(found)}. {fix}"
+    )

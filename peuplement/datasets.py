@@ -42,5 +42,8 @@ def get_path(name: str) -> Path:
     """
     path = raw_dir() / f"{name}.csv"
     if not path.exists():
-        raise DataNotFoundError(f"no shipped dataset {name!r}; available: {', '.join(available())}")
+        raise DataNotFoundError(
+            f"get_path : pas de jeu de données livré nommé {name!r} ; jeux disponibles : "
+            f"{', '.join(available())}. Donnez l'un de ces noms (datasets.available())."
+        )
     return path

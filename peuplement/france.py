@@ -53,7 +53,7 @@ def _with_epci(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     no_epci = out[out["siren_epci"].isna()]
     if len(no_epci):
         logger.info(
-            "%d row(s) in communes without EPCI (islands): kept under 'sans EPCI'", len(no_epci)
+            "%d ligne(s) de communes sans EPCI (îles) : gardées sous « sans EPCI »", len(no_epci)
         )
     out["siren_epci"] = out["siren_epci"].fillna("sans EPCI")
     return out, no_epci
@@ -142,7 +142,7 @@ def indicators_france(parquet_path: str | os.PathLike[str]) -> dict[str, pd.Data
     tables = _tables(counts.drop(columns=["millesime", "sans_epci"]))
     no_epci = counts[counts["sans_epci"]].drop(columns=["millesime", "sans_epci"])
     if len(no_epci):
-        logger.info("%d commune(s) without EPCI (islands): kept under 'sans EPCI'", len(no_epci))
+        logger.info("%d commune(s) sans EPCI (îles) : gardées sous « sans EPCI »", len(no_epci))
     return tables | {"sans_epci": no_epci.reset_index(drop=True)}
 
 

@@ -198,7 +198,7 @@ def qpv_communes(
     )
     if unmatched:
         logger.info(
-            "%d listed commune(s) of QPV match no intersecting commune: %s",
+            "%d commune(s) listée(s) pour un QPV ne touchent aucun de ses contours : %s",
             len(unmatched),
             unmatched[:5],
         )

@@ -30,6 +30,7 @@ from peuplement._errors import PeuplementError
 from peuplement.evolutions import Block
 from peuplement.export import output_dir, write_csv, write_text
 from peuplement.fmt import fmt_count, fmt_fr, fmt_pct
+from peuplement.labels import label as column_label
 from peuplement.plan import Card, Plan, plan
 from peuplement.report import KeyFigure
 from peuplement.sources import SOURCES
@@ -257,8 +258,8 @@ def _territoire(rep: PartialReport, data_dir: str | os.PathLike[str] | None) -> 
         )
     )
     shown = {
-        "Code INSEE": communes["code_insee"],
-        "Commune": communes["nom"],
+        column_label("code_insee"): communes["code_insee"],
+        column_label("nom"): communes["nom"],
         "Population": communes["population"].map(_count),
         "QPV 2015": communes["qpv_2015"],
     }
@@ -552,7 +553,7 @@ def _departement(rep: PartialReport, data_dir: str | os.PathLike[str] | None) ->
         {
             "Département": own["nom_departement"],
             "Publication": own["annee"].astype(int).astype(str),
-            "Logements sociaux": own["nb_lls"].map(_count),
+            column_label("nb_lls"): own["nb_lls"].map(_count),
             "Part des résidences principales": own["part_logements_sociaux"].map(_share),
             "Vacance du parc social": own["part_vacants_parc_social"].map(_share),
             "Loyer moyen (€/m²/mois)": own["loyer_moyen_m2"].map(

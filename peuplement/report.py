@@ -47,6 +47,7 @@ from peuplement.indicators import (
     lorenz,
     territory_concentration,
 )
+from peuplement.labels import EXPORT_COLUMNS, INDICATOR_COLUMNS, dictionary, label, labels
 from peuplement.lec import Thresholds
 from peuplement.maps import (
     Layer,
@@ -139,13 +140,13 @@ def _map_parts(data: ReportData) -> dict[str, str]:
         Layer(
             data.communes,
             "nb_lls",
-            "Logements sociaux",
-            tooltip={"part_territoire": "Part du parc"},
+            label("nb_lls"),
+            tooltip=labels(["part_territoire"]),
         )
     ]
     if "part_lls_qpv" in data.communes.columns and data.communes["part_lls_qpv"].notna().any():
         layers.append(
-            Layer(data.communes, "part_lls_qpv", "Part du parc en QPV", percent=True, show=False)
+            Layer(data.communes, "part_lls_qpv", label("part_lls_qpv"), percent=True, show=False)
         )
     if data.lec is not None:
         layers.append(_objective_a_layer(data.lec, annee=data.annee, synthetic=data.synthetic))
@@ -155,8 +156,8 @@ def _map_parts(data: ReportData) -> dict[str, str]:
         t,
         data.communes,
         "nb_lls",
-        label="Logements sociaux",
-        title=f"Logements sociaux par commune — {t.name}",
+        label=label("nb_lls"),
+        title=f"{label('nb_lls')} par commune — {t.name}",
         source=f"{source} ; contours IGN, INSEE (COG {t.cog}) ; QPV {t.qpv_generation} (ANCT)",
     )
     return {"map_page": page, "static_map": _png(fig), "map_source": source}
@@ -173,7 +174,7 @@ def _objective_a_layer(lec: pd.DataFrame, *, annee: int | None, synthetic: bool)
             f"Objectif A {annee} par commune",
             categorical=True,
             show=False,
-            tooltip={"taux": "Taux"},
+            tooltip=labels(["taux"]),
             synthetic=synthetic,
         )
     # The law sets no target per commune: the layer shows the rate, said as such.
@@ -183,7 +184,7 @@ def _objective_a_layer(lec: pd.DataFrame, *, annee: int | None, synthetic: bool)
         f"Objectif A {annee} par commune : taux (sans cible légale)",
         percent=True,
         show=False,
-        tooltip={"statut": "Statut"},
+        tooltip=labels(["statut"]),
         synthetic=synthetic,
     )
 
@@ -257,26 +258,17 @@ def _stock_sentences(data: ReportData) -> list[str]:
 
 
 def _tables(data: ReportData) -> dict[str, view.Table | None]:
-    commune_cols = {
-        "code_insee": "Code INSEE",
-        "nom": "Commune",
-        "nb_lls": "Logements sociaux",
-        "part_territoire": "Part du territoire",
-        "rang": "Rang",
-        "part_cumulee": "Part cumulée",
-    }
-    commune_cols = {k: v for k, v in commune_cols.items() if k in data.communes.columns}
+    commune_cols = labels(
+        c
+        for c in ("code_insee", "nom", "nb_lls", "part_territoire", "rang", "part_cumulee")
+        if c in data.communes.columns
+    )
     pct = ("part_territoire", "part_cumulee")
     landlords = None
     if data.landlords is not None:
         landlords = view.frame_table(
             data.landlords,
-            {
-                "bailleur": "Bailleur",
-                "nb_lls": "Logements sociaux",
-                "part_territoire": "Part du territoire",
-                "rang": "Rang",
-            },
+            labels(["bailleur", "nb_lls", "part_territoire", "rang"]),
             caption=f"Parc par bailleur ({data.stock_vintage})",
             percent=pct,
             counts=("nb_lls", "rang"),
@@ -592,7 +584,7 @@ def _key_figures(
     calc = f"calculé ({vintage})"
     population = fmt_fr(float(territory.communes["population"].sum()))
     key = [
-        KeyFigure("Logements sociaux", fmt_fr(float(epci["nb_lls"])), calc),
+        KeyFigure(label("nb_lls"), fmt_fr(float(epci["nb_lls"])), calc),
         KeyFigure(
             "Communes / habitants",
             f"{len(territory.communes)} / {population}",
@@ -604,21 +596,18 @@ def _key_figures(
             f"publié (ANCT, QPV {territory.qpv_generation})",
         ),
         KeyFigure(
-            "Part des 5 premières communes",
+            label("part_top5_communes"),
             fmt_fr(float(epci["part_top5_communes"]), percent=True),
             calc,
         ),
     ]
-    for column, label in (
-        ("part_lls_qpv", "Part du parc en QPV"),
-        ("taux_lls_rp", "Logements sociaux / résidences principales"),
-    ):
+    for column in ("part_lls_qpv", "taux_lls_rp"):
         if column in epci.index and pd.notna(epci[column]):
-            key.append(KeyFigure(label, fmt_fr(float(epci[column]), percent=True), calc))
+            key.append(KeyFigure(label(column), fmt_fr(float(epci[column]), percent=True), calc))
     if landlords:
         key.append(
             KeyFigure(
-                "Part des 3 premiers bailleurs",
+                label("part_3_premiers_bailleurs"),
                 fmt_fr(float(epci["part_3_premiers_bailleurs"]), percent=True),
                 calc,
             )
@@ -702,12 +691,12 @@ def default_report_data(
     from_cil = "calculé (chiffres publiés par la CIL, 2014)"
     published = [
         KeyFigure(
-            "Part du parc en QPV",
+            label("part_lls_qpv"),
             fmt_fr(float(figures["part_lls_en_qpv"]) / 100, percent=True),
             cil,
         ),
         KeyFigure(
-            "Logements sociaux / résidences principales",
+            label("taux_lls_rp"),
             fmt_fr(
                 float(figures["logements_locatifs_sociaux"])
                 / float(figures["residences_principales"]),
@@ -811,50 +800,9 @@ def export_report(data: ReportData, folder: str | os.PathLike[str]) -> Path:
     return out
 
 
-#: French labels of the LEC table's and other exported columns not in DICTIONARY.
-EXPORT_LABELS = {
-    "annee": ("Année", "Année des attributions", "année"),
-    "niveau": ("Niveau", "EPCI, commune, bailleur, réservataire ou bailleur × réservataire", ""),
-    "unite": ("Unité", "Code ou nom de l'unité (SIREN, code INSEE, bailleur, réservataire)", ""),
-    "objectif": ("Objectif", "A, A sans relogements, B ou publics prioritaires", ""),
-    "numerateur": (
-        "Attributions concernées",
-        "Attributions remplissant le critère",
-        "attributions",
-    ),
-    "denominateur": ("Attributions", "Attributions du champ de l'objectif", "attributions"),
-    "taux": ("Taux", "Attributions concernées / attributions", "part [0, 1]"),
-    "cible": ("Cible", "Taux à atteindre (CCH art. L.441-1)", "part [0, 1]"),
-    "ecart_points": ("Écart (points)", "100 × (taux − cible)", "points"),
-    "attributions_manquantes": (
-        "Attributions manquantes",
-        "Attributions concernées de plus pour atteindre la cible, total égal",
-        "attributions",
-    ),
-    "statut": ("Statut", "atteint, non atteint, sans attribution, effectif insuffisant", ""),
-    "secret": (
-        "Secret",
-        "« secret » : valeur masquée (moins de 11 ménages, ou calculable à partir des autres chiffres publiés)",
-        "",
-    ),
-    "code_insee": ("Code INSEE", "Code officiel géographique de la commune", ""),
-    "nom": ("Commune", "Nom de la commune", ""),
-    "bailleur": ("Bailleur", "Organisme HLM ou SEM", ""),
-    "siren_epci": ("SIREN de l'EPCI", "Identifiant de l'EPCI", ""),
-    "millesime": ("Millésime", "Année RPLS des chiffres de parc", "année"),
-    "cible_nombre": ("Cible (nombre)", "Cible exprimée en nombre d'attributions", "attributions"),
-    "source_cible": ("Source de la cible", "Texte ou engagement qui fixe la cible", ""),
-    "mutations": ("Mutations", "Mutations internes incluses ou exclues du calcul", ""),
-}
-
-
 def _export_dictionary() -> pd.DataFrame:
-    extra = pd.DataFrame(
-        [(col, *labels) for col, labels in EXPORT_LABELS.items()],
-        columns=["colonne", "libelle", "definition", "unite"],
-    )
-    known = DICTIONARY[["colonne", "libelle", "definition", "unite"]]
-    return pd.concat([known, extra[~extra["colonne"].isin(known["colonne"])]], ignore_index=True)
+    """Return the data dictionary of the exported columns: the indicators', then the LEC table's."""
+    return dictionary(dict.fromkeys([*INDICATOR_COLUMNS, *EXPORT_COLUMNS]))
 
 
 def french_table(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
@@ -880,14 +828,11 @@ def french_table(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.Da
     --------
     >>> t = french_table(pd.DataFrame({"nb_lls": [1635.0], "part_territoire": [0.1877]}))
     >>> list(t.columns), t.iloc[0].tolist()
-    (['Logements locatifs sociaux', 'Part du parc du territoire'], ['1\u202f635', '18,8\u202f%'])
+    (['Logements sociaux', 'Part du parc du territoire'], ['1\u202f635', '18,8\u202f%'])
     """
     from peuplement.fmt import fmt_count
 
     table = frame[columns] if columns is not None else frame
-    labels = dict(
-        zip(_export_dictionary()["colonne"], _export_dictionary()["libelle"], strict=True)
-    )
     out = pd.DataFrame(index=range(len(table)))
     for col in table.columns:
         values = table[col].reset_index(drop=True)
@@ -910,5 +855,5 @@ def french_table(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.Da
             shown = values.map(lambda v: "non publié" if pd.isna(v) else fmt_count(float(v)))
         else:
             shown = values.map(lambda v: "non publié" if pd.isna(v) else fmt_fr(float(v), digits=3))
-        out[labels.get(name, name)] = shown.to_numpy()
+        out[label(name)] = shown.to_numpy()
     return out

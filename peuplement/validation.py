@@ -88,7 +88,7 @@ class LoadReport:
             else pd.concat([self.rejections, frame], ignore_index=True)
         )
         logger.info(
-            "%s: %d row(s) rejected: %s (column %s)", self.source, len(rows), reason, column
+            "%s : %d ligne(s) rejetée(s) : %s (colonne %s)", self.source, len(rows), reason, column
         )
 
     def drop(
@@ -149,7 +149,7 @@ class LoadReport:
             text = f"{message} ({count})"
             self.repairs.append(text)
             self._repair_counts.append(int(count))
-            logger.info("%s: repaired %s", self.source, text)
+            logger.info("%s : réparé : %s", self.source, text)
 
     def note(self, message: str) -> None:
         """Record a remark on the input that changed no value (ignored columns, assumptions).
@@ -160,7 +160,7 @@ class LoadReport:
             The remark.
         """
         self.notes.append(message)
-        logger.info("%s: %s", self.source, message)
+        logger.info("%s : %s", self.source, message)
 
     def close(self, n_kept: int) -> LoadReport:
         """Set the kept count and check the accounting identity.

@@ -306,3 +306,23 @@ def test_builds_are_told_on_the_callers_progress_line_nested_builds_included(cac
         _cache.cached_frame("outer", outer, package="pandas", description="Externe")  # read
     # The inner build shows its line, then the outer one again; nothing once built.
     assert lines == ["Externe", "Interne", "Externe", ""]
+
+
+def test_key_stamps_the_sidecars_of_a_shapefile(tmp_path):
+    # A shapefile's attributes are in the .dbf and its CRS in the .prj: each enters the key.
+    shp = tmp_path / "q.shp"
+    shp.write_bytes(b"geometry")
+    before = _cache.cache_key("q", package="pandas", source=shp)
+    (tmp_path / "q.dbf").write_bytes(b"names")
+    with_dbf = _cache.cache_key("q", package="pandas", source=shp)
+    (tmp_path / "q.dbf").write_bytes(b"other names")
+    changed_dbf = _cache.cache_key("q", package="pandas", source=shp)
+    (tmp_path / "q.prj").write_bytes(b"EPSG:2154")
+    with_prj = _cache.cache_key("q", package="pandas", source=shp)
+    assert len({before, with_dbf, changed_dbf, with_prj}) == 4
+    # A CSV has no sidecar: a .dbf beside it changes nothing.
+    csv = tmp_path / "t.csv"
+    csv.write_text("a\n1\n")
+    alone = _cache.cache_key("t", package="pandas", source=csv)
+    (tmp_path / "t.dbf").write_bytes(b"x")
+    assert _cache.cache_key("t", package="pandas", source=csv) == alone

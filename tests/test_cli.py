@@ -61,7 +61,7 @@ def test_territory_command_bad_epci(tmp_path):
 )
 def test_help(command):
     result = runner.invoke(app, [*command, "--help"])
-    assert result.exit_code == 0 and "Usage" in result.output
+    assert result.exit_code == 0 and "Utilisation :" in result.output
 
 
 def test_indicators_command_default(tmp_path, shared_data):

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from peuplement.cli import app
 from peuplement.cli.epci import find_epci
-from peuplement.cli.modele import COLUMN_DOCS, TEMPLATES, dictionary
+from peuplement.cli.modele import TEMPLATES, dictionary
 from peuplement.io import (
     load_attributions,
     load_demandes,
@@ -23,6 +23,7 @@ from peuplement.io import (
     load_parc_communes,
 )
 from peuplement.io.communes import load_epci_list
+from peuplement.labels import COLUMNS
 from peuplement.sources import SOURCES, source_status, sources_status
 
 runner = CliRunner(env={"COLUMNS": "200"})  # wide enough that no table cell wraps
@@ -215,7 +216,7 @@ def test_every_template_column_is_documented():
     for name, template in TEMPLATES.items():
         table = dictionary(name)
         assert table["colonne"].tolist() == [f.name for f in template.fields]
-        assert set(table["colonne"]) <= set(COLUMN_DOCS)
+        assert set(table["colonne"]) <= set(COLUMNS)
         assert table["signification"].str.len().gt(0).all()
     assert dictionary("engagements")["colonne"].tolist() == [
         "annee", "bailleur", "reservataire", "objectif", "cible", "nombre"
@@ -258,7 +259,8 @@ def test_xlsx_template_has_a_dictionary_sheet_and_text_codes(tmp_path):
     assert book.sheetnames == ["parc", "dictionnaire"]
     sheet = book["dictionnaire"]
     header = [c.value for c in sheet[1]]
-    assert header[:4] == ["colonne", "signification", "unite", "format"] and "exemple" in header
+    assert header[:5] == ["colonne", "libelle", "signification", "unite", "format"]
+    assert "exemple" in header
     assert [r[0].value for r in sheet.iter_rows(min_row=2)] == [
         "code_insee", "nom", "nb_lls", "nb_lls_qpv", "residences_principales"
     ]  # fmt: skip

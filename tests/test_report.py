@@ -339,11 +339,11 @@ def test_xlsx_workbook_sheets_headers_and_formats(report_run):
     assert book.sheetnames == ["communes", "bailleurs", "epci", "lec_2026", "dictionnaire"]
     communes = book["communes"]
     headers = [c.value for c in communes[1]]
-    assert headers[:3] == ["Code INSEE", "Commune", "Logements locatifs sociaux"]
+    assert headers[:3] == ["Code INSEE", "Commune", "Logements sociaux"]
     col = {h: i for i, h in enumerate(headers)}
     somain = next(r for r in communes.iter_rows(min_row=2) if r[0].value == "59574")
-    assert somain[col["Logements locatifs sociaux"]].value == 1635
-    assert somain[col["Logements locatifs sociaux"]].number_format == "#,##0"
+    assert somain[col["Logements sociaux"]].value == 1635
+    assert somain[col["Logements sociaux"]].number_format == "#,##0"
     share = somain[col["Part du parc du territoire"]]
     assert share.number_format == "0.0%" and share.value == pytest.approx(1635 / 8713)
     lec = book["lec_2026"]

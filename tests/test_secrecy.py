@@ -111,7 +111,9 @@ def test_threshold_and_off():
 
 def test_missing_column():
     table, model = small_model()
-    with pytest.raises(SchemaError, match="lacks column"):
+    with pytest.raises(
+        SchemaError, match=r"secret : la table « t » n'a pas la colonne `nb` ; colonnes trouvées"
+    ):
         protect({"t": table.rename(columns={"nb": "x"})}, model)
 
 

@@ -111,7 +111,11 @@ def test_align_needs_the_column(default):
 
 def test_shipped_datasets_listed_on_a_wrong_name():
     assert "coeur_ostrevent/parc_communes_2014" in available()
-    with pytest.raises(DataNotFoundError, match="available: coeur_ostrevent/chiffres_cles_2014"):
+    with pytest.raises(
+        DataNotFoundError,
+        match=r"get_path : pas de jeu de données livré nommé 'nope' ; jeux disponibles : "
+        r"coeur_ostrevent/chiffres_cles_2014",
+    ):
         get_path("nope")
 
 
@@ -172,3 +176,33 @@ def test_official_territory_built_once_per_process_and_given_as_copies(shared_da
     newer = Territory.from_epci("245901152", qpv_generation=2024, data_dir=shared_data)
     assert newer.qpv_generation == 2024 and newer.qpv["code_qpv"].str.startswith("QN").all()
     assert newer.communes["code_insee"].tolist() == built.communes["code_insee"].tolist()
+
+
+def test_a_changed_dbf_beside_the_same_shp_builds_the_territory_anew(shared_data, tmp_path):
+    # The QPV names are attributes, in the .dbf beside the .shp: a new .dbf (same .shp)
+    # must not give back the territory cached with the old names.
+    import shutil
+
+    from peuplement._cache import cache_key
+
+    folder = tmp_path / "data" / "qpv" / "qp2015_national_shp"
+    folder.mkdir(parents=True)
+    for part in (shared_data / "qpv" / "qp2015_national_shp").glob("QP_METROPOLE_LB93.*"):
+        shutil.copy2(part, folder / part.name)
+    shp, dbf = folder / "QP_METROPOLE_LB93.shp", folder / "QP_METROPOLE_LB93.dbf"
+    first = Territory.from_epci("245901152", data_dir=tmp_path / "data")
+    names = first.qpv.set_index("code_qpv")["nom_qpv"]
+    assert names["QP059001"] == "Quartier Prioritaire De Hornaing"
+    key = cache_key("q", package="pandas", source=shp)
+    shp_stat = shp.stat()
+    # Same length, so the .dbf keeps its size and fixed-width layout: only its content
+    # (and date) change.
+    dbf.write_bytes(
+        dbf.read_bytes().replace(b"Prioritaire De Hornaing", b"Prioritaire DE HORNAING")
+    )
+    assert (shp.stat().st_size, shp.stat().st_mtime_ns) == (shp_stat.st_size, shp_stat.st_mtime_ns)
+    assert cache_key("q", package="pandas", source=shp) != key
+    second = Territory.from_epci("245901152", data_dir=tmp_path / "data")
+    assert second.qpv.set_index("code_qpv")["nom_qpv"]["QP059001"] == (
+        "Quartier Prioritaire DE HORNAING"
+    )

@@ -18,7 +18,7 @@ from peuplement.cli import (
     tendances,
     territory,
 )
-from peuplement.cli._app import app
+from peuplement.cli._app import app, french_help
 from peuplement.cli._usage import main
 
 __all__ = ["app", "main"]
@@ -38,3 +38,4 @@ _COMMANDS = (
     donnees,
     modele,
 )
+french_help(app)

@@ -24,7 +24,9 @@ from peuplement.cli._common import (
 )
 from peuplement.cli.report import steps
 from peuplement.export import output_dir
-from peuplement.indicators import DICTIONARY, commune_concentration
+from peuplement.indicators import commune_concentration
+from peuplement.labels import label as column_label
+from peuplement.labels import labels
 
 _PERCENT_COLUMNS = {"part_territoire", "part_cumulee", "part_lls_qpv", "taux_sru"}
 _SOURCE = "Source : parc social RPLS 2013 (présentation CIL 2017)"
@@ -118,13 +120,11 @@ def map_(
             raise PeuplementError(
                 f"indicateur « {indicator} » absent des données ; disponibles : {', '.join(choices)}"
             )
-        label = str(DICTIONARY.set_index("colonne")["libelle"].get(indicator, indicator))
+        label = column_label(indicator)
         percent = indicator in _PERCENT_COLUMNS
         title = f"{label} — {terr.name}"
         folder = out / terr.slug
-        layer = Layer(
-            communes, indicator, label, percent=percent, tooltip={"nb_lls": "Logements sociaux"}
-        )
+        layer = Layer(communes, indicator, label, percent=percent, tooltip=labels(["nb_lls"]))
         step("Carte interactive")
         html_path = save_map(
             interactive_map(terr, [layer], scheme=scheme, k=k, title=title, source=_SOURCE),

@@ -2,9 +2,10 @@
 
 Each template's columns and their kind come from the loader's own field table
 (:data:`peuplement.io.rpls.PARC_COMMUNES_FIELDS`, :data:`peuplement.io.sne.DEMANDE_FIELDS`,
-…), so a template cannot drift from what the loader reads; the meaning, unit and example
-of each column are in :data:`COLUMN_DOCS`, and a test checks that every field of every
-template is documented there and that the example row loads.
+…), so a template cannot drift from what the loader reads; the label, meaning, unit and
+example of each column are those of :data:`peuplement.labels.COLUMNS` (the same words as
+the exports), and a test checks that every field of every template is documented there and
+that the example row loads.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from peuplement.export import output_dir, write_bytes, write_csv
 from peuplement.io._spec import Field
 from peuplement.io.rpls import PARC_BAILLEURS_FIELDS, PARC_COMMUNES_FIELDS
 from peuplement.io.sne import ATTRIBUTION_FIELDS, DEMANDE_FIELDS, ENGAGEMENT_FIELDS
+from peuplement.labels import COLUMNS
 
 __all__ = [
-    "COLUMN_DOCS",
     "TEMPLATES",
     "dictionary",
     "example_row",
@@ -77,76 +78,6 @@ TEMPLATES: dict[str, Template] = {
     ),
 }
 
-#: Meaning, unit and example of each canonical column, in French.
-COLUMN_DOCS: dict[str, tuple[str, str, str]] = {
-    "code_insee": ("Code INSEE de la commune (COG), 5 caractères", "", "59574"),
-    "nom": ("Nom de la commune (facultatif : le nom du COG fait foi)", "", "Somain"),
-    "nb_lls": ("Nombre de logements locatifs sociaux", "logements", "1635"),
-    "nb_lls_qpv": ("Dont logements situés en QPV", "logements", "812"),
-    "residences_principales": ("Nombre de résidences principales", "logements", "5120"),
-    "bailleur": ("Nom du bailleur social (organisme HLM, SEM…)", "", "SIA Habitat"),
-    "id_demande": ("Numéro unique de la demande (SNE, numUnique)", "", "059112345678901"),
-    "date_depot": ("Date de dépôt de la demande (SNE, dateCreationDemande)", "", "2025-03-14"),
-    "ressources_annuelles": (
-        "Ressources annuelles du ménage déclarées dans la demande (à défaut : 12 × les "
-        "mensuelles) ; le revenu fiscal de référence n'en tient pas lieu",
-        "€ par an",
-        "14400",
-    ),
-    "revenu_fiscal_reference": (
-        "Revenu fiscal de référence N-1 (SNE : demandeur/revenuFiscal/montantMoins1) ; "
-        "n'est pas utilisé comme ressources",
-        "€ par an",
-        "13800",
-    ),
-    "mutation": ("Attribution à un ménage déjà locataire du parc social (mutation)", "", "non"),
-    "nb_pieces": ("Nombre de pièces du logement attribué", "pièces", "3"),
-    "ressources_mensuelles": (
-        "Ressources mensuelles du ménage (si les annuelles manquent : × 12)",
-        "€ par mois",
-        "1200",
-    ),
-    "nb_personnes": ("Nombre de personnes du ménage", "personnes", "3"),
-    "nb_moins_14": ("Dont enfants de moins de 14 ans (unités de consommation)", "personnes", "1"),
-    "public_prioritaire": (
-        "Ménage reconnu prioritaire (DALO ou art. L.441-1 CCH)",
-        "",
-        "non",
-    ),
-    "id_attribution": ("Identifiant de l'attribution", "", "A2025-0001"),
-    "annee": ("Année", "", "2025"),
-    "date_attribution": ("Date de la décision de la commission d'attribution", "", "2025-06-02"),
-    "code_qpv": ("Code du QPV du logement attribué (vide hors QPV)", "", "QN05940M"),
-    "reservataire": (
-        "Réservataire du logement (État, Action Logement, collectivité, bailleur…)",
-        "",
-        "Action Logement",
-    ),
-    "bail_signe": ("Bail signé", "", "oui"),
-    "relogement_ru": ("Relogement lié au renouvellement urbain (NPNRU)", "", "non"),
-    "x": ("Coordonnée X du logement en Lambert-93", "m", "712345"),
-    "y": ("Coordonnée Y du logement en Lambert-93", "m", "7029876"),
-    "objectif": (
-        "Objectif de la CIA : A (attributions hors QPV au premier quartile), "
-        "A_hors_relogement (le même, relogements du renouvellement urbain exclus), B "
-        "(attributions en QPV aux autres quartiles) ou prioritaires (publics prioritaires)",
-        "",
-        "A",
-    ),
-    "cible": (
-        "Cible en part des attributions (0,25 ; « 25 » ou « 25 % » est lu 0,25) ; vide si "
-        "la cible est un nombre",
-        "part entre 0 et 1",
-        "0,25",
-    ),
-    "nombre": (
-        "Cible en nombre d'attributions ; vide si la cible est une part (l'une ou l'autre, "
-        "pas les deux)",
-        "attributions",
-        "",
-    ),
-}
-
 _FORMATS = {
     "insee": "texte de 5 caractères (garder le zéro initial : 01001, 2A004)",
     "siren": "texte de 9 chiffres",
@@ -166,7 +97,10 @@ _TEXT_KINDS = {"insee", "siren", "qpv", "id", "text"}
 
 
 def dictionary(name: str) -> pd.DataFrame:
-    """Return the data dictionary of a template: ``colonne``, ``signification``, ``unite``, ``format``, ``obligatoire``, ``exemple``.
+    """Return the data dictionary of a template: ``colonne``, ``libelle``, ``signification``, ``unite``, ``format``, ``obligatoire``, ``exemple``.
+
+    The label, meaning (the definition, then what to know to fill it in), unit and example
+    come from :data:`peuplement.labels.COLUMNS`.
 
     Examples
     --------
@@ -176,16 +110,19 @@ def dictionary(name: str) -> pd.DataFrame:
     fields = _fields(name)
     rows = []
     for f in fields:
-        meaning, unit, example = COLUMN_DOCS[f.name]
+        doc = COLUMNS[f.name]
         rows.append(
             {
                 "colonne": f.name,
-                "signification": meaning,
-                "unite": unit,
+                "libelle": doc.libelle,
+                "signification": f"{doc.definition} ; {doc.saisie}"
+                if doc.saisie
+                else doc.definition,
+                "unite": doc.unite,
                 "format": _FORMATS[f.kind],
                 "obligatoire": "oui" if f.required else "non",
                 "autres_noms_acceptes": ", ".join(f.aliases),
-                "exemple": example,
+                "exemple": doc.exemple,
             }
         )
     return pd.DataFrame(rows)
@@ -193,7 +130,7 @@ def dictionary(name: str) -> pd.DataFrame:
 
 def example_row(name: str) -> pd.DataFrame:
     """Return the template's columns with one example row (every cell as text)."""
-    return pd.DataFrame([{f.name: COLUMN_DOCS[f.name][2] for f in _fields(name)}], dtype="string")
+    return pd.DataFrame([{f.name: COLUMNS[f.name].exemple for f in _fields(name)}], dtype="string")
 
 
 def _fields(name: str) -> Sequence[Field]:

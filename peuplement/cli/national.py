@@ -21,7 +21,11 @@ def _parquet_of(path: Path, millesime: int | None, out: Path) -> Path:
     if path.suffix == ".parquet":
         return path
     if millesime is None:
-        raise PeuplementError("--millesime is needed to ingest an RPLS CSV (the year of the file)")
+        raise PeuplementError(
+            f"--rpls {path} : un CSV du RPLS se convertit avec son millésime ; ajoutez "
+            "--millesime AAAA (l'année du fichier), ou donnez le Parquet déjà écrit par "
+            "« peuplement ingest »."
+        )
     target = out / "france" / f"rpls_{millesime}.parquet"
     with console.status("Lecture du RPLS national…"):
         report = ingest_rpls(path, target, millesime=millesime)
@@ -34,7 +38,10 @@ def indicators_france_run(rpls: Path | None, millesime: int | None, out: Path) -
     from peuplement.france import indicators_france
 
     if rpls is None:
-        raise PeuplementError("--all-france needs --rpls FILE (national RPLS CSV or Parquet)")
+        raise PeuplementError(
+            "--all-france demande --rpls FICHIER : le RPLS national, en CSV ou en Parquet "
+            "(écrit par « peuplement ingest »)."
+        )
     parquet = _parquet_of(rpls, millesime, out)
     with console.status("Indicateurs de toutes les communes, bailleurs et EPCI…"):
         tables = indicators_france(parquet)
@@ -62,7 +69,10 @@ def lec_france_run(
     from peuplement.io import load_attributions
 
     if attributions is None:
-        raise PeuplementError("--all-france needs --attributions FILE (national SNE extract)")
+        raise PeuplementError(
+            "--all-france demande --attributions FICHIER : l'extraction nationale des "
+            "attributions du SNE (modèle : « peuplement modele attributions »)."
+        )
     official = rules_lec.read_official(data_dir)
     with console.status("Lecture des attributions…"):
         att, report = load_attributions(attributions, annee=annee)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from peuplement._errors import SchemaError, preview
+from peuplement._errors import missing_columns
 
 __all__ = [
     "commune_concentration",
@@ -29,10 +29,15 @@ __all__ = [
 _ONE = "__territoire__"
 
 
-def _check(data: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+def _check(
+    data: pd.DataFrame,
+    columns: Sequence[str],
+    what: str,
+    fix: str = "Renommez la colonne, ou passez count= avec une colonne présente.",
+) -> None:
     missing = [c for c in columns if c not in data.columns]
     if missing:
-        raise SchemaError(f"{what}: missing column(s) {missing}; found {preview(data.columns)}")
+        raise missing_columns(what, missing, data.columns, fix=fix)
 
 
 def _has(frame: pd.DataFrame, column: str) -> bool:
@@ -45,7 +50,7 @@ def _keyed(data: pd.DataFrame, by: str | None) -> tuple[pd.DataFrame, str]:
     if by is None:
         frame[_ONE] = "ensemble"
         return frame, _ONE
-    _check(frame, [by], "concentration")
+    _check(frame, [by], "concentration", fix="Passez by= avec une colonne présente, ou by=None.")
     return frame, by
 
 
@@ -77,7 +82,13 @@ def count_dwellings(
         ``by`` columns, ``nb_lls`` and ``nb_lls_qpv``.
     """
     keys = list(by)
-    _check(dwellings, [*keys, "code_qpv"], "count_dwellings")
+    _check(
+        dwellings,
+        [*keys, "code_qpv"],
+        "count_dwellings",
+        fix="Chargez les logements avec load_rpls (code_qpv y est toujours), ou passez by= avec "
+        "des colonnes présentes.",
+    )
     frame = dwellings[keys].copy()
     frame["nb_lls"] = 1
     frame["nb_lls_qpv"] = dwellings["code_qpv"].notna().astype("int64")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from peuplement._errors import SchemaError, preview
+from peuplement._errors import missing_columns
 
 __all__ = ["demand_pressure"]
 
@@ -43,8 +43,12 @@ def demand_pressure(
     """
     for name, frame in (("demandes", demandes), ("attributions", attributions)):
         if by not in frame.columns:
-            raise SchemaError(
-                f"demand_pressure: {name} has no column {by!r}; found {preview(frame.columns)}"
+            raise missing_columns(
+                "demand_pressure",
+                [by],
+                frame.columns,
+                table=f"la table {name}",
+                fix="Passez by= avec une colonne présente dans les demandes et les attributions.",
             )
     out = (
         pd.DataFrame(

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from peuplement._errors import SchemaError, preview
+from peuplement._errors import missing_columns
 from peuplement.secrecy import SECRET_THRESHOLD, Count, Model, protect, protect_parts
 
 __all__ = ["household_shares", "rotation_rate"]
@@ -48,8 +48,12 @@ def household_shares(
     keys = list(by)
     missing = [c for c in (*keys, *flags) if c not in households.columns]
     if missing:
-        raise SchemaError(
-            f"household_shares: missing column(s) {missing}; found {preview(households.columns)}"
+        raise missing_columns(
+            "household_shares",
+            missing,
+            households.columns,
+            table="la table households",
+            fix="Passez by= et flags= avec des colonnes présentes.",
         )
     frame = households[keys].copy()
     frame["nb_menages"] = 1
@@ -121,8 +125,12 @@ def rotation_rate(
     for name, frame, cols in (("attributions", attributions, [by]), ("stock", stock, [by, count])):
         missing = [c for c in cols if c not in frame.columns]
         if missing:
-            raise SchemaError(
-                f"rotation_rate: {name} lacks {missing}; found {preview(frame.columns)}"
+            raise missing_columns(
+                "rotation_rate",
+                missing,
+                frame.columns,
+                table=f"la table {name}",
+                fix="Passez by= et count= avec des colonnes présentes.",
             )
     n = attributions.groupby(by, sort=True).size().rename("nb_attributions")
     out = (

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from peuplement._errors import SchemaError, preview
+from peuplement._errors import SchemaError, missing_columns, preview
 
 __all__ = [
     "entropy_decomposition",
@@ -40,22 +40,27 @@ _ALL = "__all__"
 
 
 def _prepare(
-    data: pd.DataFrame, columns: Sequence[str], by: str | None
+    data: pd.DataFrame, columns: Sequence[str], by: str | None, who: str
 ) -> tuple[pd.DataFrame, str]:
     missing = [c for c in columns if c not in data.columns]
     if by is not None and by not in data.columns:
         missing.append(by)
     if missing:
-        raise SchemaError(
-            f"segregation: missing column(s) {missing}; found {preview(data.columns)}"
+        raise missing_columns(
+            who,
+            missing,
+            data.columns,
+            fix="Passez les colonnes des effectifs (et by=) avec des noms présents.",
         )
     frame = data[list(columns) + ([by] if by else [])].copy()
     for c in columns:
         values = pd.to_numeric(frame[c], errors="coerce").astype("float64")
         if values.isna().any() or (values < 0).any():
+            bad = values.isna() | (values < 0)
             raise SchemaError(
-                f"segregation: column {c!r} must hold non-negative counts; "
-                f"found {preview(frame.loc[values.isna() | (values < 0), c])}"
+                f"{who} : la colonne `{c}` doit contenir des effectifs positifs ou nuls ; "
+                f"{int(bad.sum())} ligne(s) vides, non numériques ou négatives, valeurs "
+                f"{preview(frame.loc[bad, c])}. Corrigez ou retirez ces lignes."
             )
         frame[c] = values
     key = by or _ALL
@@ -128,13 +133,15 @@ def segregation(
     >>> round(segregation(df, "q1", "menages")["dissimilarite"].item(), 4)
     0.6667
     """
-    frame, key = _prepare(data, [group, total], by)
+    frame, key = _prepare(data, [group, total], by, "segregation")
     x = frame[group].to_numpy()
     t = frame[total].to_numpy()
     if (x > t).any():
+        over = frame.loc[x > t]
         raise SchemaError(
-            f"segregation: {group!r} exceeds {total!r} on {int((x > t).sum())} unit(s); "
-            "the group is counted within the total"
+            f"segregation : la colonne `{group}` (groupe) dépasse la colonne `{total}` (total) "
+            f"sur {int((x > t).sum())} unité(s) (index {preview(over.index)}) ; le groupe est "
+            "compté dans le total : vérifiez que group= et total= ne sont pas inversés."
         )
     g = frame.groupby(key, sort=True)
     X = g[group].transform("sum").to_numpy()
@@ -232,10 +239,13 @@ def entropy_decomposition(
         Per territory: ``entropie_h`` (total), ``entropie_h_entre``, ``entropie_h_intra``
         and ``part_entre`` (between share of the total).
     """
-    frame, key = _prepare(data, [group, total], by)
+    frame, key = _prepare(data, [group, total], by, "entropy_decomposition")
     if level not in data.columns:
-        raise SchemaError(
-            f"entropy_decomposition: no column {level!r}; found {preview(data.columns)}"
+        raise missing_columns(
+            "entropy_decomposition",
+            [level],
+            data.columns,
+            fix="Passez level= avec la colonne du niveau intermédiaire (code_insee…).",
         )
     frame["_level"] = data[level].astype("string").fillna("<NA>").to_numpy()
     total_h = segregation(frame, group, total, by=key)["entropie_h"]
@@ -296,8 +306,12 @@ def multigroup_segregation(
         One row per territory with ``dissimilarite_multi`` and ``entropie_h_multi``.
     """
     if len(groups) < 2:
-        raise SchemaError(f"multigroup_segregation needs at least two groups; got {list(groups)}")
-    frame, key = _prepare(data, list(groups), by)
+        raise SchemaError(
+            f"multigroup_segregation : au moins deux groupes sont nécessaires ; groups= "
+            f"{list(groups)}. Passez groups= avec deux colonnes d'effectifs ou plus "
+            "(ex. ['q1', 'q2', 'q3', 'q4'])."
+        )
+    frame, key = _prepare(data, list(groups), by, "multigroup_segregation")
     counts = frame[list(groups)].to_numpy()
     t = counts.sum(axis=1)
     frame["_t"] = t

@@ -94,7 +94,7 @@ class Field:
     def __post_init__(self) -> None:
         if self.kind not in get_args(Kind):
             raise SchemaError(
-                f"Field {self.name!r} : type {self.kind!r} inconnu ; attendu l'un de "
+                f"Field {self.name!r} : type {self.kind!r} inconnu (kind=) ; attendu l'un de "
                 f"{list(get_args(Kind))}"
             )
         plausible = FIELD_RANGES.get(self.name)
@@ -241,7 +241,10 @@ PARSERS: dict[Kind, _Parser] = {
     "id": lambda v, g: _parse_text(v),
 }
 if set(PARSERS) != set(get_args(Kind)):  # pragma: no cover - import-time consistency check
-    raise RuntimeError("peuplement.io._spec: every Kind needs a parser")
+    raise RuntimeError(
+        "peuplement.io._spec : chaque type (Kind) doit avoir une fonction de lecture dans "
+        "PARSERS ; c'est un défaut de peuplement, signalez-le."
+    )
 
 _DTYPES: dict[Kind, str] = {
     "count": "Int64",

@@ -193,7 +193,10 @@ def _read_file(
         report.rejections["ligne"] = report.rejections["ligne"].map(line_of)
     report.repairs[:0] = scratch.repairs
     report.notes[:0] = scratch.notes
-    report.repair("empty trailing column(s) dropped (INSEE pads each line with ';')", len(pad))
+    report.repair(
+        "colonne(s) vide(s) de fin de ligne retirée(s) (l'INSEE termine chaque ligne par « ; »)",
+        len(pad),
+    )
     return data, report
 
 

@@ -84,7 +84,7 @@ def _sniff(path: Path) -> tuple[str, str, list[str]]:
     text = head.decode(encoding if encoding == "utf-8" else "latin-1", errors="ignore")
     first = text.splitlines()[0] if text else ""
     if not first:
-        raise SchemaError(f"{path.name} is empty: no header and no data row")
+        raise SchemaError(f"{path.name} est vide : ni en-tête ni ligne de données.")
     sep = max([";", ",", "\t", "|"], key=first.count)
     header = next(csv.reader([first.lstrip("\ufeff")], delimiter=sep))
     return encoding, sep, [h.strip() for h in header]

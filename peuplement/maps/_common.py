@@ -134,7 +134,11 @@ def classify_values(
     distinct = np.unique(x[present])
     if scheme == "user":
         if not breaks:
-            raise SchemaError("scheme='user' needs breaks=[...] (upper bounds of the classes)")
+            raise SchemaError(
+                "scheme='user' demande breaks=[...] : les bornes supérieures des classes, "
+                "croissantes (ex. breaks=[0.1, 0.2, 0.4]) ; ou choisissez une autre méthode "
+                f"de classes parmi {list(SCHEMES)}."
+            )
         bins = upper_bounds(x[present], scheme="user", breaks=breaks)
     elif scheme in SCHEMES:
         k_eff = int(min(k, len(distinct)))
@@ -144,7 +148,10 @@ def classify_values(
             return Classes(index, [float(distinct.max())], [label], [PALETTE[3]])
         bins = upper_bounds(x[present], scheme=scheme, k=k_eff)
     else:
-        raise SchemaError(f"unknown scheme {scheme!r}; expected one of {[*SCHEMES, 'user']}")
+        raise SchemaError(
+            f"scheme={scheme!r} : méthode de classes inconnue ; choisissez l'une de "
+            f"{[*SCHEMES, 'user']} (--scheme en ligne de commande)."
+        )
     counts = not percent and bool(np.all(x[present] == np.round(x[present])))
     if counts:
         # Counts get whole-number edges. An integer is at most an edge e exactly when it
@@ -177,7 +184,11 @@ def web_geometry(
     same for the same vertex, so shared edges stay identical.
     """
     if frame.crs is None or frame.crs.is_geographic:
-        raise SchemaError("web_geometry expects a projected layer (Lambert-93)")
+        raise SchemaError(
+            f"web_geometry : la couche doit être en coordonnées projetées (Lambert-93) ; "
+            f"SCR reçu : {frame.crs}. Reprojetez-la avec to_crs('EPSG:2154') ou déclarez "
+            "son SCR avec set_crs."
+        )
     geoms = frame.geometry.to_numpy()
     valid = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     out = frame.copy()

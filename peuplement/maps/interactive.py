@@ -26,8 +26,9 @@ import xstatic.pkg.leaflet as xleaflet
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from peuplement._errors import PeuplementError, SchemaError, preview
+from peuplement._errors import PeuplementError, SchemaError, missing_columns, preview
 from peuplement.export import write_text
+from peuplement.labels import label as column_label
 from peuplement.lec import LecStatus
 from peuplement.maps._common import (
     MISSING_COLOR,
@@ -206,9 +207,12 @@ def _commune_layer(
 ) -> tuple[folium.FeatureGroup, list[tuple[str, str]]]:
     """One commune layer as an exclusive (radio) group, and its legend entries."""
     if layer.column not in layer.table.columns or "code_insee" not in layer.table.columns:
-        raise SchemaError(
-            f"layer {layer.label!r}: the table needs columns 'code_insee' and {layer.column!r}; "
-            f"found {preview(layer.table.columns)}"
+        need = ["code_insee", layer.column]
+        raise missing_columns(
+            f"interactive_map, couche « {layer.label} »",
+            [c for c in need if c not in layer.table.columns],
+            layer.table.columns,
+            fix="Donnez à Layer une table avec code_insee et la colonne de l'indicateur (column=).",
         )
     extra = [c for c in layer.tooltip if c in layer.table.columns and c != layer.column]
     data = communes.merge(
@@ -237,8 +241,8 @@ def _commune_layer(
         tooltip=folium.GeoJsonTooltip(
             fields=["nom", "code_insee", "_valeur", *extra],
             aliases=[
-                "Commune",
-                "Code INSEE",
+                column_label("nom"),
+                column_label("code_insee"),
                 html.escape(layer.title),
                 *(html.escape(layer.tooltip[c]) for c in extra),
             ],
@@ -355,7 +359,10 @@ def interactive_map(
         The map; :func:`save_map` writes it, :func:`notebook_view` shows it.
     """
     if not layers:
-        raise SchemaError("interactive_map needs at least one layer")
+        raise SchemaError(
+            "interactive_map : aucune couche donnée (layers=[]) ; passez au moins une "
+            "Layer(table, column, label)."
+        )
     communes = web_geometry(
         territory.communes[["code_insee", "nom", "geometry"]], tolerance=tolerance
     )
@@ -554,7 +561,9 @@ def to_html(m: folium.Map) -> str:
     leftover = _EXTERNAL.findall(page)
     if leftover or "peuplement:leaflet" in page:
         raise PeuplementError(
-            "the map still loads a script or stylesheet from outside; this is a bug in peuplement"
+            "la carte charge encore un script ou une feuille de style depuis l'extérieur "
+            f"({preview(leftover)}) ; elle ne serait pas autonome. C'est un défaut de "
+            "peuplement, signalez-le."
         )
     return page
 

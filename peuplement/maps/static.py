@@ -15,10 +15,11 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Patch
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
-from peuplement._errors import SchemaError, preview
+from peuplement._errors import missing_columns
 from peuplement.export import atomic_path
 from peuplement.fmt import fmt_fr
 from peuplement.geo import check_projected
+from peuplement.labels import label as column_label
 from peuplement.maps._common import MISSING_COLOR, MISSING_LABEL, classify_values
 from peuplement.territory import Territory
 
@@ -111,8 +112,11 @@ def static_map(
         The figure; :func:`save_figure` writes it.
     """
     if column not in table.columns or "code_insee" not in table.columns:
-        raise SchemaError(
-            f"static_map: the table needs 'code_insee' and {column!r}; found {preview(table.columns)}"
+        raise missing_columns(
+            "static_map",
+            [c for c in ("code_insee", column) if c not in table.columns],
+            table.columns,
+            fix="Passez column= avec une colonne présente, dans une table par commune (code_insee).",
         )
     check_projected(territory.communes, what="static_map")
     data = territory.communes.merge(table[["code_insee", column]], on="code_insee", how="left")
@@ -279,8 +283,12 @@ def landlord_commune_bars(
     """
     missing = [c for c in ("nom", "bailleur", "nb_lls") if c not in stock.columns]
     if missing:
-        raise SchemaError(
-            f"landlord_commune_bars: missing column(s) {missing}; found {preview(stock.columns)}"
+        raise missing_columns(
+            "landlord_commune_bars",
+            missing,
+            stock.columns,
+            table="la table stock",
+            fix="Donnez le parc par commune et par bailleur (load_rpls puis count_dwellings).",
         )
     biggest = stock.groupby("bailleur")["nb_lls"].sum().nlargest(top_landlords).index
     frame = stock.assign(
@@ -297,7 +305,7 @@ def landlord_commune_bars(
         ax.barh(grid.index.astype(str), grid[col], left=left, label=str(col), color=colors[i % 10])
         left += grid[col].to_numpy()
     ax.xaxis.set_major_formatter(lambda v, _: fmt_fr(v))
-    ax.set_xlabel("Logements sociaux")
+    ax.set_xlabel(column_label("nb_lls"))
     ax.set_title(title, fontsize=11)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()

@@ -26,7 +26,11 @@ def test_household_shares_with_secrecy():
     assert np.isnan(out.loc["C", "nb_menages"]) and np.isnan(out.loc["B", "nb_menages"])
     off = household_shares(households, {"q1": "part_q1"}, secret=False).set_index("code_insee")
     assert off.loc["C", "part_q1"] == 1.0 and off.loc["B", "part_q1"] == 0.5
-    with pytest.raises(SchemaError, match="missing column"):
+    with pytest.raises(
+        SchemaError,
+        match=r"household_shares : la table households n'a pas la colonne `zz` ; colonnes "
+        r"trouvées : \['code_insee', .*Passez by= et flags=",
+    ):
         household_shares(households, {"zz": "part"})
 
 

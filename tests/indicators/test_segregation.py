@@ -115,12 +115,30 @@ def test_edge_cases_no_inf_no_warning():
 
 
 def test_bad_input():
-    with pytest.raises(SchemaError, match="exceeds"):
+    with pytest.raises(
+        SchemaError, match=r"la colonne `x` \(groupe\) dépasse la colonne `t` \(total\) sur 1 unité"
+    ):
         segregation(pd.DataFrame({"x": [5], "t": [3]}), "x", "t")
-    with pytest.raises(SchemaError, match="non-negative counts"):
+    with pytest.raises(
+        SchemaError,
+        match=r"segregation : la colonne `x` doit contenir des effectifs positifs ou nuls ; "
+        r"1 ligne\(s\).*valeurs \[-1\]",
+    ):
         segregation(pd.DataFrame({"x": [-1], "t": [3]}), "x", "t")
-    with pytest.raises(SchemaError, match=r"missing column\(s\) \['epci'\]"):
+    with pytest.raises(
+        SchemaError,
+        match=r"segregation : la table n'a pas la colonne `epci` ; colonnes trouvées : "
+        r"\['x', 't'\]",
+    ):
         segregation(pd.DataFrame({"x": [1], "t": [3]}), "x", "t", by="epci")
+    with pytest.raises(
+        SchemaError, match=r"entropy_decomposition : la table n'a pas la colonne `commune`"
+    ):
+        entropy_decomposition(pd.DataFrame({"x": [1], "t": [3]}), "x", "t", level="commune")
+    with pytest.raises(
+        SchemaError, match=r"multigroup_segregation : au moins deux groupes.*groups= \['x'\]"
+    ):
+        multigroup_segregation(pd.DataFrame({"x": [1], "t": [3]}), ["x"])
 
 
 units = st.lists(st.tuples(st.integers(0, 500), st.integers(0, 500)), min_size=2, max_size=30)

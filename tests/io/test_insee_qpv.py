@@ -82,7 +82,8 @@ def test_malformed_copy(tmp_path):
     assert data["ligne"].tolist() == [3, 4]
     assert sorted(report.rejections["ligne"]) == [2, 5, 6, 7, 8]
     assert report.n_read == 7 == report.n_kept + report.n_rejected
-    assert any("3)" in r and "trailing" in r for r in report.repairs)  # three padding columns
+    # Three padding columns dropped.
+    assert any("3)" in r and "de fin de ligne" in r for r in report.repairs)
 
 
 def test_file_of_another_theme_is_refused(tmp_path):
