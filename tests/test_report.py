@@ -222,6 +222,20 @@ def test_reader_walks_the_report(report_run, browser):
     browser.save_screenshot(str(ARTEFACTS / "rapport_ecran.png"))
 
 
+def test_colophon_values_sit_beside_their_labels(report_run, browser):
+    # A label that wraps ("Communes, populations, EPCI" is wider than its column) used to
+    # push the following labels down while their values stayed up: "Quartiers prioritaires"
+    # read "RPLS 2013". Each value must start on its own label's line.
+    browser.get((report_run / "maps" / "245901152" / "rapport_2026.html").as_uri())
+    labels = browser.find_elements(By.CSS_SELECTOR, "#colophon dt")
+    values = browser.find_elements(By.CSS_SELECTOR, "#colophon dd")
+    # date, software, then one line per input (parc, communes, QPV, attributions, seuils)
+    assert len(labels) == len(values) >= 6
+    assert [d.location["y"] for d in values] == [t.location["y"] for t in labels]
+    wrapped = [t for t in labels if t.size["height"] > 1.5 * labels[0].size["height"]]
+    assert wrapped, "no label wraps: the check above would not see the old bug"
+
+
 def _walk_the_map(browser):
     frame = browser.find_element(By.CSS_SELECTOR, "iframe")
     browser.execute_script("arguments[0].scrollIntoView()", frame)
