@@ -620,7 +620,8 @@ def _count(value: float) -> str:
 def _synthetic_blocks(ev: Evolutions) -> list[Block]:
     s = ev.synthetic
     if not s:
-        return [Block("texte", ev.notes[-1])]
+        # What to add is the last of ``ev.notes``, which the section prints after this.
+        return []
     p = s["pression_typologie"]
     pressure = p.pivot(index="typologie", columns="annee", values="pression")
     pressure_table = pd.DataFrame(
