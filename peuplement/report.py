@@ -486,7 +486,7 @@ def _concentration(
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.Series, list[str]]:
     """Compute the concentration per commune, per landlord and of the territory."""
     split = territory.align(stock, value="nb_lls")
-    notes = [] if split.outside.empty else [split.summary().replace("nb_lls", "logements sociaux")]
+    notes = [] if split.outside.empty else [split.summary()]
     stock = stock.drop(columns="ligne", errors="ignore").assign(siren_epci=siren)
     communes = commune_concentration(stock, by="siren_epci")
     bailleurs = None

@@ -78,8 +78,19 @@ class Perimeter:
         names = ", ".join(_outside_label(r) for _, r in self.outside.head(5).iterrows())
         text = f"{len(self.outside)} ligne(s) hors du périmètre : {names}"
         if self.value:
-            text += f" ; {int(self.outside[self.value].sum())} {self.value} hors périmètre"
+            # Said in words for the reader: the CLI and the report print this sentence.
+            unit = _VALUE_WORDS.get(self.value, self.value)
+            text += f" ; {int(self.outside[self.value].sum())} {unit} hors périmètre"
         return " ; ".join([*parts, text])
+
+
+#: How :meth:`Perimeter.summary` names the total of a value column outside the perimeter.
+_VALUE_WORDS = {
+    "nb_lls": "logements sociaux",
+    "nb_lls_qpv": "logements sociaux en QPV",
+    "residences_principales": "résidences principales",
+    "population": "habitants",
+}
 
 
 def _outside_label(row: pd.Series) -> str:

@@ -50,7 +50,9 @@ def test_2014_figures_on_both_perimeters(default):
         "Émerchicourt (59192, aujourd'hui dans : Communauté d'agglomération de la Porte du Hainaut)"
         in split.summary()
     )
-    assert "26 nb_lls" in split.summary()
+    # Said in words, not the column name: 26 dwellings of Émerchicourt (row above).
+    assert "; 26 logements sociaux hors périmètre" in split.summary()
+    assert "nb_lls" not in split.summary()
 
 
 def test_align_takes_names_from_the_cog(default):
