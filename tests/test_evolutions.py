@@ -74,7 +74,6 @@ def test_section_blocks(evolutions):
     }
 
 
-
 def test_section_without_synthetic_data_says_what_to_add_once(shared_data):
     # Lens-Liévin (246200364) has no synthetic multi-year stock: the section used to print
     # "Pas de parc ni d'attributions pluriannuels…" twice (once in place of the synthetic
@@ -86,6 +85,7 @@ def test_section_without_synthetic_data_says_what_to_add_once(shared_data):
     assert len(missing) == 1
     assert len(texts) == len(set(texts))  # no paragraph repeated
     assert "synthetique" not in {b.kind for b in evolutions_section(ev)}
+
 
 def test_tendances_command(tmp_path, shared_data):
     result = runner.invoke(
