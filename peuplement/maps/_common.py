@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import html
 import sys
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -101,7 +102,12 @@ def upper_bounds(
         equal: np.ndarray = x.min() + (x.max() - x.min()) / k * np.arange(1, k + 1)
         equal[-1] = x.max()
         return equal
-    jenks: np.ndarray = np.asarray(_mapclassify().FisherJenks(x, k=k).bins, dtype="float64")
+    with warnings.catch_warnings():
+        # numba is kept away on purpose (see _mapclassify): its notice, in English, is not
+        # for the reader of the map.
+        warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
+        classifier = _mapclassify().FisherJenks(x, k=k)
+    jenks: np.ndarray = np.asarray(classifier.bins, dtype="float64")
     return jenks
 
 

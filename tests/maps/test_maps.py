@@ -2,6 +2,8 @@
 
 import json
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -273,3 +275,24 @@ def test_landlord_commune_bars():
     assert labels == ["Autres bailleurs", "X"]
     widths = sorted(round(p.get_width()) for p in fig.axes[0].patches)
     assert widths == [0, 5, 10, 20]
+
+
+def test_fisher_jenks_in_a_fresh_process_says_nothing_in_english():
+    # `peuplement map --scheme fisherjenks` printed mapclassify's "UserWarning: Numba not
+    # installed. Using slow pure python version." (numba is kept away on purpose). A fresh
+    # interpreter, where numba is not imported yet, with every UserWarning an error.
+    code = (
+        "import numpy as np; from peuplement.maps._common import upper_bounds; "
+        "print(upper_bounds(np.array([1., 2., 3., 10., 11., 12., 50.]), "
+        "scheme='fisherjenks', k=3).tolist())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "error::UserWarning", "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    # Three natural groups {1, 2, 3}, {10, 11, 12}, {50}: upper bounds 3, 12 and 50.
+    assert done.stdout.strip() == "[3.0, 12.0, 50.0]"
