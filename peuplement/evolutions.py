@@ -43,6 +43,7 @@ __all__ = [
     "evolutions_blocks",
     "evolutions_html",
     "evolutions_section",
+    "protected_moves",
 ]
 
 SOURCE_INSEE = (
@@ -197,14 +198,27 @@ def _secret(table: pd.DataFrame, rules: dict[str, list[str]]) -> pd.DataFrame:
     return out
 
 
-def _protected_moves(attributions: pd.DataFrame) -> pd.DataFrame:
-    """Mutations and rehousings per year and destination, under the joint secrecy model.
+def protected_moves(attributions: pd.DataFrame) -> pd.DataFrame:
+    """Return mutations and rehousings per year and destination, under the joint secrecy model.
 
     A rehousing count of 0 out of 323 attributions says something of all 323 households:
     the parts, their complements and the year's totals (published with the yearly
     objectives) are protected together (:func:`peuplement.secrecy.protect_parts`). The
     share of the year's rehousings going to each destination reveals the others' count:
     it is masked for the whole year when one of them is.
+
+    Parameters
+    ----------
+    attributions
+        Attributions of several years (``annee``, ``code_qpv`` or ``en_qpv``,
+        ``type_mutation``, ``relogement_ru``), as :func:`peuplement.load_attributions`
+        or :func:`peuplement.synth.synth_default_years` give them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`peuplement.indicators.trends.mutations_rehousing` per ``annee`` and
+        ``en_qpv``, each masked count and share missing (NaN), ready to publish.
     """
     frame = attributions.copy()
     if "en_qpv" not in frame:
@@ -247,7 +261,7 @@ def _synthetic_tables(
             "nb_attributions": ["nb_attributions", "pression", "taux_satisfaction"],
         },
     )
-    moves = _protected_moves(attributions)
+    moves = protected_moves(attributions)
     from peuplement._config import DEFAULT_EPCI
     from peuplement.lec import lec_by_year, read_official
 

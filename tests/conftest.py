@@ -40,6 +40,7 @@ SLOW: tuple[str, ...] = (
     "test_official_formats.py::test_sru_rate_written_any_published_way",
     "test_evolutions.py::test_tendances_command",
     "test_evolutions.py::test_tables_real_and_synthetic",
+    "test_evolutions.py::test_notebook_03_publishes_no_mutation_count_under_the_threshold",
     "test_fragility.py::test_default_territory_poverty_rise",
     "test_segregation.py::test_theil_within_plus_between_is_total",
     "test_lec_household.py::test_unknown_children_rule_property",

@@ -1,7 +1,12 @@
 """The observatoire over time for the default territory: ``peuplement tendances`` and the report section."""
 
+import re
+from pathlib import Path
+
+import nbformat
 import pandas as pd
 import pytest
+from nbclient import NotebookClient
 from typer.testing import CliRunner
 
 from peuplement.cli import app
@@ -108,3 +113,26 @@ def test_tendances_bad_options(tmp_path, option, message):
     result = runner.invoke(app, ["tendances", *option, "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_notebook_03_publishes_no_mutation_count_under_the_threshold(shared_data, monkeypatch):
+    # Notebook 03 printed the raw mutations table (7 and 8 rehousings hors QPV, 0 en QPV,
+    # 10 inter-landlord mutations in 2026) that the report masks: it now shows the table
+    # protected by peuplement.evolutions.protected_moves.
+    monkeypatch.setenv("PEUPLEMENT_DATA_DIR", str(shared_data))
+    path = Path(__file__).resolve().parents[1] / "notebooks" / "03_evolutions.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(notebook, timeout=300, resources={"metadata": {"path": path.parent}}).execute()
+    html = next(
+        "".join(o["data"]["text/html"])
+        for c in notebook.cells
+        if "protected_moves(" in c.source
+        for o in c.get("outputs", [])
+        if "text/html" in o.get("data", {})
+    )
+    assert "Mutations et relogements" in html and "secret" in html
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
+    counts = [int(c.replace("\u202f", "")) for c in cells if c.replace("\u202f", "").isdigit()]
+    years = {2024, 2025, 2026}
+    # Every published number is a year or a count of at least 11 households.
+    assert counts and all(n in years or n >= 11 for n in counts)
