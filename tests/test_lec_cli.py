@@ -67,7 +67,10 @@ def test_lec_states_everything(files, tmp_path, shared_data):
         "exclues de tous les objectifs" in stated["Mutations"]
         and "moins de 11" in stated["Mutations"]
     )
-    assert "etat : 100,0\u202f%" in stated["Cibles des réservataires"]
+    # Kinds of réservataire named for the reader (State's quota judged against 100 %).
+    assert "; État : 100,0\u202f% (CCH L.441-1 et R.441-5" in stated["Cibles des réservataires"]
+    assert "etat" not in stated["Cibles des réservataires"]
+    assert "collectivite :" not in stated["Cibles des réservataires"]
     assert "engagement(s) de la CIA" in stated["Cibles des réservataires"]
     assert stated["rejets : commune hors du périmètre de l'EPCI 245901152 (COG de l'année)"] == "1"
     assert any(
@@ -94,6 +97,12 @@ def test_lec_states_everything(files, tmp_path, shared_data):
     # SIA Habitat committed to 30 %: 2/11 = 18.2 %, ceil(0.30 × 11 − 2) = 2 needed.
     assert eng_table[["unite", "attributions_manquantes"]].values.tolist() == [["SIA Habitat", 2]]
     text = " ".join(result.output.split("\n"))
+    # The réservataire "Bailleur" of the file, named as in the report (the first column of
+    # the table, read across the lines it wraps on).
+    units = " ".join(
+        line.split("│")[1].strip() for line in result.output.splitlines() if line.startswith("│")
+    )
+    assert "Bailleur (contingent propre)" in units
     assert "Génération QPV : 2024" in text and "15 lignes lues, 13 retenues, 2 rejetées" in text
 
 

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from peuplement._config import DEFAULT_EPCI
 from peuplement._errors import DataNotFoundError, PeuplementError
+from peuplement._report_html import RESERVATAIRE_NAMES
 from peuplement.cli._app import app, command, console, say, table
 from peuplement.cli._common import (
     Annee,
@@ -78,7 +79,8 @@ def lec_view(lec_table: pd.DataFrame, title: str) -> Table:
     for (niveau, unite), group in rows.groupby(["niveau", "unite"], sort=False):
         by_objective = {str(row["objectif"]): _cell(row) for _, row in group.iterrows()}
         cells = [by_objective.get(c, Text("")) for c in cols]
-        view.add_row(Text(f"EPCI {unite}" if niveau == "epci" else str(unite)), *cells)
+        name = f"EPCI {unite}" if niveau == "epci" else RESERVATAIRE_NAMES.get(unite, str(unite))
+        view.add_row(Text(name), *cells)
     return view
 
 
@@ -209,11 +211,23 @@ def _ab_line(opts: _Options) -> str:
     return f"A {fmt_pct(a)}, B {fmt_pct(b)} ({source})"
 
 
+#: How the parameters line names each kind of réservataire of ``RESERVATAIRE_RULES``.
+_KIND_NAMES = {
+    "collectivite": "collectivités",
+    "action_logement": "Action Logement",
+    "bailleur": "bailleur (contingent propre)",
+    "etat": "État",
+    "etat_fonctionnaires": "État (agents civils et militaires)",
+    "autre": "autres réservataires",
+}
+
+
 def _targets_line(engagements: pd.DataFrame | None, annee: int) -> str:
     from peuplement.lec import RESERVATAIRE_RULES
 
     parts = [
-        f"{kind} : {'aucune' if pd.isna(r.cible_prioritaires) else fmt_pct(float(r.cible_prioritaires))} ({r.reference})"
+        f"{_KIND_NAMES.get(str(kind), str(kind))} : "
+        f"{'aucune' if pd.isna(r.cible_prioritaires) else fmt_pct(float(r.cible_prioritaires))} ({r.reference})"
         for kind, r in RESERVATAIRE_RULES.iterrows()
     ]
     text = "prioritaires par type de réservataire — " + " ; ".join(parts)
