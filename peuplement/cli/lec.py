@@ -79,7 +79,9 @@ def lec_view(lec_table: pd.DataFrame, title: str) -> Table:
     for (niveau, unite), group in rows.groupby(["niveau", "unite"], sort=False):
         by_objective = {str(row["objectif"]): _cell(row) for _, row in group.iterrows()}
         cells = [by_objective.get(c, Text("")) for c in cols]
-        name = f"EPCI {unite}" if niveau == "epci" else RESERVATAIRE_NAMES.get(str(unite), str(unite))
+        name = (
+            f"EPCI {unite}" if niveau == "epci" else RESERVATAIRE_NAMES.get(str(unite), str(unite))
+        )
         view.add_row(Text(name), *cells)
     return view
 
