@@ -266,3 +266,52 @@ def test_markup_in_a_reservataire_name_is_printed_as_text(tmp_path, shared_data)
     assert result.exit_code == 0, result.output
     assert "[/bold]Etat[red]" in result.output  # the name, as written, not read as markup
     assert "att[red]x[bold].csv : 12 lignes lues, 12 retenues, 0 rejetées" in result.output
+
+
+# A file that keeps no row: the command stops on what was found and what to do, instead of
+# going on with an empty table (territory wrote a stock of 0, lec an empty objectives table,
+# indicators and report ended on an unexpected error).
+@pytest.mark.parametrize("command", ["territory", "indicators", "map", "report"])
+def test_stock_with_no_row_kept_stops_in_french(command, tmp_path):
+    header_only = tmp_path / "parc.csv"
+    header_only.write_text("code_insee;nb_lls\n", encoding="utf-8")
+    result = runner.invoke(app, [command, "--parc", str(header_only), "--out", str(tmp_path)])
+    _fails_in_french(
+        result, "--parc parc.csv : aucune ligne de données sous l'en-tête", "peuplement modele parc"
+    )
+
+
+def test_stock_with_every_row_rejected_says_each_reason_once(tmp_path):
+    # Comma-separated, the last value holding an unquoted comma: 7 rows of 6 fields under a
+    # header of 5, all rejected for that one reason, first five rows named.
+    rows = ["code_insee,commune,nb_lls,part,source"] + [
+        f"5957{i},Somain,{100 + i},1,CIL, 2017" for i in range(7)
+    ]
+    path = tmp_path / "parc_virgule.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["indicators", "--parc", str(path), "--out", str(tmp_path)])
+    _fails_in_french(
+        result,
+        "--parc parc_virgule.csv : aucune des 7 ligne(s) lues n'est retenue",
+        "(7 ligne(s) : 2, 3, 4, 5, 6…)",
+        "Vérifiez le séparateur",
+    )
+    assert result.output.count("6 champs pour 5 colonnes") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["lec", "--attributions"], "--attributions attributions.csv : aucune ligne de données"),
+        (["indicators", "--bailleurs"], "--bailleurs bailleurs.csv : aucune ligne de données"),
+    ],
+)
+def test_blank_templates_stop_in_french(args, fragment, tmp_path):
+    # The blank template of `peuplement modele`, given as is.
+    modele = "attributions" if args[0] == "lec" else "bailleurs"
+    made = runner.invoke(app, ["modele", modele, "--out", str(tmp_path)])
+    assert made.exit_code == 0, made.output
+    blank = next(tmp_path.rglob(f"modele_{modele}.csv"))
+    path = blank.rename(tmp_path / f"{modele}.csv")
+    result = runner.invoke(app, [*args, str(path), "--out", str(tmp_path / "out")])
+    _fails_in_french(result, fragment, f"peuplement modele {modele}")

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from peuplement.territory import Perimeter, Territory
 
 __all__ = [
+    "ATTRIBUTION_COLUMNS",
     "Annee",
     "CibleB",
     "DataDir",
@@ -48,6 +49,7 @@ __all__ = [
     "default_stock",
     "input_option",
     "load_stock",
+    "require_rows",
     "load_territory",
     "missing_input",
     "out_option",
@@ -362,8 +364,63 @@ def load_stock(path: Path, millesime: int | None) -> tuple[pd.DataFrame, LoadRep
             )
         data, report = load_rpls_resultats(path, annee=millesime)
         return data, report
-    data, report = load_parc_communes(path, millesime=millesime)
+    data, report = require_rows(
+        load_parc_communes(path, millesime=millesime),
+        path,
+        option="--parc",
+        modele="parc",
+        columns="code_insee et nb_lls",
+    )
     return data, report
+
+
+#: The columns an attribution needs, as :func:`require_rows` says them.
+ATTRIBUTION_COLUMNS = "id_attribution, annee, code_insee, nb_personnes et ressources"
+
+
+def require_rows(
+    loaded: Loaded[pd.DataFrame], path: Path, *, option: str, modele: str, columns: str
+) -> Loaded[pd.DataFrame]:
+    """Return ``loaded`` when the file kept a row; else stop with each reason and what to do.
+
+    With nothing kept, a command would go on with an empty table: a stock of 0, an empty
+    objectives table, or an unexpected error further on.
+
+    Parameters
+    ----------
+    loaded
+        A loader's ``(data, report)``.
+    path
+        The file given with ``option``.
+    option, modele, columns
+        The command-line option, the name for ``peuplement modele`` and the columns a row
+        needs at least (said in the message).
+
+    Returns
+    -------
+    Loaded
+        ``loaded`` itself.
+    """
+    data, report = loaded
+    if len(data):
+        return loaded
+    template = f"modèle vide avec son dictionnaire : « peuplement modele {modele} »."
+    if report.n_read == 0:
+        raise PeuplementError(
+            f"{option} {path.name} : aucune ligne de données sous l'en-tête. Remplissez le "
+            f"fichier (colonnes {columns} au moins) ; {template}"
+        )
+    reasons = []
+    for motif, rows in report.rejections.groupby("motif", sort=False)["ligne"]:
+        lines = ", ".join(str(n) for n in rows.unique()[:5])
+        more = "…" if rows.nunique() > 5 else ""
+        reasons.append(f"{motif} ({rows.nunique()} ligne(s) : {lines}{more})")
+    raise PeuplementError(
+        f"{option} {path.name} : aucune des {report.n_read} ligne(s) lues n'est retenue ; "
+        f"motifs : {' ; '.join(reasons[:5])}. Vérifiez le séparateur (« ; » ou « , », une "
+        f"valeur qui contient le séparateur entre guillemets) et les colonnes {columns} ; "
+        f"{template}"
+    )
 
 
 def missing_input(key: str, epci: str, command: str) -> PeuplementError:

@@ -24,6 +24,7 @@ from peuplement.cli._common import (
     load_stock,
     load_territory,
     record_renamed,
+    require_rows,
 )
 from peuplement.datasets import get_path
 from peuplement.export import output_dir, write_csv
@@ -125,7 +126,15 @@ def indicators(
     )
     landlords = None
     if landlord_path is not None:
-        landlords = inputs.add(load_parc_bailleurs(landlord_path, millesime=millesime))
+        landlords = inputs.add(
+            require_rows(
+                load_parc_bailleurs(landlord_path, millesime=millesime),
+                landlord_path,
+                option="--bailleurs",
+                modele="bailleurs",
+                columns="bailleur, code_insee et nb_lls",
+            )
+        )
         landlords = landlords.drop(columns="ligne").assign(siren_epci=epci)
         write_csv(
             landlord_concentration(landlords, by="siren_epci"), folder / "indicators_bailleur.csv"

@@ -16,6 +16,7 @@ from peuplement._errors import DataNotFoundError, PeuplementError
 from peuplement._report_html import RESERVATAIRE_NAMES
 from peuplement.cli._app import app, command, console, say, table
 from peuplement.cli._common import (
+    ATTRIBUTION_COLUMNS,
     Annee,
     DataDir,
     Epci,
@@ -25,6 +26,7 @@ from peuplement.cli._common import (
     input_option,
     parse_generation,
     parse_share,
+    require_rows,
 )
 from peuplement.export import output_dir, write_csv
 from peuplement.fmt import fmt_count, fmt_pct
@@ -154,7 +156,13 @@ def _inputs(
         report.close(len(att))
         inputs.account(report)
         return att, dem, report, True
-    att, report = load_attributions(attributions, qpv_generation=None)
+    att, report = require_rows(
+        load_attributions(attributions, qpv_generation=None),
+        attributions,
+        option="--attributions",
+        modele="attributions",
+        columns=ATTRIBUTION_COLUMNS,
+    )
     inputs.account(report)
     own = inputs.add(load_demandes(demandes)) if demandes is not None else None
     return att, own, report, False

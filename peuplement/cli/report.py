@@ -16,6 +16,7 @@ from peuplement._config import DEFAULT_EPCI
 from peuplement._errors import PeuplementError
 from peuplement.cli._app import app, command, err_console, say
 from peuplement.cli._common import (
+    ATTRIBUTION_COLUMNS,
     Annee,
     DataDir,
     Epci,
@@ -26,8 +27,10 @@ from peuplement.cli._common import (
     load_stock,
     load_territory,
     out_option,
+    require_rows,
 )
 from peuplement.io import load_parc_bailleurs
+from peuplement.validation import Loaded
 
 if TYPE_CHECKING:
     from peuplement.report import ReportData
@@ -161,7 +164,7 @@ def _report_data(
     *,
     secret: bool,
 ) -> ReportData:
-    from peuplement.io import load_attributions, load_demandes
+    from peuplement.io import load_demandes
     from peuplement.lec import qpv_generation_in_force
     from peuplement.report import assemble, default_report_data
 
@@ -178,13 +181,32 @@ def _report_data(
     return assemble(
         territory,
         _stock(parc, millesime, inputs),
-        landlords=inputs.add(load_parc_bailleurs(bailleurs)) if bailleurs else None,
-        attributions=inputs.add(load_attributions(attributions)) if attributions else None,
+        landlords=inputs.add(
+            require_rows(
+                load_parc_bailleurs(bailleurs),
+                bailleurs,
+                option="--bailleurs",
+                modele="bailleurs",
+                columns="bailleur, code_insee et nb_lls",
+            )
+        )
+        if bailleurs
+        else None,
+        attributions=inputs.add(_attributions(attributions)) if attributions else None,
         demandes=inputs.add(load_demandes(demandes)) if demandes else None,
         annee=annee,
         data_dir=data_dir,
         secret=secret,
     )
+
+
+def _attributions(path: Path) -> Loaded[pd.DataFrame]:
+    from peuplement.io import load_attributions
+
+    return require_rows(
+        load_attributions(path), path, option="--attributions", modele="attributions",
+        columns=ATTRIBUTION_COLUMNS,
+    )  # fmt: skip
 
 
 def _stock(path: Path, millesime: int | None, inputs: Inputs) -> pd.DataFrame:
