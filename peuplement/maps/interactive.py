@@ -434,8 +434,8 @@ def _title_box(m: folium.Map, title: str | None, source: str) -> None:
             "<style>.peuplement-label{font:600 11px sans-serif;color:#222;text-align:center;"
             "text-shadow:0 0 3px #fff,0 0 3px #fff;white-space:nowrap}"
             # The layer control (top right) wraps its labels rather than run over the title
-            # box (top left: 60 px + 38 % + its padding and border).
-            ".leaflet-control-layers-expanded{max-width:calc(62% - 110px)}</style>"
+            # box (top left: 60 px + 38 % of the page + its padding and border, 22 px).
+            ".leaflet-control-layers-expanded{max-width:calc(62vw - 130px)}</style>"
         )
     )
 

@@ -327,8 +327,23 @@ def test_browser_layer_control_leaves_the_title_readable(default, browser, tmp_p
         title = browser.find_element(By.CSS_SELECTOR, ".peuplement-title").rect
         control = browser.find_element(By.CSS_SELECTOR, ".leaflet-control-layers").rect
         labels = browser.find_element(By.CSS_SELECTOR, ".leaflet-control-layers").text
+        # Short labels alone still hold on one line: the limit is the page's width, not the
+        # control's own (a percentage of its shrink-to-fit box wrapped "Logements sociaux").
+        alone = save_map(
+            interactive_map(territory, [Layer(table, "nb_lls", "Logements sociaux")]),
+            tmp_path / "carte_courte.html",
+        )
+        browser.get(alone.as_uri())
+        time.sleep(0.3)
+        short = browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-base label")[0]
+        one_line = browser.execute_script(
+            "return parseFloat(getComputedStyle(arguments[0]).lineHeight)"
+            " || 1.3 * parseFloat(getComputedStyle(arguments[0]).fontSize)",
+            short,
+        )
     finally:
         browser.set_window_size(1200, 900)
+    assert short.text == "Logements sociaux" and short.size["height"] < 1.8 * one_line
     assert "(données synthétiques)" in labels  # the whole label is still there, wrapped
     # Side by side, or one below the other: the boxes do not overlap.
     assert (
