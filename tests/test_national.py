@@ -48,7 +48,50 @@ def rpls_case(request, tmp_path):
     return BAD / request.param
 
 
+TRICKY = (
+    "\ufeffRPLS_ID;DEPCOM;QPV;BAILLEUR;CONSTRUCT;FINAN;NBPIECE;SURFHAB;X;Y\n"
+    + "".join(
+        f"L{k};59350;;Bailleur {k % 3};1990;PLUS;{k % 5 + 1};50.5;700000.5;7000000.5\n"
+        for k in range(40)
+    )
+    + 'L40;59350;;"Bailleur\ndu Nord";1990;PLUS;3;50,5;700000;7000000\n'  # quoted line break
+    + "\n"  # a blank line
+    + ";;;;;;;;;\n"  # a row of empty cells: skipped, as a blank line
+    + "L41;1001;QP059001;Norévie;1990;PLUS;2;48;700000;7000000\n"  # accents, lost zero
+    + "L42;59350;;Bailleur 1;1990;PLUS;2;48;700000;7000000;extra\n"  # one field too many
+    + "L3;59350;;Bailleur 1;1990;PLUS;2;48;700000;7000000\n"  # duplicate of an early row
+    + " L43 ;59350;;Nore\u0301vie;1990;PLUS;deux;48;700000;7000000\n"  # NFD, bad count
+    + "L44;59350;hq;Bailleur  1;1990;PLUS;2;1 048,5;700000;7000000"  # no final line break
+)
+
+
+@pytest.fixture(params=["utf-8", "mixed"])
+def tricky_csv(request, tmp_path):
+    path = tmp_path / "rpls_tricky.csv"
+    data = TRICKY.encode("utf-8")
+    if request.param == "mixed":  # one line in Windows-1252 in a UTF-8 file
+        data = data.replace("Norévie;1990".encode(), "Norévie;1990".encode("cp1252"))
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("block_bytes", [None, 97, 300])
+def test_ingest_blocks_agree_with_loader(tricky_csv, tmp_path, monkeypatch, block_bytes):
+    """Cut into small blocks (a quoted line break, a blank line, a Windows-1252 line, a
+    duplicate and a row with too many fields land in various blocks), the file is judged
+    row by row as the loader judges it."""
+    from peuplement.io import _stream
+
+    if block_bytes:
+        monkeypatch.setattr(_stream, "BLOCK_BYTES", block_bytes)
+    assert_ingest_equals_loader(tricky_csv, tmp_path)
+
+
 def test_ingest_agrees_with_loader(rpls_case, tmp_path):
+    assert_ingest_equals_loader(rpls_case, tmp_path)
+
+
+def assert_ingest_equals_loader(rpls_case, tmp_path):
     """The streamed ingestion judges every row as the loader does: same kept rows and
     values, same rejections (line, column, value, reason), same repairs."""
     data, report = load_rpls(rpls_case, millesime=2023)

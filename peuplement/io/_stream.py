@@ -26,7 +26,9 @@ decodes (UTF-8, else Windows-1252).
 
 from __future__ import annotations
 
+import bisect
 import functools
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,7 +116,7 @@ def _decode(block: bytes) -> tuple[bytes, int, bool, int | None]:
 
 
 def _arrow_read(
-    data: bytes,
+    data: bytes | memoryview,
     names: Sequence[str],
     sep: str,
     lines: int,
@@ -158,42 +160,34 @@ def _count_lines(data: bytes) -> int:
 
 
 class _Reader:
-    """The file's bytes after the header, handed out in blocks that end on a line break."""
+    """The file's bytes after the header, handed out in blocks that end on a line break.
+
+    A block is the start of a chunk read from the file, up to its last line break; the
+    file is then rewound to that point, so that no byte is copied to join a cut line to
+    the next block.
+    """
 
     def __init__(self, path: Path, start: int, size: int) -> None:
         self.handle = path.open("rb")
         self.handle.seek(start)
         self.size = size
-        self.rest = b""
-        self.eof = False
 
-    def _more(self) -> bool:
-        chunk = self.handle.read(self.size)
-        self.eof = not chunk
-        self.rest += chunk
-        return bool(chunk)
-
-    def block(self) -> bytes:
-        """Return the next block of whole lines (empty at the end of the file).
+    def block(self) -> tuple[bytes, int]:
+        """Return the next block as ``data[:end]`` (``end`` 0 at the end of the file).
 
         Returns
         -------
-        bytes
-            The block.
+        tuple
+            ``data`` (bytes read) and ``end`` (the block's length in it).
         """
-        while not self.eof:
-            chunk = self.handle.read(self.size)
-            if not chunk:
-                self.eof = True
-                break
-            cut = chunk.rfind(b"\n") + 1
-            if cut:  # one copy: the previous block's last partial line + this chunk's lines
-                block = self.rest + memoryview(chunk)[:cut]
-                self.rest = chunk[cut:]
-                return block
-            self.rest += chunk
-        block, self.rest = self.rest, b""
-        return block
+        data = b""
+        while chunk := self.handle.read(self.size):
+            data = data + chunk if data else chunk
+            end = data.rfind(b"\n") + 1
+            if end:
+                self.handle.seek(end - len(data), os.SEEK_CUR)
+                return data, end
+        return data, len(data)
 
     def to_even_quotes(self, block: bytes) -> bytes:
         """Extend ``block`` line by line until its quotes are balanced (a quoted line break).
@@ -212,13 +206,10 @@ class _Reader:
             The block, extended to the end of the quoted cell it cut.
         """
         while block.count(b'"') % 2:
-            end = self.rest.find(b"\n")
-            if end < 0:
-                if not self._more():
-                    block, self.rest = block + self.rest, b""
-                    return block
-                continue
-            block, self.rest = block + self.rest[: end + 1], self.rest[end + 1 :]
+            line = self.handle.readline()
+            if not line:
+                break
+            block += line
         return block
 
     def close(self) -> None:
@@ -233,7 +224,7 @@ def read_blocks(
     names: Sequence[str],
     header: str,
     columns: Sequence[str] | None = None,
-    size: int = BLOCK_BYTES,
+    size: int | None = None,
 ) -> Iterator[Block]:
     """Yield the file's rows in blocks, as :func:`peuplement.io._tabular.read_table` reads them.
 
@@ -251,7 +242,7 @@ def read_blocks(
         The columns to read (default: all); a block with a row blank in these is read
         whole, since the loader skips only rows blank in every column.
     size
-        Bytes per block.
+        Bytes per block (default :data:`BLOCK_BYTES`).
 
     Yields
     ------
@@ -263,41 +254,47 @@ def read_blocks(
     start = head.find(b"\n") + 1 if b"\n" in head else len(head)
     bom = 3 if head.startswith(b"\xef\xbb\xbf") else 0
     accents = not head[bom:start].isascii()  # the header's own accents
-    reader = _Reader(path, start, size)
+    reader = _Reader(path, start, size or BLOCK_BYTES)
     line, offset = 2, start
     decode = False  # set once a block was not UTF-8: the next ones are decoded first
     try:
-        while block := reader.block():
-            newlines = block.count(b"\n")
-            lines = newlines + (not block.endswith(b"\n"))
-            # Arrow checks UTF-8 in the columns it converts only: the others are checked here.
-            fast = not decode and (columns is None or _is_utf8(block))
-            table = _arrow_read(block, names, sep, lines, columns) if fast else None
+        while True:
+            data, end = reader.block()
+            if not end:
+                break
+            view = memoryview(data)[:end]
+            newlines = data.count(b"\n", 0, end)
+            lines = newlines + (data[end - 1] != ord("\n"))
+            # Arrow checks UTF-8 in the columns it converts only: the others are checked
+            # here (bytes past ``end`` are the next block's: checking them too is harmless).
+            ascii_ = data.isascii()
+            fast = not decode and (columns is None or ascii_ or _is_utf8(view))
+            table = _arrow_read(view, names, sep, lines, columns) if fast else None
             if table is not None:
-                accents = accents or not block.isascii()
+                accents = accents or not ascii_
                 rows = np.arange(line, line + lines, dtype=np.int64)
                 yield Block(table, rows, [], 0, accents)
+                block_size = end
             else:
-                block = reader.to_even_quotes(block)
+                block = reader.to_even_quotes(bytes(view))
                 newlines = block.count(b"\n")
                 decode = decode or not _is_utf8(block)
                 slow = _slow_block(block, line, offset - bom, accents, path, sep, names, header)
                 accents = slow.utf8_accents
                 yield slow
+                block_size = len(block)
             line += newlines
-            offset += len(block)
+            offset += block_size
     finally:
         reader.close()
 
 
-def _is_utf8(block: bytes) -> bool:
+def _is_utf8(block: bytes | memoryview) -> bool:
     """Return whether ``block`` is UTF-8.
 
     Checked by Arrow without building a Python string (several times faster than
     ``bytes.decode``).
     """
-    if block.isascii():
-        return True
     buffer = pa.py_buffer(block)
     offsets = pa.py_buffer(np.array([0, len(block)], dtype=np.int32).tobytes())
     try:
@@ -363,32 +360,35 @@ class _Parsed:
 
 
 class _Seen:
-    """Identifiers met so far, as pairs of 64-bit hashes in sorted runs.
+    """Identifiers met so far: their 64-bit hashes in sorted runs, their text kept aside.
 
     A hand-written set: Python's set of 5 million strings costs 400 MB and a second per
-    million look-ups, whereas numpy searches sorted fixed-width keys in milliseconds.
-    Each block adds one run sorted on the first hash (``a``); a block's keys are looked
-    up in every run (sorted queries: a linear walk), and runs are merged when there are
-    more than :attr:`MAX_RUNS`. The second hash (``b``) confirms a match, so that two
-    identifiers are taken for one only if both hashes agree (probability below 10⁻²⁰
-    for 10⁸ rows). Keys whose first hashes agree and second do not are rare: they are
-    settled one by one in ``others``.
+    million look-ups, whereas numpy searches sorted fixed-width hashes in milliseconds.
+    Each block adds one run sorted on the hash, with the row holding each hash; a
+    block's hashes are looked up in every run (sorted queries: a linear walk) behind a
+    table of the slots met (:attr:`filter`), and runs are merged beyond
+    :attr:`MAX_RUNS`. A hash met before, or twice in a block, is settled on the text of
+    the identifiers (kept as Arrow text, 60 MB for 5 million): equal text is a
+    duplicate, different text a new identifier that shares its hash (then listed in
+    ``others``). The answer is exact, whatever the hash.
     """
 
     MAX_RUNS = 8
-    #: Bits of the first hash that index :attr:`filter`, a table of the slots met (64 MB):
-    #: a key whose slot was never met is new without a search (for 5 million keys, 92 %
-    #: of the look-ups stop there).
+    #: Bits of the hash that index :attr:`filter`, a table of the slots met (64 MB): a key
+    #: whose slot was never met is new without a search (for 5 million keys, 92 % of the
+    #: look-ups stop there).
     FILTER_BITS = 26
 
     def __init__(self) -> None:
         self.runs: list[tuple[np.ndarray, np.ndarray]] = []
         self.filter = np.zeros(1 << self.FILTER_BITS, dtype=bool)
-        self.others: dict[int, set[int]] = {}
+        self.others: dict[int, list[int]] = {}
+        self.blocks: list[pa.Array] = []
+        self.starts: list[int] = [0]
 
     @staticmethod
-    def hash(keys: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-        """Return two independent 64-bit hashes of each key (DuckDB's ``hash``).
+    def hash(keys: pa.Array) -> np.ndarray:
+        """Return a 64-bit hash of each key (DuckDB's ``hash``).
 
         Parameters
         ----------
@@ -397,18 +397,20 @@ class _Seen:
 
         Returns
         -------
-        tuple of numpy.ndarray
-            Two ``uint64`` arrays.
+        numpy.ndarray
+            ``uint64`` hashes.
         """
         con = _hasher()
         con.register("block_keys", pa.table({"k": keys}))
-        pair = con.sql("SELECT hash(k) AS a, hash(k, 'peuplement') AS b FROM block_keys")
-        hashed = pair.fetchnumpy()
+        hashed = con.sql("SELECT hash(k) AS a FROM block_keys").fetchnumpy()
         con.unregister("block_keys")
-        return (
-            np.asarray(hashed["a"], dtype=np.uint64),
-            np.asarray(hashed["b"], dtype=np.uint64),
-        )
+        return np.asarray(hashed["a"], dtype=np.uint64)
+
+    def _text(self, row: int) -> str:
+        """Return the identifier of an earlier row (its number counted over the file)."""
+        block = bisect.bisect_right(self.starts, row) - 1
+        value: str = self.blocks[block][row - self.starts[block]].as_py()
+        return value
 
     def first_time(self, keys: pa.Array) -> np.ndarray:
         """Return, per row, whether its key is null or met for the first time in the file.
@@ -423,46 +425,51 @@ class _Seen:
         numpy.ndarray
             ``False`` for the rows whose key an earlier row had.
         """
-        pair_a, pair_b = self.hash(keys)
-        rows = np.flatnonzero(~np.asarray(keys.is_null(), dtype=bool))
-        order = _sorted_by(pair_a, rows)
-        a, b = pair_a[order], pair_b[order]
-        tie = a[1:] == a[:-1]
-        repeat = np.zeros(len(a), dtype=bool)
-        odd = np.zeros(len(a), dtype=bool)
-        if tie.any():
-            repeat[1:] = tie & (b[1:] == b[:-1])
-            # A first hash met with two second hashes in this block: settled one by one.
-            group = np.cumsum(np.r_[True, ~tie]) - 1
-            clash = tie & (b[1:] != b[:-1])
-            odd = (np.bincount(group[1:][clash], minlength=group[-1] + 1) > 0)[group]
-        hit = np.zeros(len(a), dtype=bool)
-        hit_b = np.zeros(len(a), dtype=np.uint64)
+        base = self.starts[-1]
+        hashes = self.hash(keys)
+        order = _sorted_by(hashes, np.flatnonzero(~np.asarray(keys.is_null(), dtype=bool)))
+        a = hashes[order]
+        holder = np.full(len(a), -1, dtype=np.int64)  # the earlier row with the same hash
         slot = (a >> np.uint64(64 - self.FILTER_BITS)).astype(np.intp)
         maybe = np.flatnonzero(self.filter[slot])  # the others were never met
-        for run_a, run_b in self.runs:
+        for run_a, run_row in self.runs:
             at = np.searchsorted(run_a, a[maybe])
             at[at == len(run_a)] = 0
             found = run_a[at] == a[maybe]
-            hit[maybe[found]] = True
-            hit_b[maybe[found]] = run_b[at[found]]
-        repeat |= hit & (hit_b == b)
-        odd |= hit & ~repeat  # a first hash met before with another second hash
+            holder[maybe[found]] = run_row[at[found]]
+        tie = np.zeros(len(a), dtype=bool)
+        tie[1:] = a[1:] == a[:-1]
+        tie[:-1] |= tie[1:]
+        settle = (holder >= 0) | tie
         if self.others:
-            odd |= np.isin(a, np.fromiter(self.others, dtype=np.uint64, count=len(self.others)))
-        for i in np.flatnonzero(odd):  # by first hash, in file order within one
-            met = self.others.setdefault(int(a[i]), {int(hit_b[i])} if hit[i] else set())
-            repeat[i] = int(b[i]) in met
-            met.add(int(b[i]))
-        new = ~repeat & ~odd & ~hit
+            settle |= np.isin(a, np.fromiter(self.others, dtype=np.uint64, count=len(self.others)))
+        repeat = np.zeros(len(a), dtype=bool)
+        new = ~settle
+        texts: dict[int, set[str]] = {}
+        for i in np.flatnonzero(settle):  # by hash, in file order within one: few rows
+            h = int(a[i])
+            if h not in texts:
+                rows = ([int(holder[i])] if holder[i] >= 0 else []) + self.others.get(h, [])
+                texts[h] = {self._text(row) for row in rows}
+            text = keys[int(order[i])].as_py()
+            if text in texts[h]:
+                repeat[i] = True
+                continue
+            if texts[h]:  # another identifier with this hash
+                self.others.setdefault(h, []).append(base + int(order[i]))
+            else:
+                new[i] = True
+            texts[h].add(text)
         if new.any():
-            self.runs.append((a[new], b[new]))
+            self.runs.append((a[new], base + order[new]))
             self.filter[slot[new]] = True
         if len(self.runs) > self.MAX_RUNS:
             merged_a = np.concatenate([run[0] for run in self.runs])
-            merged_b = np.concatenate([run[1] for run in self.runs])
+            merged_row = np.concatenate([run[1] for run in self.runs])
             perm = np.argsort(merged_a)
-            self.runs = [(merged_a[perm], merged_b[perm])]
+            self.runs = [(merged_a[perm], merged_row[perm])]
+        self.blocks.append(keys)
+        self.starts.append(base + len(keys))
         first = np.ones(len(keys), dtype=bool)
         first[order[repeat]] = False
         return first
@@ -677,36 +684,44 @@ class RowRules:
     def _parse_number(self, f: Field, raw: pa.Array) -> _Parsed:
         """Parse numbers: Arrow's cast for plain spellings, the loader's parser for the others."""
         integer = f.kind in ("count", "year")
+        empty = np.asarray(raw.is_null(), dtype=bool)
         try:  # most blocks: every value a number Arrow reads (a finite one, checked below)
             values = pc.cast(raw, pa.float64())
-            plain = pa.array(np.ones(len(raw), dtype=bool))
+            other = np.zeros(len(raw), dtype=bool)
         except pa.ArrowInvalid:
             if integer:  # digits only, at most 15 (below 2**53)
                 plain = pc.and_(pc.ascii_is_decimal(raw), pc.less_equal(pc.binary_length(raw), 15))
             else:
                 plain = pc.match_substring_regex(raw, _PLAIN_NUMBER)
             values = pc.cast(pc.if_else(plain, raw, None), pa.float64())
-        number = np.array(values.to_numpy(zero_copy_only=False), dtype=float)
+            other = ~_mask(plain) & ~empty
+        number = values.to_numpy(zero_copy_only=False)
         # `inf`, `nan`, `1e999` and, for counts, `1.5`, `-2` or beyond 2**53: the loader's
         # parser decides.
         with np.errstate(invalid="ignore"):
-            odd_count = (number < 0) | (number != np.floor(number)) | (np.abs(number) >= 2.0**53)
-            unusual = ~np.isfinite(number) | (integer & odd_count)
-        other = np.flatnonzero((~_mask(plain) | unusual) & ~np.asarray(raw.is_null(), dtype=bool))
+            finite = np.isfinite(number)
+            other |= ~finite & ~np.isnan(number)
+            if integer:
+                odd = (number < 0) | (number != np.floor(number)) | (number >= 2.0**53)
+                other |= finite & odd
         wrong = np.zeros(len(raw), dtype=bool)
-        if len(other):
-            strings = pd.Series(raw.take(other).to_pylist(), dtype="string")
-            parsed = PARSERS[f.kind](strings, None)
-            number[other] = parsed.values.astype("float64").to_numpy(na_value=np.nan)
-            wrong[other] = parsed.wrong.to_numpy(dtype=bool)
+        if other.any():
+            number = number.copy()
+            rows = np.flatnonzero(other)
+            parsed = PARSERS[f.kind](pd.Series(raw.take(rows).to_pylist(), dtype="string"), None)
+            number[rows] = parsed.values.astype("float64").to_numpy(na_value=np.nan)
+            wrong[rows] = parsed.wrong.to_numpy(dtype=bool)
         with np.errstate(invalid="ignore"):
             if f.kind == "nonneg":
                 wrong |= number < 0
             elif f.kind == "year":
                 wrong |= (number < 1000) | (number > 9999)
-        number[wrong] = np.nan
-        missing = np.isnan(number) & ~wrong
-        array = pa.array(number, from_pandas=True)
+        if other.any() or wrong.any():
+            number = np.where(wrong, np.nan, number)
+            array = pa.array(number, from_pandas=True)
+            missing = np.isnan(number) & ~wrong
+        else:  # the cast as it is: a null where the cell is empty
+            array, missing = values, empty
         if integer:
             # A count beyond the integer type is rejected by its range before it is kept.
             array = pc.cast(array, _ARROW_TYPES[f.kind], safe=False)
@@ -765,17 +780,23 @@ class RowRules:
         return _Parsed(array, np.zeros(len(raw), bool), np.asarray(array.is_null(), dtype=bool))
 
 
+def _is_blank(cells: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Return the cells empty or made of white space only."""
+    spaces = pc.or_(pc.equal(pc.binary_length(cells), 0), pc.utf8_is_space(cells))
+    return _mask(spaces, True)
+
+
 def _blank_rows(table: pa.Table) -> np.ndarray:
     """Return the rows whose every cell is empty or blank."""
     if not table.num_columns or not table.num_rows:
         return np.zeros(table.num_rows, dtype=bool)
-    blank = _mask(pc.match_substring_regex(table.column(0), r"^\s*$"), True)
+    blank = _is_blank(table.column(0))
     for name in table.column_names[1:]:
         if not blank.any():
             break
         rows = np.flatnonzero(blank)
         cells = table[name].take(rows)
-        blank[rows] = _mask(pc.match_substring_regex(cells, r"^\s*$"), True)
+        blank[rows] = _is_blank(cells)
     return blank
 
 

@@ -81,12 +81,17 @@ def _sniff(path: Path) -> tuple[str, str, list[str]]:
     except UnicodeDecodeError as exc:
         # a cut multi-byte character at the end of the sample is not an error
         encoding = "utf-8" if exc.start > len(head) - 4 else "latin-1"
-    text = head.decode(encoding if encoding == "utf-8" else "latin-1", errors="ignore")
-    first = text.splitlines()[0] if text else ""
-    if not first:
+    # The header line alone, decoded as the loader decodes each line: UTF-8, else
+    # Windows-1252 (a UTF-8 header may open a file with a few Windows-1252 lines).
+    line = head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0].rstrip(b"\r")
+    try:
+        first = line.decode("utf-8")
+    except UnicodeDecodeError:
+        first = line.decode("cp1252", errors="replace")
+    if not first.strip():
         raise SchemaError(f"{path.name} est vide : ni en-tête ni ligne de données.")
     sep = max([";", ",", "\t", "|"], key=first.count)
-    header = next(csv.reader([first.lstrip("\ufeff")], delimiter=sep))
+    header = next(csv.reader([first], delimiter=sep))
     return encoding, sep, [h.strip() for h in header]
 
 
