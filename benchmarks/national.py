@@ -319,6 +319,7 @@ def stage_secrecy(work: Path) -> dict[str, Any]:
     from peuplement.france import lec_france
     from peuplement.io.national import commune_lookup
     from peuplement.lec import read_official
+    from peuplement.secrecy import is_masked
 
     commune_lookup()  # the COG cache of this empty folder, built before the clock
     attributions = pd.read_parquet(work / "attributions.parquet")
@@ -332,7 +333,8 @@ def stage_secrecy(work: Path) -> dict[str, Any]:
         "cpu": cold.cpu,
         "warm_wall": warm.wall,
         "warm_cpu": warm.cpu,
-        "epci": int(lec["siren_epci"].nunique()) if "siren_epci" in lec else 0,
+        "epci": int(lec.loc[lec["niveau"] == "epci", "unite"].nunique()),
+        "masked": float(is_masked(lec["secret"]).mean()),
     }
 
 
@@ -478,8 +480,9 @@ def report(r: dict[str, dict[str, Any]], vintages: int, loads: list[float]) -> N
     secret = r["secrecy"]
     print(
         f"beside (not a target of this benchmark): the national LEC table made publishable "
-        f"(secrecy over {secret['epci']} EPCI and its audit) {secret['cpu']:.2f} s CPU with an "
-        f"empty cache, {secret['warm_cpu']:.2f} s with the suppression pattern cached"
+        f"(secrecy over {secret['epci']} EPCI and its audit; {secret['masked']:.1%} of the rows "
+        f"masked) {secret['cpu']:.2f} s CPU with an empty cache, {secret['warm_cpu']:.2f} s with "
+        "the suppression pattern cached"
     )
     print()
     print("wall times (not judged; shared machine):")

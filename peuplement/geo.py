@@ -576,8 +576,10 @@ class PolygonGrid:
     key
         Column of ``polygons`` that :meth:`assign` returns.
     cell
-        Cell size in metres; by default a fortieth of the median extent of the
-        polygons' bounding boxes, between 10 m and 2 km (about 21 m for QPV).
+        Cell size in metres; by default a fifty-sixth of the median extent of the
+        polygons' bounding boxes, between 10 m and 2 km (about 15 m for QPV: finer cells
+        leave fewer points to test exactly, until the cell table outgrows the processor's
+        cache; 15 m assigns national RPLS 6 % faster than 21 m, 12 m costs a longer build).
 
     Examples
     --------
@@ -605,7 +607,7 @@ class PolygonGrid:
             if cell is None:
                 bounds = shapely.bounds(geoms[usable])
                 extent = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
-                cell = float(np.clip(np.median(extent) / 40, 10.0, 2_000.0))
+                cell = float(np.clip(np.median(extent) / 56, 10.0, 2_000.0))
             self.grid = _build_grid(self.geoms, cell)
 
     def positions(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:

