@@ -700,7 +700,7 @@ class RowRules:
         # parser decides.
         with np.errstate(invalid="ignore"):
             finite = np.isfinite(number)
-            other |= ~finite & ~np.isnan(number)
+            other |= ~finite & ~empty  # a NaN not from an empty cell: `nan` written
             if integer:
                 odd = (number < 0) | (number != np.floor(number)) | (number >= 2.0**53)
                 other |= finite & odd
