@@ -25,9 +25,10 @@ def expected_first(blocks):
 
 
 class _Merging(_Seen):
-    """Runs merged after every second block."""
+    """Runs merged after every second block, and a slot table that grows from 4 slots."""
 
     MAX_RUNS = 1
+    MIN_BITS = 2
 
 
 class _Clashing(_Seen):

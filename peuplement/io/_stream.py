@@ -374,14 +374,16 @@ class _Seen:
     """
 
     MAX_RUNS = 8
-    #: Bits of the hash that index :attr:`filter`, a table of the slots met (64 MB): a key
-    #: whose slot was never met is new without a search (for 5 million keys, 92 % of the
-    #: look-ups stop there).
-    FILTER_BITS = 26
+    #: :attr:`filter` is a table of the slots met, indexed by the first bits of the hash: a
+    #: key whose slot was never met is new without a search. It keeps at least 8 slots per
+    #: key met (at most 1 in 8 look-ups of a new key goes on to a search), growing by
+    #: four from 2**20 slots up to 2**28 (256 MB): 64 MB for 5 million keys.
+    MIN_BITS, MAX_BITS = 20, 28
 
     def __init__(self) -> None:
         self.runs: list[tuple[np.ndarray, np.ndarray]] = []
-        self.filter = np.zeros(1 << self.FILTER_BITS, dtype=bool)
+        self.bits = self.MIN_BITS
+        self.filter = np.zeros(1 << self.bits, dtype=bool)
         self.others: dict[int, list[int]] = {}
         self.blocks: list[pa.Array] = []
         self.starts: list[int] = [0]
@@ -405,6 +407,18 @@ class _Seen:
         hashed = con.sql("SELECT hash(k) AS a FROM block_keys").fetchnumpy()
         con.unregister("block_keys")
         return np.asarray(hashed["a"], dtype=np.uint64)
+
+    def _grow(self, keys: int) -> None:
+        """Enlarge :attr:`filter` for ``keys`` keys, its slots set again from the runs."""
+        bits = self.bits
+        while (1 << bits) < 8 * keys and bits < self.MAX_BITS:
+            bits += 2
+        if bits == self.bits:
+            return
+        self.bits = bits
+        self.filter = np.zeros(1 << bits, dtype=bool)
+        for run_a, _ in self.runs:
+            self.filter[(run_a >> np.uint64(64 - bits)).astype(np.intp)] = True
 
     def _text(self, row: int) -> str:
         """Return the identifier of an earlier row (its number counted over the file)."""
@@ -430,7 +444,8 @@ class _Seen:
         order = _sorted_by(hashes, np.flatnonzero(~np.asarray(keys.is_null(), dtype=bool)))
         a = hashes[order]
         holder = np.full(len(a), -1, dtype=np.int64)  # the earlier row with the same hash
-        slot = (a >> np.uint64(64 - self.FILTER_BITS)).astype(np.intp)
+        self._grow(sum(len(run[0]) for run in self.runs) + len(a))
+        slot = (a >> np.uint64(64 - self.bits)).astype(np.intp)
         maybe = np.flatnonzero(self.filter[slot])  # the others were never met
         for run_a, run_row in self.runs:
             at = np.searchsorted(run_a, a[maybe])
