@@ -442,3 +442,25 @@ def test_hhi_on_dask_equals_pandas(small_france, tmp_path):
     joined = pandas_hhi.to_frame("pandas").join(dask_hhi.rename("dask"), how="outer")
     assert len(joined) == len(pandas_hhi) > 400  # two vintages of some 250 EPCI each
     np.testing.assert_allclose(joined["dask"], joined["pandas"], rtol=1e-12)
+
+
+def test_ingest_command_says_rejections_and_repairs(tmp_path):
+    """The command prints the accounting, each reason and each repair, in French."""
+    path = tmp_path / "rpls_tricky.csv"
+    data = TRICKY.encode("utf-8").replace("Norévie;1990".encode(), "Norévie;1990".encode("cp1252"))
+    path.write_bytes(data)
+    out = tmp_path / "sortie"
+    result = runner.invoke(app, ["ingest", str(path), "--millesime", "2024", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    # 46 rows read: L0-L39 (40), L40 (two physical lines: a quoted line break), L41, L42
+    # (a field too many: read, rejected), the duplicate L3, L43, L44; the blank line and
+    # the row of empty cells are skipped, as the loader skips them. 4 rejected, 42 kept.
+    assert "rpls_tricky.csv : 46 lignes lues, 42 retenues, 4 rejetées" in result.output
+    assert "utf-8 et windows-1252 mêlés" in result.output
+    assert "rejet : identifiant en double (première occurrence gardée) (1)" in result.output
+    assert "réparé : `DEPCOM` : code normalisé (zéro initial rétabli ou « .0 » retiré) (1)" in (
+        result.output
+    )
+    rejected = pd.read_parquet(out / "france" / "rpls_2024_rejets.parquet")
+    assert rejected.columns.tolist() == ["fichier", "ligne", "colonne", "valeur", "motif"]
+    assert rejected["colonne"].tolist() == ["*", "RPLS_ID", "NBPIECE", "SURFHAB"]

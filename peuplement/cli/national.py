@@ -125,6 +125,8 @@ def ingest(
     say(report.summary())
     for reason, n in sorted(report.reasons.items(), key=lambda kv: -kv[1]):
         say(f"  rejet : {reason} ({fmt_count(n)})")
+    for repair, n in report.repairs.items():
+        say(f"  réparé : {repair} ({fmt_count(n)})")
 
 
 @app.command()

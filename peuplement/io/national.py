@@ -270,12 +270,19 @@ def ingest_rpls(
         n_kept=report.n_kept,
         n_rejected=len(rejected),
         reasons={str(k): int(v) for k, v in rejected["motif"].value_counts().items()},
-        encoding=encoding,
+        encoding=_encoding_read(encoding, first_bad, mixed=accents),
         seconds=time.perf_counter() - start,
         parquet=out,
         rejections=rejects,
         repairs=repairs,
     )
+
+
+def _encoding_read(sniffed: str, first_bad: int | None, *, mixed: bool) -> str:
+    """Return the file's encoding as read: the sniffed one, told apart when lines mix."""
+    if first_bad is None:
+        return "utf-8"
+    return "utf-8 et windows-1252 mêlés" if mixed else sniffed
 
 
 def _finish(kept: pa.Table, found: dict[str, str], millesime: int) -> pa.Table:
