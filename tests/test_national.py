@@ -65,12 +65,15 @@ TRICKY = (
 )
 
 
-@pytest.fixture(params=["utf-8", "mixed"])
+@pytest.fixture(params=["utf-8", "mixed", "crlf", "windows-1252"])
 def tricky_csv(request, tmp_path):
     path = tmp_path / "rpls_tricky.csv"
-    data = TRICKY.encode("utf-8")
+    text = TRICKY.replace("\n", "\r\n") if request.param == "crlf" else TRICKY
+    data = text.encode("utf-8")
     if request.param == "mixed":  # one line in Windows-1252 in a UTF-8 file
         data = data.replace("Norévie;1990".encode(), "Norévie;1990".encode("cp1252"))
+    if request.param == "windows-1252":  # the whole file, without its BOM
+        data = text.lstrip("\ufeff").encode("cp1252", errors="replace")
     path.write_bytes(data)
     return path
 
