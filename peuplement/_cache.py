@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import pandas as pd
 import platformdirs
 
+from peuplement._errors import reason
 from peuplement.export import write_parquet
 from peuplement.validation import Loaded, LoadReport
 
@@ -308,12 +309,14 @@ def cached_frame(
         try:
             return cast(F, _read(path))
         except (OSError, ValueError) as exc:  # a truncated or foreign file: rebuild it
-            logger.info("cache : entrée %s illisible (%s) ; elle est recalculée", path, exc)
+            logger.info("cache : entrée %s illisible (%s) ; elle est recalculée", path, reason(exc))
     frame: pd.DataFrame = _progress_build(build, description)
     try:
         write_parquet(frame, path)
     except (OSError, ValueError, TypeError) as exc:  # no room or rights; a column Arrow refuses
-        logger.info("cache : rien écrit dans %s (%s) ; la table reste en mémoire", folder, exc)
+        logger.info(
+            "cache : rien écrit dans %s (%s) ; la table reste en mémoire", folder, reason(exc)
+        )
         return frame
     for old in folder.glob(f"{name}-*.parquet"):
         if old != path:

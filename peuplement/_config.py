@@ -5,15 +5,23 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from peuplement._errors import DataNotFoundError
+from peuplement._errors import ENV_DATA_DIR, DataNotFoundError, data_dir_hint, option_hint
 
-__all__ = ["DEFAULT_EPCI", "ENV_DATA_DIR", "SOURCES", "data_dir", "raw_dir", "reference_file"]
+__all__ = [
+    "DEFAULT_EPCI",
+    "ENV_DATA_DIR",
+    "QPV_2024_FILE",
+    "SOURCES",
+    "data_dir",
+    "qpv_file_hint",
+    "raw_dir",
+    "reference_file",
+]
 
 #: SIREN of the default territory, the CA Cœur d'Ostrevent (Nord).
 DEFAULT_EPCI = "245901152"
 
 #: Environment variable naming the reference-data directory.
-ENV_DATA_DIR = "PEUPLEMENT_DATA_DIR"
 
 _PACKAGE = Path(__file__).resolve().parent
 _REPO = _PACKAGE.parent
@@ -46,6 +54,30 @@ SOURCES: dict[str, str] = {
 }
 
 
+#: The 2024 QPV perimeters in the reference-data directory (those of the EPCI shipped).
+QPV_2024_FILE = "qpv/qpv2024/qpv2024_perimetres_coeur_ostrevent_arras_lens_lievin_wgs84.geojson"
+
+
+def qpv_file_hint() -> str:
+    """Say how to give the official 2024 QPV perimeters, as peuplement runs.
+
+    From a command with ``--qpv``, that option; from one without, the file's place in the
+    reference-data directory; from Python, :func:`peuplement.load_qpv`.
+
+    Examples
+    --------
+    >>> qpv_file_hint()
+    'passez-les avec load_qpv(chemin, generation=2024)'
+    """
+    return option_hint(
+        "--qpv",
+        "passez-les avec --qpv FICHIER",
+        python="passez-les avec load_qpv(chemin, generation=2024)",
+        otherwise=f"enregistrez-les sous « {QPV_2024_FILE} » dans le répertoire de données, "
+        f"indiqué avec {data_dir_hint()}",
+    )
+
+
 def data_dir(path: str | os.PathLike[str] | None = None) -> Path:
     """Return the reference-data directory.
 
@@ -69,9 +101,8 @@ def reference_file(relative: str, *, data_dir_: str | os.PathLike[str] | None = 
         source = SOURCES.get(relative, "voir shared/data/PROVENANCE.md")
         raise DataNotFoundError(
             f"fichier de référence « {relative} » absent du répertoire de données « {base} ». "
-            f"Source : {source}. Indiquez le dossier qui le contient avec --data-dir ou la "
-            f"variable d'environnement {ENV_DATA_DIR} (état de chaque source : "
-            "« peuplement donnees »)."
+            f"Source : {source}. Indiquez le dossier qui le contient avec {data_dir_hint()} "
+            "(état de chaque source : « peuplement donnees »)."
         )
     return path
 

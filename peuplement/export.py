@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from peuplement._errors import PeuplementError
+from peuplement._errors import PeuplementError, os_reason
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -109,17 +109,17 @@ def output_dir(path: str | os.PathLike[str], *, option: str = "--out") -> Path:
     True
     """
     folder = Path(path)
-    for parent in (folder, *folder.parents):
-        if parent.exists() and not parent.is_dir():
-            raise OutputError(
-                f"Le dossier de sortie « {folder} » ne peut pas être créé : « {parent} » est un "
-                f"fichier. Donnez à {option} un dossier (existant ou à créer)."
-            )
     try:
+        for parent in (folder, *folder.parents):
+            if parent.exists() and not parent.is_dir():
+                raise OutputError(
+                    f"Le dossier de sortie « {folder} » ne peut pas être créé : « {parent} » est "
+                    f"un fichier. Donnez à {option} un dossier (existant ou à créer)."
+                )
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(
-            f"Le dossier de sortie « {folder} » ne peut pas être créé ({exc.strerror}). "
+            f"Le dossier de sortie « {folder} » ne peut pas être créé ({os_reason(exc)}). "
             f"Choisissez un autre dossier avec {option}."
         ) from exc
     return folder

@@ -52,7 +52,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from peuplement._errors import DataNotFoundError, SchemaError, preview
+from peuplement._config import qpv_file_hint
+from peuplement._errors import (
+    DataNotFoundError,
+    SchemaError,
+    data_dir_hint,
+    hint,
+    option_hint,
+    preview,
+)
 from peuplement.fmt import fmt_pct
 from peuplement.schema import QPV_PATTERNS
 from peuplement.secrecy import SECRET_THRESHOLD, protect_lec
@@ -490,7 +498,8 @@ def thresholds(
         if computed is None:
             raise SchemaError(
                 f"aucun seuil du premier quartile pour l'EPCI {siren} en {annee} : absent de la table "
-                "officielle et pas de demandes fournies ; passez --seuil ou --demandes"
+                "officielle et pas de demandes fournies"
+                + (f" ; passez {' ou '.join(_threshold_ways())}" if _threshold_ways() else "")
             )
         q1, source = computed, "calculé sur la demande au 31/12 de N−1 (demandeurs de l'EPCI)"
     return Thresholds(q1=q1, q2=q2, q3=q3, source=source, q1_calcule=computed, regional=regional)
@@ -585,7 +594,8 @@ def household_quartile(
     if nb_personnes < 1 or not 0 <= nb_moins_14 < nb_personnes:
         raise SchemaError(
             f"ménage de {nb_personnes} personne(s) dont {nb_moins_14} de moins de 14 ans : il faut au "
-            "moins une personne et au moins un membre de 14 ans ou plus (--personnes, --moins-14)"
+            "moins une personne et au moins un membre de 14 ans ou plus "
+            + hint(python="(nb_personnes, nb_moins_14)", cli="(--personnes, --moins-14)")
         )
     if ressources_mensuelles < 0:
         raise SchemaError(
@@ -835,7 +845,13 @@ def _check_qpv_codes(
         values=code,
         reason=(
             f"code QPV de la génération {other} : {when}la génération en vigueur est {generation} "
-            f"({_DECREES[generation]}) ; corrigez le code ou passez --qpv-generation {other}"
+            f"({_DECREES[generation]}) ; corrigez le code"
+            + option_hint(
+                "--qpv-generation",
+                f" ou passez --qpv-generation {other}",
+                python=f" ou passez qpv_generation={other}",
+                otherwise="",
+            )
         ),
     )
     code = data["code_qpv"]
@@ -851,9 +867,9 @@ def _check_qpv_codes(
         return data
     code = data["code_qpv"]
     unknown = code.notna() & ~code.isin(set(known))
-    hint = (
-        " ; la liste fournie est incomplète (liste ANCT par commune) : passez le fichier officiel "
-        "des QPV (--qpv FICHIER, data.gouv.fr « QP2024_France_Hexagonale_Outre_Mer »)"
+    incomplete = (
+        " ; la liste fournie est incomplète (liste ANCT par commune) : périmètres officiels des "
+        f"QPV sur data.gouv.fr (« QP2024_France_Hexagonale_Outre_Mer ») ; {qpv_file_hint()}"
         if not complete
         else ""
     )
@@ -862,7 +878,7 @@ def _check_qpv_codes(
         unknown,
         column="code_qpv",
         values=code,
-        reason=f"code QPV inconnu de la génération {generation}{hint}",
+        reason=f"code QPV inconnu de la génération {generation}{incomplete}",
     )
 
 
@@ -901,7 +917,8 @@ def _locate(
             data,
             need,
             column="x/y",
-            reason=f"périmètres QPV {gen} absents : logement localisé par ses coordonnées, non classable ; passez --qpv FICHIER",
+            reason=f"périmètres QPV {gen} absents : logement localisé par ses coordonnées, non "
+            f"classable ; {qpv_file_hint()}",
         )
     degrees = need & (x.abs() <= 180) & (y.abs() <= 90)
     data = report.drop(
@@ -1569,9 +1586,34 @@ def read_official(data_dir: str | os.PathLike[str] | None) -> pd.DataFrame:
             "(lec/seuils_quartiles_demandeurs_epci_2024_2026.csv dans le répertoire de données). "
             "Source : arrêtés annuels publiés au Journal officiel, compilés par l'Union régionale "
             "HLM Hauts-de-France (calculette-lec.github.io, montants_quartiles.xlsx). Passez le "
-            "répertoire qui la contient avec --data-dir (ou PEUPLEMENT_DATA_DIR), ou un seuil avec "
-            f"--seuil, ou les demandes avec --demandes pour le calculer. Détail : {exc}"
+            f"répertoire qui la contient avec {data_dir_hint()}"
+            + "".join(f", ou {way}" for way in _threshold_ways())
+            + ". "
+            f"Détail : {exc}"
         ) from exc
+
+
+def _threshold_ways() -> list[str]:
+    """Return the ways to a threshold besides the official table.
+
+    Said as the running command offers them (a command without ``--seuil`` is not told to
+    pass it), or as Python does.
+    """
+    ways = [
+        option_hint(
+            "--seuil",
+            "un seuil avec --seuil",
+            python="un seuil imposé (argument seuil)",
+            otherwise="",
+        ),
+        option_hint(
+            "--demandes",
+            "les demandes avec --demandes pour le calculer",
+            python="les demandes (argument demandes) pour le calculer",
+            otherwise="",
+        ),
+    ]
+    return [way for way in ways if way]
 
 
 def lec_by_year(

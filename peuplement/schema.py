@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from peuplement._errors import SchemaError, preview
+from peuplement._errors import SchemaError, hint, preview
 
 __all__ = [
     "CRS_LAMBERT93",
@@ -312,6 +312,19 @@ def normalize_qpv(raw: pd.Series, *, generation: int | None) -> CodeCheck:
     )
 
 
+def _rename_hint(template: str | None) -> str:
+    """Say what to do about a missing column: in the file (CLI), or ``columns=`` (Python)."""
+    model = (
+        f" ; le modèle vide, avec les noms attendus : « peuplement modele {template} »"
+        if template
+        else ""
+    )
+    return hint(
+        python="renommez la colonne ou passez columns={'<votre colonne>': '<nom canonique>'}",
+        cli=f"renommez la colonne dans le fichier (en-tête de la première ligne){model}",
+    )
+
+
 def resolve_columns(
     frame: pd.DataFrame,
     aliases: Mapping[str, Sequence[str]],
@@ -319,6 +332,7 @@ def resolve_columns(
     required: Sequence[str],
     source: str,
     columns: Mapping[str, str] | None = None,
+    template: str | None = None,
 ) -> dict[str, str]:
     """Map canonical column names to the columns of ``frame``.
 
@@ -336,6 +350,9 @@ def resolve_columns(
     columns
         Explicit ``{source_column: canonical_name}`` mapping given by the user; it wins
         over the aliases.
+    template
+        Name of the blank template of this table (``peuplement modele <name>``), said to
+        a command-line user who must rename a column.
 
     Returns
     -------
@@ -374,8 +391,7 @@ def resolve_columns(
         raise SchemaError(
             f"{source} : colonne(s) manquante(s) {expected} ; colonnes trouvées : "
             f"{preview(map(str, frame.columns), 12)}. Les noms sont comparés sans tenir compte "
-            "de la casse, des accents, des espaces ni des « _ » : renommez la colonne ou "
-            "passez columns={'<votre colonne>': '<nom canonique>'}."
+            f"de la casse, des accents, des espaces ni des « _ » : {_rename_hint(template)}."
         )
     return found
 

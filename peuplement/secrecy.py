@@ -111,7 +111,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from peuplement._errors import PeuplementError, SchemaError, missing_columns
+from peuplement._errors import PeuplementError, SchemaError, missing_columns, reason
 
 if TYPE_CHECKING:
     from scipy import sparse
@@ -1316,7 +1316,7 @@ def _read_pattern(
         with np.load(path) as saved:
             masked, primary, points = saved["masked"], saved["primary"], saved["points"]
     except (OSError, ValueError, KeyError) as exc:
-        logger.info("secret : entrée de cache %s illisible (%s) ; recalculée", path, exc)
+        logger.info("secret : entrée de cache %s illisible (%s) ; recalculée", path, reason(exc))
         return None
     if masked.shape != (n_cells,) or points.ndim != 2 or points.shape[1] != n_atoms:
         return None
@@ -1346,7 +1346,9 @@ def _write_pattern(
     try:
         write_bytes(buffer.getvalue(), path)
     except OSError as exc:
-        logger.info("secret : cache non écrit (%s) ; le calcul sera refait la prochaine fois", exc)
+        logger.info(
+            "secret : cache non écrit (%s) ; le calcul sera refait la prochaine fois", reason(exc)
+        )
 
 
 def audit(

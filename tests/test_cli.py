@@ -50,8 +50,8 @@ def test_territory_command_bad_epci(tmp_path):
     result = runner.invoke(app, ["territory", "--epci", "123456789", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert result.output == (
-        "Erreur : --epci 123456789 n'est pas un EPCI du COG 2025. Vérifiez le SIREN (la "
-        "liste : peuplement.load_epci_list()).\n"
+        "Erreur : --epci 123456789 n'est pas un EPCI du COG 2025. Vérifiez le SIREN (pour le "
+        "trouver par le nom de l'EPCI ou d'une commune : « peuplement epci \"nom\" »).\n"
     )
     assert not (tmp_path / "123456789").exists()
 

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from peuplement import SchemaError
+from peuplement._errors import cli_options
 from peuplement.lec import (
     RULES,
     classify,
@@ -106,8 +107,17 @@ def test_threshold_precedence(shared_data):
     assert (
         thresholds("245901152", 2023, official=official, demandes=demand).q1 == 1000
     )  # no 2023 arrêté here
-    with pytest.raises(SchemaError, match="passez --seuil ou --demandes"):
+    # From Python the hint names the arguments; from a command, its own options only.
+    python = r"passez un seuil imposé \(argument seuil\) ou les demandes \(argument demandes\)"
+    with pytest.raises(SchemaError, match=python):
         thresholds("245901152", 2023, official=official)
+    for options, said in (
+        (["--seuil", "--demandes"], "passez un seuil avec --seuil ou les demandes avec --demandes"),
+        (["--demandes"], "passez les demandes avec --demandes pour le calculer"),  # report
+        (["--seuil"], "passez un seuil avec --seuil$"),  # quartile
+    ):
+        with cli_options(options), pytest.raises(SchemaError, match=said):
+            thresholds("245901152", 2023, official=official)
 
 
 def test_exactly_at_target_and_threshold_tie():

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from peuplement._errors import cli_options
 from peuplement.io.communes import load_communes_france
 from peuplement.io.qpv import load_qpv, load_qpv_list
 from peuplement.lec import classify, lec_indicators, qpv_generation_in_force
@@ -117,7 +118,7 @@ def test_unknown_but_well_formed_codes_are_rejected():
     assert reason.startswith(
         "code QPV inconnu de la génération 2024 ; la liste fournie est incomplète"
     )
-    assert "--qpv FICHIER" in reason
+    assert reason.endswith("passez-les avec load_qpv(chemin, generation=2024)")  # from Python
     # 2015: QP059999 names no QPV of the (complete) official list: rejected, not counted in B.
     codes_2015 = set(load_qpv(generation=2015)[0]["code_qpv"])
     report = LoadReport("a.csv")
@@ -145,11 +146,21 @@ def test_missing_perimeters_reject_located_rows(somain_2024):
     assert (
         report.rejections["motif"].tolist()
         == [
-            "périmètres QPV 2024 absents : logement localisé par ses coordonnées, non classable ; passez --qpv FICHIER"
+            "périmètres QPV 2024 absents : logement localisé par ses coordonnées, non classable ; "
+            "passez-les avec load_qpv(chemin, generation=2024)"
         ]
         * 2
     )
     assert epci_a(c) == (0, 0)
+    # From the command line: lec has --qpv; report has not, it is told where the file goes.
+    for options, said in (
+        (["--qpv", "--data-dir"], "; passez-les avec --qpv FICHIER"),
+        (["--data-dir"], "; enregistrez-les sous « qpv/qpv2024/"),
+    ):
+        report = LoadReport("a.csv")
+        with cli_options(options):
+            classify(data, q1=Q1, annee=2026, report=report, qpv=None)
+        assert said in report.rejections["motif"].iloc[0]
     # With the perimeters: the first row is in QN05940M, the second outside.
     c = classify(data, q1=Q1, annee=2026, qpv=somain_2024)
     assert c["code_qpv"].fillna("").tolist() == ["QN05940M", "", "QN05940M"]

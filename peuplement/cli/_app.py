@@ -15,12 +15,14 @@ from rich.text import Text
 from typer import rich_utils
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
-from peuplement._errors import PeuplementError
+from peuplement._errors import PeuplementError, cli_options, os_reason
 
 try:  # typer 0.2x carries its own copy of click
     from typer import _click as click
+    from typer._click.globals import get_current_context
 except ImportError:  # pragma: no cover - older typer, on click itself
     import click  # type: ignore[no-redef]
+    from click import get_current_context  # type: ignore[no-redef]
 
 __all__ = [
     "FrenchCommand",
@@ -32,6 +34,7 @@ __all__ = [
     "err_console",
     "fail",
     "french_help",
+    "get_current_context",
     "say",
     "table",
 ]
@@ -232,6 +235,7 @@ def fail(message: str, *, code: int = 2) -> typer.Exit:
 
 
 def _os_message(exc: OSError) -> str:
+    """Say in French what went wrong with a file: never the English text of the system."""
     name = f"« {exc.filename} »" if exc.filename else "un fichier"
     if isinstance(exc, FileNotFoundError):
         return f"{name} n'existe pas. Vérifiez le chemin donné en option."
@@ -241,20 +245,33 @@ def _os_message(exc: OSError) -> str:
         return f"{name} : un dossier est attendu, c'est un fichier."
     if isinstance(exc, PermissionError):
         return f"{name} : accès refusé. Vérifiez les droits ou choisissez un autre chemin."
-    return f"{name} : erreur du système de fichiers ({exc.strerror or exc})."
+    return f"{name} : {os_reason(exc)}. Vérifiez le chemin, ou choisissez-en un autre."
+
+
+def _options() -> list[str]:
+    """The options of the command running and of ``peuplement`` itself (``--debug``)."""
+    options: list[str] = []
+    ctx = get_current_context(silent=True)
+    while ctx is not None:
+        options += [o for p in ctx.command.params for o in (*p.opts, *p.secondary_opts)]
+        ctx = ctx.parent
+    return options
 
 
 def command(func: Callable[P, R]) -> Callable[P, R]:
     """Wrap a command so that it ends on a French message and an exit code, never a traceback.
 
     Exit codes: 0 success, 2 bad input or option (the message says what and where), 3
-    unexpected error (the message asks to rerun with ``--debug`` and report it).
+    unexpected error (the message asks to rerun with ``--debug`` and report it). While the
+    command runs, messages say what to do with its own options (:func:`cli_options`),
+    not with Python arguments.
     """
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return func(*args, **kwargs)
+            with cli_options(_options()):
+                return func(*args, **kwargs)
         except typer.Exit:
             raise
         except PeuplementError as exc:

@@ -82,7 +82,8 @@ def check_epci(value: str) -> str:
     if siren not in epci_sirens():
         raise fail(
             f"--epci {siren} n'est pas un EPCI du COG 2025. Vérifiez le SIREN "
-            "(la liste : peuplement.load_epci_list())."
+            "(pour le trouver par le nom de l'EPCI ou d'une commune : "
+            '« peuplement epci "nom" »).'
         )
     return siren
 

@@ -70,7 +70,7 @@ def donnees(
         if epci not in set(load_epci_list()["siren_epci"]):
             raise PeuplementError(
                 f"--epci {epci} : ce SIREN n'est pas un EPCI du COG 2025. Cherchez-le avec "
-                "« peuplement epci NOM »."
+                "« peuplement epci \"nom\" » (nom de l'EPCI ou d'une commune)."
             )
     statuses = sources_status(data_dir=data_dir, epci=epci, given=parse_given(fichier or []))
     title = "Sources de données" + (f" pour l'EPCI {epci}" if epci else "")

@@ -20,7 +20,15 @@ import pandas as pd
 import typer
 
 from peuplement._errors import PeuplementError
-from peuplement.cli._app import add_row, app, command, console, say, table
+from peuplement.cli._app import (
+    add_row,
+    app,
+    command,
+    console,
+    get_current_context,
+    say,
+    table,
+)
 from peuplement.export import output_dir, write_bytes, write_csv
 from peuplement.io._spec import Field
 from peuplement.io.rpls import PARC_BAILLEURS_FIELDS, PARC_COMMUNES_FIELDS
@@ -94,6 +102,20 @@ _FORMATS = {
 
 #: Kinds kept as text in the spreadsheet (a code keeps its leading zero).
 _TEXT_KINDS = {"insee", "siren", "qpv", "id", "text"}
+
+
+def _commands_with(option: str) -> list[str]:
+    """Return the ``peuplement`` commands that take ``option``.
+
+    A command-line user is told those, not the Python loader.
+    """
+    root = get_current_context().find_root().command
+    commands = getattr(root, "commands", {})
+    return sorted(
+        f"peuplement {name}"
+        for name, cmd in commands.items()
+        if any(option in p.opts for p in cmd.params)
+    )
 
 
 def dictionary(name: str) -> pd.DataFrame:
@@ -203,4 +225,5 @@ def modele(
     say(
         f"Écrit : {csv_path}, {xlsx_path} (signification et unité de chaque colonne : feuille « dictionnaire »)."
     )
-    say(f"À passer à : {template.option} (lu par {template.chargeur}).")
+    users = _commands_with(template.option)
+    say(f"À passer à : {template.option} FICHIER (commandes : {', '.join(users)}).")

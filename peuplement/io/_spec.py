@@ -364,6 +364,7 @@ def load_tabular(
     columns: Mapping[str, str] | None = None,
     qpv_generation: int | None = None,
     sheet: str | int | None = None,
+    template: str | None = None,
 ) -> tuple[pd.DataFrame, LoadReport]:
     """Read, map and validate a table against ``fields``; return the kept rows and the report.
 
@@ -381,6 +382,8 @@ def load_tabular(
         Generation of QPV codes (2015 or 2024), ``None`` for either.
     sheet
         Sheet of a spreadsheet.
+    template
+        Name of the table's blank template (``peuplement modele <name>``), for messages.
 
     Returns
     -------
@@ -402,6 +405,7 @@ def load_tabular(
         required=[f.name for f in fields if f.required],
         source=report.source,
         columns=columns,
+        template=template,
     )
     extra = [str(c) for c in rows.raw.columns if c not in found.values()]
     if extra:

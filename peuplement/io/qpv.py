@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from peuplement._config import reference_file
+from peuplement._config import QPV_2024_FILE, qpv_file_hint, reference_file
 from peuplement._errors import DataNotFoundError, SchemaError
 from peuplement.io._geo import (
     ABSURD,
@@ -50,7 +50,7 @@ QPV_ALIASES: dict[str, Sequence[str]] = {
 #: (Cœur d'Ostrevent, CU d'Arras, Lens-Liévin): elsewhere pass the national file.
 _DEFAULT_FILES = {
     2015: "qpv/qp2015_national_shp/QP_METROPOLE_LB93.shp",
-    2024: "qpv/qpv2024/qpv2024_perimetres_coeur_ostrevent_arras_lens_lievin_wgs84.geojson",
+    2024: QPV_2024_FILE,
 }
 #: The 2024 QPV codes per commune (ANCT list, incomplete: see PROVENANCE.md).
 _LIST_2024 = "qpv/qpv2024/qpv2024_liste_par_commune_anct_wgs84.geojson"
@@ -121,7 +121,7 @@ def _default_qpv_file(generation: int, data_dir: str | os.PathLike[str] | None) 
     if generation not in _DEFAULT_FILES:
         raise DataNotFoundError(
             f"aucun fichier par défaut pour les périmètres QPV {generation} : téléchargez-les "
-            f"depuis {_URL_2024} et donnez le chemin (load_qpv(path, generation=2024))"
+            f"depuis {_URL_2024} et {qpv_file_hint()}"
         )
     try:
         path = reference_file(_DEFAULT_FILES[generation], data_dir_=data_dir)
@@ -129,8 +129,7 @@ def _default_qpv_file(generation: int, data_dir: str | os.PathLike[str] | None) 
         if generation != 2024:
             raise
         raise DataNotFoundError(
-            f"{exc} Périmètres officiels 2024 de toute la France : {_URL_2024} ; "
-            "passez-les avec load_qpv(path, generation=2024) ou --qpv FICHIER."
+            f"{exc} Périmètres officiels 2024 de toute la France : {_URL_2024} ; {qpv_file_hint()}."
         ) from exc
     return path
 

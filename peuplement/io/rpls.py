@@ -156,7 +156,7 @@ def load_parc_communes(
     Loaded
         The stock per commune; and the load report (rejected rows, repairs).
     """
-    data, report = load_tabular(source, PARC_COMMUNES_FIELDS, columns=columns)
+    data, report = load_tabular(source, PARC_COMMUNES_FIELDS, columns=columns, template="parc")
     data = report.drop(
         data,
         data["code_insee"].duplicated(keep="first"),
@@ -199,7 +199,9 @@ def load_parc_bailleurs(
         The stock per landlord (or per landlord × commune); and the load report (rejected rows,
         repairs).
     """
-    data, report = load_tabular(source, PARC_BAILLEURS_FIELDS, columns=columns)
+    data, report = load_tabular(
+        source, PARC_BAILLEURS_FIELDS, columns=columns, template="bailleurs"
+    )
     # Names are Unicode-normalised by load_tabular (NFC, spaces, invisible characters):
     # "Norevie" typed two ways is one landlord here.
     key = ["bailleur", "code_insee"]

@@ -184,7 +184,7 @@ def load_demandes(
         The requests with the columns of :data:`DEMANDE_FIELDS`; and the load report (rejected rows,
         repairs).
     """
-    data, report = load_tabular(source, DEMANDE_FIELDS, columns=columns)
+    data, report = load_tabular(source, DEMANDE_FIELDS, columns=columns, template="demandes")
     return Loaded(_household(data, report), report)
 
 
@@ -216,7 +216,11 @@ def load_attributions(
         (rejected rows, repairs).
     """
     data, report = load_tabular(
-        source, ATTRIBUTION_FIELDS, columns=columns, qpv_generation=qpv_generation
+        source,
+        ATTRIBUTION_FIELDS,
+        columns=columns,
+        qpv_generation=qpv_generation,
+        template="attributions",
     )
     if annee is not None:
         data = drop_other_years(data, report, annee)
@@ -296,12 +300,16 @@ def load_engagements(
         2026;Norevie;Etat;prioritaires;;12
     """
     if not isinstance(source, pd.DataFrame):
-        data, report = load_tabular(source, ENGAGEMENT_FIELDS, columns=columns)
+        data, report = load_tabular(
+            source, ENGAGEMENT_FIELDS, columns=columns, template="engagements"
+        )
     else:
         frame = source.copy()
         if "cible" in frame.columns:
             frame["cible"] = frame["cible"].astype("string").str.replace("%", "").str.strip()
-        data, report = load_tabular(frame, ENGAGEMENT_FIELDS, columns=columns)
+        data, report = load_tabular(
+            frame, ENGAGEMENT_FIELDS, columns=columns, template="engagements"
+        )
     percent = data["cible"] > 1
     if percent.any():
         data.loc[percent, "cible"] = data.loc[percent, "cible"] / 100
