@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from peuplement.fmt import fmt_count, fmt_fr
+from peuplement.fmt import fmt_count, fmt_fr, fmt_signed
 
 __all__ = [
     "NIVEAU_LABELS",
@@ -28,6 +29,7 @@ __all__ = [
     "generation_date",
     "lec_epci_table",
     "block_groups",
+    "text_table",
     "lec_unit_table",
     "render",
     "summary_sentences",
@@ -100,6 +102,67 @@ class Table:
     css: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def heads(self) -> list[tuple[str, str]]:
+        """Return the headers with their css class: ``num`` over a column of numbers.
+
+        A column of numbers is right-aligned, its header too, so that each header
+        stands over its figures.
+        """
+        out = []
+        for i, header in enumerate(self.headers):
+            cells = [row[i][1].split() for row in self.rows if i < len(row)]
+            numeric = bool(cells) and all("num" in css for css in cells)
+            out.append((header, "num" if numeric else ""))
+        return out
+
+
+#: A figure as peuplement writes it for people (:mod:`peuplement.fmt`): a sign, digits
+#: grouped by three with narrow no-break spaces, a decimal comma, a unit, a year in
+#: brackets. A code (59574, QP059040) or a year alone (2024) is not one: it stays at left.
+_QUANTITY = re.compile(
+    r"[+\u2212]?\d{1,3}(?:\u202f\d{3})*(?:,\d+)?"
+    r"(?:[ \u202f](?:%|€|points?|pts?|ans?))?(?: \(\d{4}\))?"
+)
+#: What a column of figures shows where a figure is not given.
+_NO_FIGURE = {"", "–", "secret", "non publié", "sans objectif", "n.d."}
+
+
+def text_table(frame: pd.DataFrame, caption: str) -> Table:
+    """Make a :class:`Table` of a frame of texts, its columns of figures right-aligned.
+
+    The sections of the report and of the partial report give their tables as texts
+    already formatted (:mod:`peuplement.fmt`); a column whose every cell is a figure (or
+    says that none is given) gets the ``num`` class: right-aligned, tabular figures.
+
+    Parameters
+    ----------
+    frame
+        The table, every cell a text.
+    caption
+        Its caption.
+
+    Returns
+    -------
+    Table
+        The table as shown.
+
+    Examples
+    --------
+    >>> t = text_table(pd.DataFrame({"Code": ["59574"], "Taux": ["\u221241,4\u202f% (2017)"]}), "x")
+    >>> t.heads()
+    [('Code', ''), ('Taux', 'num')]
+    """
+    texts = [
+        ["" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v) for v in row]
+        for row in frame.itertuples(index=False)
+    ]
+    numeric = []
+    for i in range(frame.shape[1]):
+        figures = [row[i] for row in texts if row[i] not in _NO_FIGURE]
+        numeric.append(bool(figures) and all(_QUANTITY.fullmatch(v) for v in figures))
+    rows = [[(v, "num" if numeric[i] else "") for i, v in enumerate(row)] for row in texts]
+    return Table(caption=caption, headers=[str(c) for c in frame.columns], rows=rows)
+
 
 def generation_date(value: dt.date | None = None) -> dt.date:
     """Return the report's date: ``value``, else ``$SOURCE_DATE_EPOCH`` (UTC), else today.
@@ -153,10 +216,7 @@ def _pct(value: Any) -> str:
 
 
 def _signed_points(value: float) -> str:
-    if pd.isna(value):
-        return "–"
-    text = fmt_fr(abs(value), digits=1)
-    return ("+" if value >= 0 else "−") + text
+    return fmt_signed(None if pd.isna(value) else value, digits=1)
 
 
 def summary_sentences(lec: pd.DataFrame, *, annee: int, synthetic: bool) -> list[dict[str, str]]:
@@ -395,4 +455,5 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["text_table"] = text_table
     return env

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 
 from peuplement._config import DEFAULT_EPCI
 from peuplement._errors import PeuplementError
-from peuplement.fmt import fmt_count, fmt_fr, fmt_pct
+from peuplement.fmt import fmt_count, fmt_fr, fmt_pct, fmt_signed
 from peuplement.indicators import fragility as fr
 from peuplement.indicators import trends as tr
 from peuplement.io.insee_qpv import (
@@ -474,10 +474,7 @@ def _png(fig: Figure) -> str:
 
 
 def _signed(value: float, unit: str, digits: int = 1) -> str:
-    if pd.isna(value):
-        return "–"
-    value = round(float(value), digits) + 0.0  # no "-0,00"
-    return f"{'+' if value > 0 else ''}{fmt_fr(value, digits=digits)} {unit}".strip()
+    return fmt_signed(None if pd.isna(value) else float(value), digits=digits, unit=unit)
 
 
 def _fragility_blocks(ev: Evolutions) -> list[Block]:
@@ -777,16 +774,20 @@ def _table_json(table: pd.DataFrame | None) -> str:
 # PNG data URIs (made here) go into attributes.
 _TEMPLATE = """\
 <section id="evolutions">
+<style>#evolutions th.num,#evolutions td.num{text-align:right;font-variant-numeric:tabular-nums}</style>
 {%- for b in blocks %}
 {%- if b.kind == "titre" and loop.first %}<h2>{{ b.text }}</h2>
 {%- elif b.kind == "titre" %}<h3>{{ b.text }}</h3>
 {%- elif b.kind == "synthetique" %}<p class="synth">{{ b.text }}</p>
 {%- elif b.kind == "texte" %}<p class="small">{{ b.text }}</p>
 {%- elif b.kind == "figure" %}<img alt="{{ b.text }}" src="{{ b.image }}">
-{%- elif b.kind == "tableau" %}<table><caption>{{ b.text }}</caption><thead><tr>
-{%- for c in b.table.columns %}<th>{{ c }}</th>{% endfor %}</tr></thead><tbody>
-{%- for row in b.table.itertuples(index=False) %}<tr>
-{%- for v in row %}<td>{{ v }}</td>{% endfor %}</tr>{% endfor %}</tbody></table>
+{%- elif b.kind == "tableau" %}{% set t = text_table(b.table, b.text) %}<table>
+<caption>{{ t.caption }}</caption><thead><tr>
+{%- for h, css in t.heads() %}<th{% if css %} class="{{ css }}"{% endif %}>{{ h }}</th>{% endfor %}
+</tr></thead><tbody>
+{%- for row in t.rows %}<tr>
+{%- for text, css in row %}<td{% if css %} class="{{ css }}"{% endif %}>{{ text }}</td>{% endfor %}
+</tr>{% endfor %}</tbody></table>
 {%- endif %}
 {%- endfor %}
 </section>
@@ -818,5 +819,7 @@ def evolutions_html(blocks: list[Block]) -> str:
     """
     import jinja2
 
+    from peuplement._report_html import text_table
+
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    return env.from_string(_TEMPLATE).render(blocks=blocks)
+    return env.from_string(_TEMPLATE).render(blocks=blocks, text_table=text_table)

@@ -29,7 +29,7 @@ from peuplement import _report_html as view
 from peuplement._errors import PeuplementError
 from peuplement.evolutions import Block
 from peuplement.export import output_dir, write_csv, write_text
-from peuplement.fmt import fmt_count, fmt_fr, fmt_pct
+from peuplement.fmt import fmt_count, fmt_fr, fmt_pct, fmt_signed
 from peuplement.labels import label as column_label
 from peuplement.plan import Card, Plan, plan
 from peuplement.report import KeyFigure
@@ -171,7 +171,7 @@ def _share(value: Any, digits: int = 1) -> str:
 
 def _signed_pct(value: float) -> str:
     """« +3,6 % »: a change with its sign."""
-    return ("+" if value > 0 else "") + fmt_pct(value, digits=1)
+    return fmt_signed(value, percent=True, digits=1)
 
 
 # --- sections ---------------------------------------------------------------------------

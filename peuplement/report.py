@@ -39,7 +39,7 @@ from peuplement.export import (
     write_text,
     write_xlsx,
 )
-from peuplement.fmt import fmt_fr, fmt_pct
+from peuplement.fmt import fmt_fr, fmt_signed
 from peuplement.indicators import (
     DICTIONARY,
     commune_concentration,
@@ -646,8 +646,8 @@ def _inputs(
 
 
 def _signed_pct(share: float) -> str:
-    """Format a yearly change as a signed French percentage (``+3 %``, ``-1 %``)."""
-    return ("+" if share > 0 else "") + fmt_pct(share, digits=0)
+    """Format a yearly change as a signed French percentage (``+3 %``, ``−1 %``)."""
+    return fmt_signed(share, percent=True, digits=0)
 
 
 def default_report_data(

@@ -55,7 +55,16 @@ def test_lec_states_everything(files, tmp_path, shared_data):
         folder / "lec_2026_parametres_usage_interne.csv", sep=";", decimal=",", encoding="utf-8-sig"
     )
     stated = dict(zip(params["element"], params["valeur"], strict=True))
-    assert stated["Périmètre"].startswith("EPCI 245901152 : 20 communes")
+    assert stated["Périmètre"].startswith(
+        "Communauté d'agglomération Cœur d'Ostrevent (245901152) : 20 communes"
+    )
+    # The table printed names the EPCI as the report does, not by its SIREN alone.
+    assert "Objectifs LEC 2026 — Communauté d'agglomération Cœur d'Ostrevent (245901152)" in (
+        result.output
+    )
+    rows = [line for line in result.output.splitlines() if "│" in line]
+    assert any("Communauté" in line for line in rows), result.output
+    assert not any("EPCI 245901152" in line for line in rows), result.output
     assert stated["Génération QPV"].startswith("2024 (en vigueur en 2026)")
     assert (
         "8\u202f772 €" in stated["Seuil du 1er quartile"]

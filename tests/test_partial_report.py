@@ -380,3 +380,12 @@ def test_report_without_reference_data(tmp_path):
         "déposez le fichier sous DOSSIER/qpv/qp2015_national_shp/QP_METROPOLE_LB93.shp puis "
         "« peuplement report --epci 200033579 --data-dir DOSSIER »"
     ]
+
+
+def test_partial_report_tables_right_align_figures(lens):
+    from test_report_tables import check_figures_right_aligned
+
+    _, path = lens
+    page = path.read_text(encoding="utf-8")
+    # Communes, QPV, fragility, thresholds, revenues, IRIS, department: columns of figures.
+    assert check_figures_right_aligned(page) >= 15

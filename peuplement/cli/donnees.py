@@ -73,7 +73,9 @@ def donnees(
                 "« peuplement epci \"nom\" » (nom de l'EPCI ou d'une commune)."
             )
     statuses = sources_status(data_dir=data_dir, epci=epci, given=parse_given(fichier or []))
-    title = "Sources de données" + (f" pour l'EPCI {epci}" if epci else "")
+    from peuplement.io.communes import epci_label
+
+    title = "Sources de données" + (f" : {epci_label(epci)}" if epci else "")
     say(title, style="bold")
     for status in statuses:
         src = status.source

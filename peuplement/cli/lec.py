@@ -67,8 +67,14 @@ def _cell(row: pd.Series) -> Text:
     return Text(text, style=_COLOURS.get(str(row["statut"]), "yellow"))
 
 
-def lec_view(lec_table: pd.DataFrame, title: str) -> Table:
-    """One row per EPCI and réservataire, one column per objective: rate, colour by status."""
+def lec_view(lec_table: pd.DataFrame, title: str, *, epci_name: str | None = None) -> Table:
+    """One row per EPCI and réservataire, one column per objective: rate, colour by status.
+
+    The EPCI's row is named ``epci_name`` (as the report names it), by default after its
+    SIREN in the COG 2025.
+    """
+    from peuplement.io.communes import epci_label
+
     rows = lec_table[lec_table["niveau"].isin(["epci", "reservataire"])]
     view = table(
         title,
@@ -81,9 +87,10 @@ def lec_view(lec_table: pd.DataFrame, title: str) -> Table:
     for (niveau, unite), group in rows.groupby(["niveau", "unite"], sort=False):
         by_objective = {str(row["objectif"]): _cell(row) for _, row in group.iterrows()}
         cells = [by_objective.get(c, Text("")) for c in cols]
-        name = (
-            f"EPCI {unite}" if niveau == "epci" else RESERVATAIRE_NAMES.get(str(unite), str(unite))
-        )
+        if niveau == "epci":
+            name = epci_name or epci_label(str(unite), with_siren=False)
+        else:
+            name = RESERVATAIRE_NAMES.get(str(unite), str(unite))
         view.add_row(Text(name), *cells)
     return view
 
@@ -284,7 +291,7 @@ def run_lec(
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, Inputs, bool]:
     """Run the single-EPCI analysis; return the tables to write, the context and the inputs' accounting."""
     from peuplement import lec as rules_lec
-    from peuplement.io.communes import epci_communes, load_code_changes
+    from peuplement.io.communes import epci_communes, epci_label, load_code_changes
     from peuplement.io.sne import load_engagements
 
     communes = epci_communes(opts.epci)
@@ -321,7 +328,7 @@ def run_lec(
         else pd.Series(dtype=int)
     )
     context = _context(
-        perimetre=f"EPCI {opts.epci} : {len(communes)} communes (COG 2025 ; anciens codes rattachés)",
+        perimetre=f"{epci_label(opts.epci)} : {len(communes)} communes (COG 2025 ; anciens codes rattachés)",
         annee=str(opts.annee),
         generation_qpv=f"{generation} ({'imposée par --qpv-generation' if opts.qpv_generation else 'en vigueur en ' + str(opts.annee)}) — {qpv.source}",
         seuil_q1=seuil,
@@ -478,7 +485,9 @@ def lec(
             write_csv(
                 frame.assign(diffusion=mark), folder / mark_internal(f"{name}.csv", secret=secret)
             )
-    title = f"Objectifs LEC {annee} — EPCI {epci}" + (
+    from peuplement.io.communes import epci_label
+
+    title = f"Objectifs LEC {annee} — {epci_label(epci)}" + (
         " — DONNÉES SYNTHÉTIQUES" if synthetic else ""
     )
     console.print(lec_view(tables[f"lec_{annee}"], title))

@@ -44,12 +44,13 @@ def quartile(
     autre personne de 14 ans ou plus, 0,3 par enfant de moins de 14 ans ; comparé aux
     seuils de l'arrêté de l'année pour l'EPCI (régional en Île-de-France).
     """
+    from peuplement.io.communes import epci_label
     from peuplement.lec import household_quartile, read_official, thresholds
 
     official = None if seuil is not None else read_official(data_dir)
     seuils = thresholds(epci, annee, official=official, seuil=seuil)
     result = household_quartile(ressources_mensuelles, personnes, moins_14, seuils=seuils)
-    view = table(f"Ménage — EPCI {epci}, {annee}")
+    view = table(f"Ménage — {epci_label(epci)}, {annee}")
     view.add_column("élément")
     view.add_column("valeur", justify="right")
     view.add_row(

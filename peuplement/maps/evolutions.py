@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from peuplement._errors import SchemaError, preview
-from peuplement.fmt import fmt_fr
+from peuplement.fmt import fmt_fr, fmt_signed
 from peuplement.geo import check_projected
 from peuplement.maps._common import MISSING_COLOR, MISSING_LABEL, classify_values
 from peuplement.territory import Territory
@@ -203,8 +203,7 @@ def fragility_bars(
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(rows) + 1.5))
     ax.barh(names.astype(str), rows["variation_pauvrete_points"], color=colors)
     for y, v in enumerate(rows["variation_pauvrete_points"]):
-        sign = "+" if v > 0 else ""
-        text = f"{sign}{fmt_fr(v, digits=1)} pt"
+        text = fmt_signed(v, digits=1, unit="pt")
         ax.annotate(text, (v, y), ha="left" if v >= 0 else "right", va="center", fontsize=8)
     ax.axvline(0, color="#404040", linewidth=0.8)
     ax.margins(x=0.18)  # room for the value labels beyond the longest bars
