@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from peuplement._errors import DataNotFoundError
+from peuplement._errors import DataNotFoundError, cli_options
 from peuplement.cli import app
 from peuplement.lec import read_official
 
@@ -135,5 +135,11 @@ def test_qpv_generation_override(files, tmp_path, shared_data):
 
 
 def test_read_official_raises_a_french_error(tmp_path):
-    with pytest.raises(DataNotFoundError, match="table officielle des seuils.*--seuil.*--demandes"):
+    # From Python: the arguments; from lec (which has both options): the options.
+    with pytest.raises(DataNotFoundError, match="table officielle des seuils.*argument seuil.*"):
+        read_official(tmp_path)
+    with (
+        cli_options(["--data-dir", "--seuil", "--demandes"]),
+        pytest.raises(DataNotFoundError, match="table officielle des seuils.*--seuil.*--demandes"),
+    ):
         read_official(tmp_path)
