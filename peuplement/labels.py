@@ -306,6 +306,40 @@ COLUMNS: dict[str, Column] = {
         "Relogement lié au renouvellement urbain (NPNRU)",
         exemple="non",
     ),
+    # --- quarters: fragility and moves over the years (Évolutions, notebook 03)
+    "nom_qpv": Column("Quartier", "Nom du quartier prioritaire (QPV)"),
+    "pauvrete_debut": Column(
+        "Pauvreté (début)", "Taux de pauvreté du quartier au premier millésime", _SHARE
+    ),
+    "pauvrete_fin": Column(
+        "Pauvreté (fin)", "Taux de pauvreté du quartier au dernier millésime", _SHARE
+    ),
+    "variation_pauvrete_points": Column(
+        "Variation de la pauvreté",
+        "Variation du taux de pauvreté entre le premier et le dernier millésime",
+        "points",
+    ),
+    "indice_debut": Column(
+        "Indice de fragilité (début)", "Indice composite de fragilité au premier millésime"
+    ),
+    "indice_fin": Column(
+        "Indice de fragilité (fin)", "Indice composite de fragilité au dernier millésime"
+    ),
+    "en_voie_de_fragilisation": Column(
+        "En voie de fragilisation", "Le quartier remplit la règle de fragilisation"
+    ),
+    "nb_attributions": Column("Attributions", "Nombre d'attributions", "attributions"),
+    "nb_mutations_internes": Column(
+        "Mutations internes", "Attributions à un locataire du même bailleur", "attributions"
+    ),
+    "nb_mutations_inter_bailleurs": Column(
+        "Mutations inter-bailleurs",
+        "Attributions à un locataire du parc social d'un autre bailleur",
+        "attributions",
+    ),
+    "nb_relogements_ru": Column(
+        "Relogements RU", "Relogements liés au renouvellement urbain (NPNRU)", "attributions"
+    ),
     "x": Column("X (Lambert-93)", "Coordonnée X du logement en Lambert-93", "m", exemple="712345"),
     "y": Column("Y (Lambert-93)", "Coordonnée Y du logement en Lambert-93", "m", exemple="7029876"),
 }

@@ -806,11 +806,24 @@ def _export_dictionary() -> pd.DataFrame:
     return dictionary(dict.fromkeys([*INDICATOR_COLUMNS, *EXPORT_COLUMNS]))
 
 
+def _unit_names(units: pd.Series, levels: pd.Series) -> pd.Series:
+    """Name LEC units as the report does: the EPCI by its name, réservataires in words."""
+    from peuplement.io.communes import epci_label
+
+    def name(unit: object, level: object) -> str:
+        if str(level) == "epci":
+            return epci_label(str(unit), with_siren=False)
+        return " × ".join(view.RESERVATAIRE_NAMES.get(p, p) for p in str(unit).split(" × "))
+
+    return pd.Series([name(u, lv) for u, lv in zip(units, levels, strict=True)], dtype="string")
+
+
 def french_table(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
     r"""Return a table as a French reader sees it: French headers, formatted values.
 
     Shares (``part_*``, ``taux*``, ``cible*``) become percentages, counts whole numbers,
-    masked values « non publié », LEC codes their labels (objectives, levels, « État »).
+    masked values « non publié », LEC codes their labels (objectives, levels, « État »,
+    the EPCI by its name).
     For notebooks and any display; the exports keep the raw values.
 
     Parameters
@@ -843,9 +856,7 @@ def french_table(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.Da
         elif name == "niveau":
             shown = values.map(lambda v: view.NIVEAU_LABELS.get(str(v), str(v)))
         elif name == "unite" and "niveau" in table.columns:
-            shown = values.astype("string").map(
-                lambda u: " × ".join(view.RESERVATAIRE_NAMES.get(p, p) for p in str(u).split(" × "))
-            )
+            shown = _unit_names(values, table["niveau"].reset_index(drop=True))
         elif not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
             shown = values.astype("string").fillna("")
         elif name.lower().startswith(("part", "taux", "cible")):

@@ -422,6 +422,10 @@ def test_french_table_for_notebooks():
         "atteint",
     ]  # 3 / 12
     assert shown.iloc[1].tolist()[3:5] == ["non publié", "non publié"]
+    # The EPCI is named as the report names it, not by its SIREN (notebook 02).
+    epci = _lec([("epci", "245901152", "A", 30, 120, 0.25, 0.25, 0.0, 0, "atteint")])
+    shown = french_table(epci, ["niveau", "unite"])
+    assert shown.iloc[0].tolist() == ["EPCI", "Communauté d'agglomération Cœur d'Ostrevent"]
 
 
 def test_targets_that_differ_between_units_are_shown_in_each_cell():
