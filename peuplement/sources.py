@@ -184,7 +184,7 @@ _REGISTRY: tuple[Source, ...] = (
         _QPV_URL,
         "génération 2024 (décret 2023-1314) ; extrait de 3 EPCI ici",
         "GeoJSON CRS84 : code_qp, lib_qp, insee_com, lib_com, siren_epci (listes séparées par des virgules)",
-        "--data-dir : qpv/qpv2024/ (ou load_qpv(chemin, generation=2024))",
+        "--data-dir : qpv/qpv2024/ (répertoire des données de référence)",
         "peuplement.io.qpv.load_qpv",
         fichiers=(
             "qpv/qpv2024/qpv2024_perimetres_coeur_ostrevent_arras_lens_lievin_wgs84.geojson",
@@ -317,7 +317,7 @@ _REGISTRY: tuple[Source, ...] = (
         _DG + "communes-et-inventaire-sru/",
         "inventaire au 1er janvier 2022 à 2025 (une année par fichier)",
         "CSV `;` Windows-1252 : Code_INSEE_commune, Taux_SRU_au_01_01_<année>, Nombre_lls_ Inventaire_au_01_01_<année>…",
-        "Python : load_sru(chemin) ; pas encore d'option de commande",
+        "pas encore d'option de commande (lu par la bibliothèque Python de peuplement)",
         "peuplement.io.sru.load_sru",
     ),
     Source(

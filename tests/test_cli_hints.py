@@ -14,7 +14,7 @@ import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from peuplement._errors import SchemaError, os_reason
+from peuplement._errors import SchemaError, cli_options, os_reason
 from peuplement.cli import app
 from peuplement.cli._app import _os_message
 from peuplement.export import OutputError, output_dir
@@ -194,3 +194,25 @@ def test_output_dir_error_in_french_from_the_cli(tmp_path):
     assert result.exit_code == 2
     assert "nom de fichier trop long" in result.output
     assert "too long" not in result.output
+
+
+def test_wrong_crs_of_a_layer_said_for_the_cli_and_for_python(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from peuplement._errors import CRSError
+    from peuplement.io import load_qpv
+
+    # Lambert-93 metres (Somain) declared as longitude/latitude (EPSG:4326).
+    path = tmp_path / "qpv_faux_scr.gpkg"
+    gpd.GeoDataFrame(
+        {"code_qpv": ["QN05940M"]}, geometry=[box(712000, 7030000, 713000, 7031000)], crs=4326
+    ).to_file(path)
+    # As a command reads it (lec --qpv; the context @command sets): no Python to type.
+    with cli_options(["--qpv"]), pytest.raises(CRSError) as caught:
+        load_qpv(path, generation=2024)
+    said = str(caught.value)
+    assert "réenregistrez la couche en EPSG:2154" in said
+    assert "set_crs" not in said and "allow_override" not in said
+    with pytest.raises(CRSError, match=r"set_crs\('EPSG:2154', allow_override=True\)"):
+        load_qpv(path, generation=2024)

@@ -389,3 +389,12 @@ def test_partial_report_tables_right_align_figures(lens):
     page = path.read_text(encoding="utf-8")
     # Communes, QPV, fragility, thresholds, revenues, IRIS, department: columns of figures.
     assert check_figures_right_aligned(page) >= 15
+
+
+def test_partial_report_cites_no_python_function(lens):
+    from test_report_tables import check_no_python_names
+
+    _, path = lens
+    page = path.read_text(encoding="utf-8")
+    assert "répertoire RPLS, un fichier par millésime" in page  # the note, in words
+    check_no_python_names(page)

@@ -554,3 +554,11 @@ def test_report_tables_right_align_figures_with_the_minus_sign(report_run):
     # Négative changes of the fragility index (Cœur d'Ostrevent) with U+2212.
     assert re.search(r'<td class="num">\u22120,\d\d</td>', evolutions)
     assert re.search(r'<td class="num">\+\d+,\d points</td>', evolutions)
+
+
+def test_report_cites_no_python_function(report_run):
+    from test_report_tables import check_no_python_names
+
+    check_no_python_names(
+        (report_run / "maps" / "245901152" / "rapport_2026.html").read_text(encoding="utf-8")
+    )

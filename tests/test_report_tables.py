@@ -161,3 +161,23 @@ def test_csv_export_keeps_the_hyphen_for_spreadsheets(tmp_path):
     assert "-1,5" in text and MINUS not in text
     back = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig")
     assert back["variation"].tolist() == [-1.5, 2.0]
+
+
+#: Python in a text for people: a loader, a module path, a call.
+PYTHON_NAMES = re.compile(r"\bload_[a-z_]+|\bpeuplement\.[a-z_]+|\b[a-z]+_[a-z_]+\(\)")
+
+
+def check_no_python_names(page: str) -> None:
+    """Assert the text a reader sees (scripts, styles and tags left out) cites no function."""
+    shown = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    shown = re.sub(r"<[^>]+>", " ", shown)
+    assert not PYTHON_NAMES.findall(shown), PYTHON_NAMES.findall(shown)
+
+
+def test_evolutions_note_says_the_files_in_words():
+    from peuplement.evolutions import compute_evolutions
+
+    ev = compute_evolutions("200046977")  # Lyon: no synthetic stock, the note says why
+    note = next(n for n in ev.notes if n.startswith("Pas de parc"))
+    assert "répertoire RPLS" in note and "extraction du SNE" in note
+    assert not PYTHON_NAMES.search(note), note

@@ -11,7 +11,7 @@ import pandas as pd
 import pyogrio.errors
 from pyproj import CRS
 
-from peuplement._errors import CRSError, DataNotFoundError, SchemaError
+from peuplement._errors import CRSError, DataNotFoundError, SchemaError, hint
 from peuplement.schema import CRS_LAMBERT93
 from peuplement.validation import LoadReport
 
@@ -122,6 +122,14 @@ def _within(bounds: np.ndarray, xs: tuple[float, float], ys: tuple[float, float]
     return bool(xs[0] <= minx and maxx <= xs[1] and ys[0] <= miny and maxy <= ys[1])
 
 
+def _override_hint(crs: str) -> str:
+    """Say how to declare the right CRS: in Python, or on the file for a command's user."""
+    return hint(
+        python=f"ou appelez set_crs('{crs}', allow_override=True).",
+        cli=f"(en {crs}) ou réenregistrez la couche en {crs} (QGIS : Exporter, SCR de la couche).",
+    )
+
+
 def to_lambert93(frame: gpd.GeoDataFrame, *, report: LoadReport) -> gpd.GeoDataFrame:
     """Return ``frame`` in Lambert-93, checking that the declared CRS fits the coordinates.
 
@@ -154,23 +162,25 @@ def to_lambert93(frame: gpd.GeoDataFrame, *, report: LoadReport) -> gpd.GeoDataF
             return frame.set_crs("EPSG:4326").to_crs(CRS_LAMBERT93)
         raise CRSError(
             f"{report.source} n'a pas de SCR et ses coordonnées (emprise {np.round(bounds, 3).tolist()}) "
-            "ne sont ni du Lambert-93 ni des longitudes/latitudes en France : ajoutez le fichier .prj ou déclarez le SCR "
-            "(GeoDataFrame.set_crs) avant le chargement."
+            "ne sont ni du Lambert-93 ni des longitudes/latitudes en France : ajoutez le fichier .prj "
+            + hint(
+                python="ou déclarez le SCR (GeoDataFrame.set_crs) avant le chargement.",
+                cli="ou réenregistrez la couche avec son SCR (QGIS : Exporter, SCR de la couche).",
+            )
         )
     crs = CRS.from_user_input(crs)
     if crs.is_geographic and looks_l93 and not looks_lonlat:
         raise CRSError(
             f"{report.source} déclare un SCR géographique ({crs.name}) "
             f"mais ses coordonnées (emprise {np.round(bounds).tolist()}) sont des mètres en "
-            "Lambert-93 : le SCR déclaré est faux ; corrigez le .prj ou appelez "
-            "set_crs('EPSG:2154', allow_override=True)."
+            "Lambert-93 : le SCR déclaré est faux ; corrigez le .prj " + _override_hint("EPSG:2154")
         )
     if crs.is_projected and looks_lonlat and not looks_l93:
         raise CRSError(
             f"{report.source} déclare un SCR projeté ({crs.name}) mais "
             f"ses coordonnées (emprise {np.round(bounds, 3).tolist()}) sont des degrés de "
-            "longitude/latitude : le SCR déclaré est faux ; corrigez le .prj ou appelez "
-            "set_crs('EPSG:4326', allow_override=True)."
+            "longitude/latitude : le SCR déclaré est faux ; corrigez le .prj "
+            + _override_hint("EPSG:4326")
         )
     if crs.equals(CRS.from_epsg(2154)) or crs.to_epsg(min_confidence=70) == 2154:
         return frame.set_crs(CRS_LAMBERT93, allow_override=True)
