@@ -57,5 +57,6 @@ def test_comparison_and_bars():
     )
     fig = fragility_bars(table)
     labels = [t.get_text() for t in fig.axes[0].texts]
-    assert labels == ["-2,8 pt", "+2,7 pt"]  # drawn bottom-up, largest rise on top
+    # drawn bottom-up, largest rise on top; a fall with the minus sign U+2212
+    assert labels == ["\u22122,8 pt", "+2,7 pt"]
     plt.close(fig)
