@@ -98,7 +98,27 @@ def _french_kinds(command: click.Command, ctx: click.Context) -> None:
             param.metavar = "" if param.is_flag else VALUE_KINDS.get(shown, shown)
 
 
-class FrenchCommand(TyperCommand):
+class _FrenchHelp(click.Command):
+    """The help page of a command or group in French: usage line, ``--help``, value kinds.
+
+    A mixin placed before typer's class: its ``super()`` calls reach typer's methods.
+    """
+
+    def get_help_option(self, ctx: click.Context) -> TyperOption | None:
+        """Return the ``--help`` option, with its text in French."""
+        return _french_option(super().get_help_option(ctx))
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write the usage line, in French."""
+        _write_usage(self, ctx, formatter)
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write the help page, the kinds of values in French."""
+        _french_kinds(self, ctx)
+        super().format_help(ctx, formatter)
+
+
+class FrenchCommand(_FrenchHelp, TyperCommand):
     """A typer command whose help page says its usage line and ``--help`` in French.
 
     The help text (the command's docstring) is given as paragraphs: the line breaks of
@@ -112,39 +132,13 @@ class FrenchCommand(TyperCommand):
             attrs["help"] = re.sub(r"(?<=\S)\n(?=\S)", " ", help_text)
         super().__init__(name, **attrs)
 
-    def get_help_option(self, ctx: click.Context) -> TyperOption | None:
-        """Return the ``--help`` option, with its text in French."""
-        return _french_option(super().get_help_option(ctx))
 
-    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """Write the usage line, in French."""
-        _write_usage(self, ctx, formatter)
-
-    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """Write the help page, the kinds of values in French."""
-        _french_kinds(self, ctx)
-        super().format_help(ctx, formatter)
-
-
-class FrenchGroup(TyperGroup):
+class FrenchGroup(_FrenchHelp, TyperGroup):
     """The typer group of ``peuplement``: usage line, ``--help`` and metavars in French."""
 
     def __init__(self, **attrs: object) -> None:
         super().__init__(**attrs)  # type: ignore[arg-type]
         self.subcommand_metavar = "COMMANDE [ARGUMENTS]..."
-
-    def get_help_option(self, ctx: click.Context) -> TyperOption | None:
-        """Return the ``--help`` option, with its text in French."""
-        return _french_option(super().get_help_option(ctx))
-
-    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """Write the usage line, in French."""
-        _write_usage(self, ctx, formatter)
-
-    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """Write the help page, the kinds of values in French."""
-        _french_kinds(self, ctx)
-        super().format_help(ctx, formatter)
 
 
 app = typer.Typer(
