@@ -275,8 +275,13 @@ def summary_sentences(lec: pd.DataFrame, *, annee: int, synthetic: bool) -> list
     return out
 
 
-def commune_sentence(lec: pd.DataFrame, *, objectif: str = "A") -> str | None:
-    """Say how many communes meet ``objectif``, miss it, or are not published."""
+def commune_sentence(
+    lec: pd.DataFrame, *, objectif: str = "A", names: Mapping[str, str] | None = None
+) -> str | None:
+    """Say how many communes meet ``objectif``, miss it, or are not published.
+
+    ``names`` gives the communes' names by INSEE code (the code is shown otherwise).
+    """
     rows = lec[(lec["niveau"] == "commune") & (lec["objectif"] == objectif)]
     if rows.empty:
         return None
@@ -289,6 +294,13 @@ def commune_sentence(lec: pd.DataFrame, *, objectif: str = "A") -> str | None:
         rates = rows["taux"].dropna()
         if rates.empty:
             return f"{label} par commune : pas de cible légale à ce niveau ; {secret_text}."
+        if len(rates) == 1:
+            code = str(rows.loc[rates.index[0], "unite"])
+            published = (names or {}).get(code, code)
+            return (
+                f"{label} par commune : pas de cible légale à ce niveau ; une seule commune "
+                f"publiée ({published} : {_pct(rates.iloc[0])}), {secret_text}."
+            )
         return (
             f"{label} par commune : pas de cible légale à ce niveau ; le taux va de "
             f"{_pct(rates.min())} à {_pct(rates.max())} selon les {len(rates)} communes "

@@ -234,7 +234,7 @@ def _lec_parts(data: ReportData) -> dict[str, object]:
             tables.append(view.lec_unit_table(data.lec, niveau, names=unit))
     return {
         "summary": view.summary_sentences(data.lec, annee=data.annee, synthetic=data.synthetic),
-        "commune_sentence": view.commune_sentence(data.lec),
+        "commune_sentence": view.commune_sentence(data.lec, names=names),
         "lec_tables": tables,
         "lec_intro": intro,
         "lec_chart": _png(lec_chart(data.lec)),

@@ -181,3 +181,34 @@ def test_evolutions_note_says_the_files_in_words():
     note = next(n for n in ev.notes if n.startswith("Pas de parc"))
     assert "répertoire RPLS" in note and "extraction du SNE" in note
     assert not PYTHON_NAMES.search(note), note
+
+
+def test_commune_sentence_names_a_single_published_commune():
+    """With one commune published, the sentence names it instead of a range "31,4 % à 31,4 %
+    selon les 1 communes"; with several, it gives the range."""
+    import pandas as pd
+
+    from peuplement._report_html import commune_sentence
+
+    def lec(rates):
+        return pd.DataFrame(
+            {
+                "niveau": "commune",
+                "objectif": "A",
+                "unite": ["59574", "59350", "59009"],
+                "taux": rates,
+                "statut": [
+                    "sans cible" if r == r else "effectif insuffisant"  # NaN: masked
+                    for r in rates
+                ],
+            }
+        )
+
+    one = commune_sentence(lec([0.314, float("nan"), float("nan")]), names={"59574": "Somain"})
+    assert one == (
+        "Objectif A par commune : pas de cible légale à ce niveau ; une seule commune publiée "
+        "(Somain : 31,4\u202f%), 2 non publiées (secret statistique)."
+    )
+    two = commune_sentence(lec([0.314, 0.2, float("nan")]))
+    assert "le taux va de 20,0\u202f% à 31,4\u202f% selon les 2 communes publiées" in two
+    assert "1 non publiée (secret statistique)" in two
