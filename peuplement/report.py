@@ -237,7 +237,7 @@ def _lec_parts(data: ReportData) -> dict[str, object]:
         "commune_sentence": view.commune_sentence(data.lec, names=names),
         "lec_tables": tables,
         "lec_intro": intro,
-        "lec_chart": _png(lec_chart(data.lec)),
+        "lec_chart": _png(lec_chart(data.lec, names=view.RESERVATAIRE_NAMES)),
         "lec_exports": f"lec_{data.annee}.csv et observatoire_{data.annee}.xlsx",
     }
 

@@ -212,3 +212,26 @@ def test_commune_sentence_names_a_single_published_commune():
     two = commune_sentence(lec([0.314, 0.2, float("nan")]))
     assert "le taux va de 20,0\u202f% à 31,4\u202f% selon les 2 communes publiées" in two
     assert "1 non publiée (secret statistique)" in two
+
+
+def test_lec_chart_names_the_reservataires_as_the_tables_do():
+    """The chart's bars carry the réservataires' names (« État »), not the file's codes."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from peuplement._report_html import RESERVATAIRE_NAMES
+    from peuplement.maps.static import lec_chart
+
+    table = pd.DataFrame(
+        {
+            "niveau": "reservataire",
+            "unite": ["Etat", "Action Logement"],
+            "objectif": "A",
+            "taux": [0.18, 0.25],
+            "cible": 0.25,
+        }
+    )
+    fig = lec_chart(table, names=RESERVATAIRE_NAMES)
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    plt.close(fig)
+    assert ticks == ["Action Logement", "État"]  # sorted by code; unnamed codes as they are

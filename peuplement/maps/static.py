@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -317,6 +317,7 @@ def lec_chart(
     *,
     niveau: str = "reservataire",
     title: str = "Objectifs d'attribution (loi Égalité et Citoyenneté)",
+    names: Mapping[str, str] | None = None,
 ) -> Figure:
     """Draw the rate of each objective against its target, one group of bars per unit of ``niveau``.
 
@@ -328,6 +329,8 @@ def lec_chart(
         The level of units drawn (``reservataire``, ``bailleur``, ``commune``).
     title
         Title of the figure.
+    names
+        How a reader names each unit (``{"Etat": "État"}``…); the unit's code otherwise.
 
     Returns
     -------
@@ -369,7 +372,8 @@ def lec_chart(
             linestyles="--",
             linewidth=1,
         )
-    ax.set_xticks(x + width * (len(objectives) - 1) / 2, units, fontsize=8)
+    ticks = [(names or {}).get(unit, unit) for unit in units]
+    ax.set_xticks(x + width * (len(objectives) - 1) / 2, ticks, fontsize=8)
     ax.yaxis.set_major_formatter(lambda v, _: fmt_fr(v, percent=True))
     ax.set_ylim(0, 1)
     ax.set_title(title + " — cibles en pointillés", fontsize=10)
