@@ -359,7 +359,8 @@ def lec_unit_table(lec: pd.DataFrame, niveau: str, *, names: pd.Series) -> Table
     """One row per unit of ``niveau``, one column per objective; secret units folded.
 
     A unit whose every objective is masked by secrecy is not listed: the table says how
-    many there are in one line. A single masked objective reads « non publié ».
+    many there are in one line. A single masked objective reads « non publié »; an
+    objective the unit has no attribution for (no QPV: no objective B) reads « – ».
     """
     rows = lec[lec["niveau"] == niveau].assign(_nom=names)
     objectives = [o for o in OBJECTIVES if o in set(rows["objectif"])]
@@ -383,8 +384,8 @@ def lec_unit_table(lec: pd.DataFrame, niveau: str, *, names: pd.Series) -> Table
         cells = [(str(unit), "")]
         for obj in objectives:
             statut = grid.loc[unit, ("statut", obj)]
-            if pd.isna(statut):
-                cells.append(("", "num"))
+            if pd.isna(statut):  # no attribution of that kind in the unit: nothing to judge
+                cells.append(("–", "num"))
                 continue
             text = (
                 "non publié"

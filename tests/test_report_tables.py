@@ -235,3 +235,26 @@ def test_lec_chart_names_the_reservataires_as_the_tables_do():
     ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     plt.close(fig)
     assert ticks == ["Action Logement", "État"]  # sorted by code; unnamed codes as they are
+
+
+def test_unit_table_dashes_an_objective_the_unit_has_no_attribution_for():
+    """A commune without QPV has no objective B: its cell reads « – », not an empty cell
+    a reader takes for a missing figure."""
+    import pandas as pd
+
+    from peuplement._report_html import lec_unit_table
+
+    lec = pd.DataFrame(
+        {
+            "niveau": "commune",
+            "unite": ["59574", "59574", "59205"],
+            "objectif": ["A", "B", "A"],
+            "taux": [0.30, 0.62, 0.314],
+            "cible": [0.25, 0.5, 0.25],
+            "statut": ["atteint", "atteint", "atteint"],
+        }
+    )
+    names = lec["unite"].map({"59574": "Somain", "59205": "Fenain"})
+    table = lec_unit_table(lec, "commune", names=names)
+    rows = {row[0][0]: [text for text, _ in row[1:]] for row in table.rows}
+    assert rows == {"Fenain": ["31,4\u202f%", "–"], "Somain": ["30,0\u202f%", "62,0\u202f%"]}
